@@ -1,0 +1,49 @@
+# carestats — `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Input folder: data/raw when it holds release files, otherwise the shared reference inputs.
+RAW ?= $(shell if [ -n "$$(find data/raw -type f ! -name README.md 2>/dev/null | head -1)" ]; then echo data/raw; else echo ../shared/data/raw; fi)
+OUT ?= build
+DEB_PACKAGES := libharfbuzz-subset0
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps build test test-fast bench docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+system-deps: ## install the Debian libraries WeasyPrint needs for identical PDFs (as root)
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: Debian packages missing:$$missing (run 'sudo make system-deps'); PDFs may not be byte-identical" >&2; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+setup: system-deps $(STAMP) ## create .venv and install pinned packages
+
+build: setup ## run the whole pipeline: warehouse, indicators, reports in $(OUT)/
+	$(BIN)/carestats build --raw "$(RAW)" --out "$(OUT)"
+
+test: setup ## run the test suite (unit tests and the real-data tests)
+	CARESTATS_TEST_RAW="$(RAW)" $(BIN)/python -m pytest -q
+
+test-fast: setup ## run the tests that do not build the real reports
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: setup ## time the pipeline and write $(OUT)/bench.json
+	$(BIN)/python benchmarks/run.py --raw "$(RAW)" --out "$(OUT)"
+
+docs: setup ## regenerate docs/ from the registry and the CLI
+	$(BIN)/carestats docs --write
+
+clean: ## remove the outputs and the environment
+	rm -rf $(OUT) $(VENV)

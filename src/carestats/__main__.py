@@ -1,0 +1,3 @@
+from carestats.cli import main
+
+main()

@@ -1,0 +1,212 @@
+"""The carestats command line. Each command is a thin call into the pipeline modules.
+
+Heavy libraries (polars, duckdb, weasyprint) are imported inside the commands, so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from carestats.errors import CarestatsError, CheckFailed
+
+app = typer.Typer(
+    name="carestats",
+    help="Children's social care statistics for England: published release files → DuckDB warehouse → "
+         "indicators → PDF reports.\n\nExample:  carestats build --raw data/raw --out build",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+indicators_app = typer.Typer(help="The indicator registry (queries/indicators/*.sql).\n\n"
+                                  "Example:  carestats indicators show cla_count", no_args_is_help=True)
+app.add_typer(indicators_app, name="indicators")
+
+STATE = {"quiet": False, "verbose": False, "debug": False}
+
+RawOpt = Annotated[Optional[Path], typer.Option(
+    "--raw", envvar="CARESTATS_RAW", show_envvar=True,
+    help="Folder of release files (searched recursively). Default: data/raw when it holds files, "
+         "otherwise ../shared/data/raw.")]
+OutOpt = Annotated[Path, typer.Option("--out", envvar="CARESTATS_OUT", show_envvar=True,
+                                      help="Output folder.")]
+SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Leave out files that fail the checks "
+                                       "(they are listed in the manifest) instead of stopping.")]
+
+
+@app.callback()
+def main_options(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every step and warning.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", envvar="CARESTATS_DEBUG",
+                                        help="Show tracebacks for errors.")] = False,
+) -> None:
+    STATE.update(quiet=quiet, verbose=verbose, debug=debug)
+
+
+def _reporter():  # type: ignore[no-untyped-def]
+    from carestats.progress import Reporter
+
+    return Reporter(quiet=STATE["quiet"], verbose=STATE["verbose"])
+
+
+def _raw(raw: Optional[Path]) -> Path:
+    from carestats.paths import default_raw
+
+    return raw if raw is not None else default_raw()
+
+
+def _run(raw: Optional[Path], out: Path, skip_invalid: bool, until: str, reports: bool = True) -> None:
+    from carestats.build import BuildOptions, run
+
+    res = run(BuildOptions(raw=_raw(raw), out=out, skip_invalid=skip_invalid, reports=reports, until=until),
+              _reporter())
+    if not STATE["quiet"]:
+        loaded = sum(1 for f in res.files if f.status == "loaded")
+        typer.echo(f"{loaded} data files, {res.rows:,} rows, {res.indicators} indicators"
+                   + (f", {len(res.reports)} report(s)" if res.reports else "") + f" → {out}")
+
+
+@app.command()
+def build(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False,
+          no_reports: Annotated[bool, typer.Option("--no-reports", help="Stop after the exports.")] = False,
+          ) -> None:
+    """Run every stage: ingest, check, stage, compute, render.
+
+    Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/reports/*.pdf and
+    OUT/manifest.json. Nothing is replaced unless the whole build succeeds.
+
+    Example:  carestats build --raw ~/Downloads/cla-2025 --out build
+    """
+    _run(raw, out, skip_invalid, "render", reports=not no_reports)
+
+
+@app.command()
+def check(raw: RawOpt = None) -> None:
+    """Check every input file without building; one line per problem, FILE:LINE:COLUMN: RULE: message.
+
+    Exit status 1 when any check fails.
+
+    Example:  carestats check --raw data/raw
+    """
+    from carestats.ingest import read_inputs
+
+    folder = _raw(raw)
+    result = read_inputs(folder)
+    for f in result.findings:
+        if f.severity == "error" or STATE["verbose"]:
+            typer.echo(f.format())
+    loaded = [f for f in result.files if f.status == "loaded"]
+    warnings = len(result.findings) - len(result.errors)
+    if not STATE["quiet"]:
+        typer.echo(f"{len(result.files)} files: {len(loaded)} data files pass, "
+                   f"{sum(1 for f in result.files if f.status == 'invalid')} fail; "
+                   f"{len(result.errors)} error(s), {warnings} warning(s)"
+                   + ("" if STATE["verbose"] or not warnings else " (--verbose lists the warnings)"))
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False) -> None:
+    """Load the release files into raw.* tables of OUT/carestats.duckdb (checks run first).
+
+    Example:  carestats ingest --raw data/raw
+    """
+    _run(raw, out, skip_invalid, "ingest")
+
+
+@app.command()
+def stage(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False) -> None:
+    """Ingest, then build the staging.* views that resolve each publication's schema drift.
+
+    Example:  carestats stage --raw data/raw
+    """
+    _run(raw, out, skip_invalid, "stage")
+
+
+@app.command()
+def compute(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False) -> None:
+    """Ingest and stage, then compute every indicator into indicator_values and the exports (no reports).
+
+    Example:  carestats compute --out build
+    """
+    _run(raw, out, skip_invalid, "compute")
+
+
+@app.command()
+def render(out: OutOpt = Path("build")) -> None:
+    """Render the reports again from the indicator values already in OUT/carestats.duckdb.
+
+    Example:  carestats render --out build
+    """
+    from carestats.build import render_only
+
+    made = render_only(out, _reporter())
+    if not STATE["quiet"]:
+        typer.echo(f"{len(made)} report(s) in {out / 'reports'}")
+
+
+@indicators_app.command("list")
+def indicators_list() -> None:
+    """List every indicator: id, theme, unit and title.
+
+    Example:  carestats indicators list
+    """
+    from carestats.registry import load_indicators
+
+    for ind in load_indicators():
+        typer.echo(f"{ind.id:<40} {ind.theme:<18} {ind.unit:<16} {ind.title}")
+
+
+@indicators_app.command("show")
+def indicators_show(indicator_id: Annotated[str, typer.Argument(help="An indicator id.")]) -> None:
+    """Show one indicator's metadata and its query.
+
+    Example:  carestats indicators show cla_rate_per_10k
+    """
+    from carestats.errors import ConfigError
+    from carestats.registry import load_indicators
+
+    found = {i.id: i for i in load_indicators()}
+    if indicator_id not in found:
+        raise ConfigError(f"no indicator {indicator_id!r}", "`carestats indicators list` shows the ids")
+    ind = found[indicator_id]
+    for key in ("id", "title", "theme", "unit", "polarity", "decimals", "definition", "numerator",
+                "denominator", "method", "method_note"):
+        typer.echo(f"{key}: {getattr(ind, key)}")
+    typer.echo(f"sources: {', '.join(ind.sources)}")
+    typer.echo(f"source_files: {', '.join(ind.source_files)}")
+    typer.echo("query:")
+    typer.echo(ind.sql)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv or os.environ.get("CARESTATS_DEBUG") == "1"
+    try:
+        app()
+    except CheckFailed as exc:
+        for f in exc.findings:
+            if f.severity == "error":
+                print(f.format(), file=sys.stderr)
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except CarestatsError as exc:
+        if debug:
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("Interrupted; previous outputs are unchanged.", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure: one line, the traceback only with --debug
+        if debug:
+            raise
+        print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "— re-run with --debug for the traceback and report it", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,180 @@
+"""Stage 1, ingest: find the release files, read them as published, and load them into raw.* tables.
+
+Every file found is accounted for: loaded (with its row count checked), listed as not recognised, or
+reported as unreadable. A CSV is recognised as a DfE "Explore education statistics" data file by its
+header, wherever it sits in the input folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+from carestats import paths
+from carestats.check import check_ees
+from carestats.csvread import CsvFile, read_csv
+from carestats.errors import DataError, Finding
+from carestats.registry import load_staging
+
+UNREADABLE = {"NUL-BYTE", "ENC-UTF16", "ENC-UNKNOWN", "EMPTY-FILE", "UNTERMINATED-QUOTE", "CSV-SYNTAX",
+              "DELIMITER", "RAGGED-ROW"}
+EES_REQUIRED = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
+IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+YEAR_SUFFIX = re.compile(r"(_\d{4}_to_\d{4}|_\d{4}_\d{4}|_\d{4})$")
+
+
+@dataclass
+class InputFile:
+    """One file in the input folder and what became of it."""
+
+    name: str
+    sha256: str
+    size: int
+    kind: str  # "ees-csv", "workbook", "other"
+    table: str = ""
+    release: str = ""
+    vintage: int = 0
+    rows: int = 0
+    encoding: str = ""
+    status: str = "unused"  # "loaded", "unused", "invalid", "duplicate"
+    reason: str = ""
+
+
+@dataclass
+class IngestResult:
+    files: list[InputFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    tables: dict[str, list[pa.Table]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def table_name(path: Path) -> str:
+    """raw table for a file: its name in snake case without the year range the publisher appends."""
+    stem = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
+    stem = YEAR_SUFFIX.sub("", stem)
+    if not stem or not stem[0].isalpha():
+        stem = "t_" + stem
+    return stem
+
+
+def publication_of(table: str) -> str:
+    rules = yaml.safe_load((paths.QUERIES_DIR / "publications.yaml").read_text(encoding="utf-8"))
+    for rule in rules:
+        if re.search(rule["match"], table):
+            return str(rule["publication"])
+    return "ees"
+
+
+def period_end_year(period: str) -> int | None:
+    """2025 -> 2025; academic 202425 -> 2025; anything else -> None."""
+    p = period.strip()
+    if re.fullmatch(r"\d{4}", p):
+        return int(p)
+    if re.fullmatch(r"\d{6}", p) and (int(p[:4]) + 1) % 100 == int(p[4:]):
+        return int(p[:4]) + 1
+    return None
+
+
+def discover(raw: Path) -> list[Path]:
+    if not raw.is_dir():
+        raise DataError(f"input folder {raw} does not exist",
+                        "pass --raw with the folder that holds the release files")
+    files = sorted(p for p in raw.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [p for p in files if p.name not in {"README.md", "SOURCES.md"}]
+
+
+def is_ees_header(header: list[str]) -> bool:
+    return all(col in header for col in EES_REQUIRED)
+
+
+def measures_by_table() -> dict[str, set[str]]:
+    """The value columns each raw table must hold as numbers or symbols, from the staging headers."""
+    out: dict[str, set[str]] = {}
+    for view in load_staging():
+        for table in view.raw:
+            out.setdefault(table, set()).update(view.measures)
+    return out
+
+
+def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
+    """Read, check and classify every file under `raw`; EES CSVs become arrow tables by raw table name."""
+    result = IngestResult()
+    measures = measures_by_table()
+    seen: dict[tuple[str, int], InputFile] = {}
+    by_hash: dict[str, InputFile] = {}
+    for path in discover(raw):
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        name = paths.display(path, raw)
+        info = InputFile(name=name, sha256=digest, size=len(data), kind="other")
+        result.files.append(info)
+        suffix = path.suffix.lower()
+        if suffix in {".ods", ".xlsx", ".xls"}:
+            info.kind, info.reason = "workbook", "workbook: read by the workbook sources, where one uses it"
+            continue
+        if suffix != ".csv":
+            info.reason = "not a CSV file"
+            continue
+        if digest in by_hash:
+            info.status, info.reason = "duplicate", f"same bytes as {by_hash[digest].name}"
+            continue
+        by_hash[digest] = info
+        f = read_csv(path, name, digest, data)
+        info.encoding = f.encoding
+        if not f.header or not is_ees_header(f.header):
+            # Not an EES data file: only a failure to read it as CSV at all is an error here.
+            fatal = [x for x in f.findings if x.rule in UNREADABLE or x.severity == "warning"]
+            result.findings.extend(fatal)
+            if any(x.severity == "error" for x in fatal):
+                info.status, info.reason = "invalid", "cannot be read as a CSV file"
+            else:
+                info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
+            continue
+        info.kind = "ees-csv"
+        info.table = table_name(path)
+        if f.ok:
+            check_ees(f, measures.get(info.table, set()))
+        result.findings.extend(f.findings)
+        if skip and name in skip:
+            info.status, info.reason = "invalid", "quarantined: failed the input checks"
+            continue
+        if not f.ok:
+            info.status, info.reason = "invalid", "failed the input checks"
+            continue
+        _load_ees(f, info, seen, result)
+    return result
+
+
+def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult) -> None:
+    if not IDENT.match(info.table):
+        raise DataError(f"{f.name}: cannot derive a table name from the file name", "rename the file")
+    ip = f.header.index("time_period")
+    years = [y for y in (period_end_year(r[ip]) for r in f.rows) if y is not None]
+    info.vintage = max(years) if years else 0
+    info.release = f"{publication_of(info.table)}-{info.vintage}"
+    key = (info.table, info.vintage)
+    if key in seen:
+        other = seen[key]
+        raise DataError(
+            f"{f.name} and {other.name} are both the {info.release} release of {info.table} but differ",
+            "keep only one copy of each release file in the input folder",
+        )
+    seen[key] = info
+    columns = {c: [r[i] for r in f.rows] for i, c in enumerate(f.header) if c}
+    n = len(f.rows)
+    columns["_release"] = [info.release] * n
+    columns["_vintage"] = [info.vintage] * n  # type: ignore[list-item]
+    columns["_file"] = [f.name] * n
+    columns["_line"] = f.lines  # type: ignore[assignment]
+    table = pa.table(columns)
+    info.rows = table.num_rows
+    info.status = "loaded"
+    result.tables.setdefault(info.table, []).append(table)
