@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from carestats.cli import app
+
+runner = CliRunner()
+COMMANDS = [[], ["build"], ["check"], ["ingest"], ["stage"], ["compute"], ["render"], ["indicators"],
+            ["indicators", "list"], ["indicators", "show"]]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "carestats")
+def test_help_explains_with_an_example(cmd: list[str]) -> None:
+    res = runner.invoke(app, [*cmd, "--help"])
+    assert res.exit_code == 0
+    assert "Example" in res.output
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = ("import sys; from carestats.cli import app; "
+            "print(any(m in sys.modules for m in ('polars', 'duckdb', 'weasyprint', 'pyarrow')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_indicators_list_and_show() -> None:
+    res = runner.invoke(app, ["indicators", "list"])
+    assert res.exit_code == 0 and "cla_count" in res.output
+    res = runner.invoke(app, ["indicators", "show", "cla_rate_per_10k"])
+    assert res.exit_code == 0 and "denominator:" in res.output
+
+
+def test_errors_are_one_line_without_traceback(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "carestats", "-q", "build", "--raw", str(tmp_path / "missing"),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert proc.stderr.startswith("Error: ") and "Traceback" not in proc.stderr

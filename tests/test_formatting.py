@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from carestats.formatting import fmt_change, fmt_number, fmt_period, fmt_value
+
+
+def test_half_up_rounding_and_separators() -> None:
+    assert fmt_number(81770, 0) == "81,770"
+    assert fmt_number(2.5, 0) == "3"
+    assert fmt_number(0.125, 2) == "0.13"
+    assert fmt_number(-0.4, 0) == "0"
+
+
+def test_symbols_are_never_zero_or_blank() -> None:
+    assert fmt_value(None, "%", 0, "c") == "c"
+    assert fmt_value(None, "count", 0, "low") == "low"
+    assert fmt_value(None, "count", 0, None) == "–"
+    assert fmt_value(10, "%", 0) == "10%"
+    assert fmt_value(1234.5, "£", 0) == "£1,235"
+
+
+def test_changes_and_periods() -> None:
+    assert fmt_change(-1760, "count", 0) == "−1,760"
+    assert fmt_change(1, "%", 0) == "+1 pp"
+    assert fmt_period(202425) == "2024/25" and fmt_period(2025) == "2025"
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)),
+       st.sampled_from(["c", "k", "u", "x", "z", "low"]), st.integers(0, 3))
+def test_a_suppressed_value_always_shows_its_symbol(value, status, decimals) -> None:
+    text = fmt_value(None, "count", decimals, status)
+    assert text == status
+    if value is not None:
+        assert fmt_number(value, decimals) not in ("", "c", "k")
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False), st.integers(0, 3))
+def test_rounding_round_trips(value, decimals) -> None:
+    text = fmt_number(value, decimals).replace(",", "")
+    assert abs(float(text) - value) <= 0.5 * 10 ** -decimals + 1e-9 * max(1, value)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carestats.errors import DataError
+from carestats.ingest import period_end_year, read_inputs, table_name
+
+HEADER = "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_table_names_drop_the_year_range() -> None:
+    assert table_name(Path("b1_children_in_need_2013_to_2025.csv")) == "b1_children_in_need"
+    assert table_name(Path("cla_time_series_1994_2024.csv")) == "cla_time_series"
+    assert table_name(Path("ons_mid-year_population_estimates_2012_to_2024.csv")) == "ons_mid_year_population_estimates"
+
+
+def test_period_end_year() -> None:
+    assert period_end_year("2025") == 2025
+    assert period_end_year("202425") == 2025
+    assert period_end_year("199900") == 2000
+    assert period_end_year("202426") is None
+
+
+def test_files_are_recognised_by_header_wherever_they_are(tmp_path: Path) -> None:
+    write(tmp_path / "deep" / "er" / "cla_number_and_rate_per_10k_children.csv",
+          HEADER + "2025,Reporting year,National,E92000001,England,Children looked after on 31 March each year,81770\n")
+    write(tmp_path / "notes.csv", "name,value\nx,1\n")
+    write(tmp_path / "readme.txt", "hello")
+    res = read_inputs(tmp_path)
+    by_name = {f.name: f for f in res.files}
+    loaded = by_name["deep/er/cla_number_and_rate_per_10k_children.csv"]
+    assert (loaded.status, loaded.release, loaded.rows) == ("loaded", "cla-2025", 1)
+    assert by_name["notes.csv"].status == "unused" and "EES" in by_name["notes.csv"].reason
+    assert by_name["readme.txt"].status == "unused"
+    assert res.tables["cla_number_and_rate_per_10k_children"][0].num_rows == 1
+
+
+def test_every_row_is_accounted_for(tmp_path: Path) -> None:
+    body = "".join(f"{2020 + i % 5},Reporting year,National,E92000001,England,x{i},{i}\n" for i in range(500))
+    write(tmp_path / "cla_number_and_rate_per_10k_children.csv", HEADER + body)
+    res = read_inputs(tmp_path)
+    assert res.files[0].rows == 500 == res.tables["cla_number_and_rate_per_10k_children"][0].num_rows
+
+
+def test_identical_copies_are_listed_as_duplicates(tmp_path: Path) -> None:
+    text = HEADER + "2025,Reporting year,National,E92000001,England,x,1\n"
+    write(tmp_path / "a" / "cla_number_and_rate_per_10k_children.csv", text)
+    write(tmp_path / "b" / "cla_number_and_rate_per_10k_children.csv", text)
+    statuses = sorted(f.status for f in read_inputs(tmp_path).files)
+    assert statuses == ["duplicate", "loaded"]
+
+
+def test_two_different_copies_of_one_release_are_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "cla_number_and_rate_per_10k_children.csv", HEADER + "2025,Reporting year,National,E92000001,England,x,1\n")
+    write(tmp_path / "b" / "cla_number_and_rate_per_10k_children.csv", HEADER + "2025,Reporting year,National,E92000001,England,x,2\n")
+    with pytest.raises(DataError, match="both the cla-2025 release"):
+        read_inputs(tmp_path)
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        read_inputs(tmp_path / "nope")
