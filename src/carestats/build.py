@@ -47,13 +47,33 @@ def _siblings(out: Path, tag: str) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.{tag}-*"))
 
 
+def _alive(p: Path) -> bool:
+    """Whether the build that made this sibling (its pid is the suffix) is still running."""
+    try:
+        pid = int(p.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def recover(out: Path) -> None:
-    """Undo what an interrupted run left: restore a swapped-out build, remove half-built ones."""
-    olds = _siblings(out, "old")
+    """Undo what an interrupted run left: restore a swapped-out build, remove half-built ones.
+
+    Siblings of a build that is still running (another process) are left alone.
+    """
+    olds = [p for p in _siblings(out, "old") if not _alive(p)]
     if not out.exists() and olds:
         os.rename(olds[-1], out)
         olds = olds[:-1]
-    for p in [*olds, *_siblings(out, "new")]:
+    for p in [*olds, *(p for p in _siblings(out, "new") if not _alive(p))]:
         shutil.rmtree(p, ignore_errors=True)
 
 
