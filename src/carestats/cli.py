@@ -152,6 +152,27 @@ def render(out: OutOpt = Path("build")) -> None:
         typer.echo(f"{len(made)} report(s) in {out / 'reports'}")
 
 
+@app.command()
+def docs(write: Annotated[bool, typer.Option("--write", help="Rewrite the stale files.")] = False) -> None:
+    """Check (or, with --write, regenerate) docs/indicators.md and docs/cli.md.
+
+    Exit status 1 when a generated file is out of date and --write was not given.
+
+    Example:  carestats docs --write
+    """
+    from carestats import docs as generated
+
+    if write:
+        for path in generated.write():
+            typer.echo(f"wrote {path.name}")
+        return
+    old = generated.stale()
+    if old:
+        typer.echo(f"out of date: {', '.join(old)} — run `carestats docs --write`", err=True)
+        raise typer.Exit(1)
+    typer.echo("docs are up to date")
+
+
 @indicators_app.command("list")
 def indicators_list() -> None:
     """List every indicator: id, theme, unit and title.
