@@ -153,6 +153,45 @@ def render(out: OutOpt = Path("build")) -> None:
 
 
 @app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Folder of the earlier release files (or the only folder).")],
+    new: Annotated[Optional[Path], typer.Argument(help="Folder of the later release files.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the CSV files and summary.")] = Path("build/diff"),
+) -> None:
+    """Show what changed between two sets of release files: revised values, areas, renamed columns.
+
+    With one folder, compares each release in it with the previous release for the same years.
+    Writes revisions.csv/.parquet, areas.csv, renamed_columns.csv and summary.md to --out.
+
+    Example:  carestats diff data/cla/2024_release data/cla/2025_release
+    """
+    from carestats import diff as d
+    from carestats.registry import load_indicators
+
+    indicators = load_indicators()
+    titles = {i.id: i.title for i in indicators}
+    if new is None:
+        snap = d.snapshot(old, indicators)
+        revised, areas, renamed = d.within_folder(snap.vintages), snap.values.head(0).select(
+            "geographic_level", "area_code", "area_name"), []
+        import polars as pl
+
+        areas = areas.with_columns(pl.lit("").alias("kind"))
+    else:
+        a, b = d.snapshot(old, indicators), d.snapshot(new, indicators)
+        revised, areas, renamed = d.revisions(a.values, b.values), d.areas_changed(a.values, b.values), \
+            d.renamed_columns(a.columns, b.columns)
+    d.write(out, revised, areas, renamed)
+    lines = d.summary(revised, areas, renamed, titles)
+    (out / "summary.md").write_text("# What changed\n\n" + "\n".join(f"- {x}" for x in lines) + "\n",
+                                    encoding="utf-8")
+    if not STATE["quiet"]:
+        for line in lines:
+            typer.echo(line)
+        typer.echo(f"details in {out}/")
+
+
+@app.command()
 def docs(write: Annotated[bool, typer.Option("--write", help="Rewrite the stale files.")] = False) -> None:
     """Check (or, with --write, regenerate) docs/indicators.md and docs/cli.md.
 
