@@ -12,6 +12,7 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -31,6 +32,7 @@ class BuildOptions:
     indicator_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
     until: str = "render"  # the last stage to run: ingest, stage, compute or render
+    settings: Any = None  # config.Settings: report year, areas, sections, branding (None: defaults)
 
 
 @dataclass

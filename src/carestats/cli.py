@@ -27,14 +27,14 @@ indicators_app = typer.Typer(help="The indicator registry (queries/indicators/*.
                                   "Example:  carestats indicators show cla_count", no_args_is_help=True)
 app.add_typer(indicators_app, name="indicators")
 
-STATE = {"quiet": False, "verbose": False, "debug": False}
+STATE: dict[str, object] = {"quiet": False, "verbose": False, "debug": False, "config": None}
 
 RawOpt = Annotated[Optional[Path], typer.Option(
     "--raw", envvar="CARESTATS_RAW", show_envvar=True,
     help="Folder of release files (searched recursively). Default: data/raw when it holds files, "
          "otherwise ../shared/data/raw.")]
-OutOpt = Annotated[Path, typer.Option("--out", envvar="CARESTATS_OUT", show_envvar=True,
-                                      help="Output folder.")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", envvar="CARESTATS_OUT", show_envvar=True,
+                                                help="Output folder.  [default: build]")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Leave out files that fail the checks "
                                        "(they are listed in the manifest) instead of stopping.")]
 
@@ -45,8 +45,17 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every step and warning.")] = False,
     debug: Annotated[bool, typer.Option("--debug", envvar="CARESTATS_DEBUG",
                                         help="Show tracebacks for errors.")] = False,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", envvar="CARESTATS_CONFIG", show_envvar=True,
+        help="Settings file. Default: carestats.toml in the working directory, if there is one.")] = None,
 ) -> None:
-    STATE.update(quiet=quiet, verbose=verbose, debug=debug)
+    STATE.update(quiet=quiet, verbose=verbose, debug=debug, config=config)
+
+
+def _settings(**flags: object):  # type: ignore[no-untyped-def]
+    from carestats.config import load
+
+    return load(STATE.get("config"), **flags)  # type: ignore[arg-type]
 
 
 def _reporter():  # type: ignore[no-untyped-def]
@@ -61,11 +70,14 @@ def _raw(raw: Optional[Path]) -> Path:
     return raw if raw is not None else default_raw()
 
 
-def _run(raw: Optional[Path], out: Path, skip_invalid: bool, until: str, reports: bool = True) -> None:
+def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True) -> None:
     from carestats.build import BuildOptions, run
 
-    res = run(BuildOptions(raw=_raw(raw), out=out, skip_invalid=skip_invalid, reports=reports, until=until),
-              _reporter())
+    settings = _settings(raw=raw, out=out)
+    out = settings.out
+    res = run(BuildOptions(raw=_raw(settings.raw), out=out, skip_invalid=skip_invalid, reports=reports,
+                           until=until, indicator_dirs=settings.indicator_dirs,
+                           template_dirs=settings.template_dirs, settings=settings), _reporter())
     if not STATE["quiet"]:
         loaded = sum(1 for f in res.files if f.status == "loaded")
         typer.echo(f"{loaded} data files, {res.rows:,} rows, {res.indicators} indicators"
@@ -73,7 +85,7 @@ def _run(raw: Optional[Path], out: Path, skip_invalid: bool, until: str, reports
 
 
 @app.command()
-def build(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False,
+def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           no_reports: Annotated[bool, typer.Option("--no-reports", help="Stop after the exports.")] = False,
           ) -> None:
     """Run every stage: ingest, check, stage, compute, render.
@@ -113,7 +125,7 @@ def check(raw: RawOpt = None) -> None:
 
 
 @app.command()
-def ingest(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False) -> None:
+def ingest(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False) -> None:
     """Load the release files into raw.* tables of OUT/carestats.duckdb (checks run first).
 
     Example:  carestats ingest --raw data/raw
@@ -122,7 +134,7 @@ def ingest(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOp
 
 
 @app.command()
-def stage(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False) -> None:
+def stage(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False) -> None:
     """Ingest, then build the staging.* views that resolve each publication's schema drift.
 
     Example:  carestats stage --raw data/raw
@@ -131,7 +143,7 @@ def stage(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt
 
 
 @app.command()
-def compute(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipOpt = False) -> None:
+def compute(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False) -> None:
     """Ingest and stage, then compute every indicator into indicator_values and the exports (no reports).
 
     Example:  carestats compute --out build
@@ -140,13 +152,14 @@ def compute(raw: RawOpt = None, out: OutOpt = Path("build"), skip_invalid: SkipO
 
 
 @app.command()
-def render(out: OutOpt = Path("build")) -> None:
+def render(out: OutOpt = None) -> None:
     """Render the reports again from the indicator values already in OUT/carestats.duckdb.
 
     Example:  carestats render --out build
     """
     from carestats.build import render_only
 
+    out = _settings(out=out).out
     made = render_only(out, _reporter())
     if not STATE["quiet"]:
         typer.echo(f"{len(made)} report(s) in {out / 'reports'}")
