@@ -237,6 +237,37 @@ def indicators_list() -> None:
         typer.echo(f"{ind.id:<40} {ind.theme:<18} {ind.unit:<16} {ind.title}")
 
 
+@indicators_app.command("new")
+def indicators_new(
+    indicator_id: Annotated[str, typer.Argument(help="The new indicator's id: lower case, digits, underscores.")],
+    folder: Annotated[Optional[Path], typer.Option("--dir", help="Where to write it. Default: the first "
+                                                   "[paths] indicators folder of carestats.toml.")] = None,
+) -> None:
+    """Write a commented starting file for a new indicator of your own.
+
+    Example:  carestats indicators new my_starters --dir my_indicators
+    """
+    from carestats.errors import ConfigError
+    from carestats.registry import IDENT
+    from carestats.render import environment
+
+    if not IDENT.match(indicator_id):
+        raise ConfigError(f"{indicator_id!r} is not a valid indicator id", "use lower case letters, digits and _")
+    if folder is None:
+        dirs = _settings().indicator_dirs
+        if not dirs:
+            raise ConfigError("no folder for your indicators", "pass --dir or set [paths] indicators")
+        folder = dirs[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{indicator_id}.sql"
+    if target.exists():
+        raise ConfigError(f"{target} already exists", "choose another id or edit that file")
+    title = indicator_id.replace("_", " ").capitalize()
+    target.write_text(environment().get_template("indicator_starter.sql.j2").render(id=indicator_id, title=title)
+                      + "\n", encoding="utf-8")
+    typer.echo(f"wrote {target}")
+
+
 @indicators_app.command("show")
 def indicators_show(indicator_id: Annotated[str, typer.Argument(help="An indicator id.")]) -> None:
     """Show one indicator's metadata and its query.

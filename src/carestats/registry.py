@@ -92,7 +92,7 @@ def split_header(path: Path) -> tuple[dict, str]:
     if not isinstance(meta, dict):
         raise ConfigError(f"{name}: the metadata header must be a YAML mapping", "see docs/adding-an-indicator.md")
     body = m.group(2).strip().rstrip(";").strip()
-    if not re.match(r"(?is)^(with|select)\b", body):
+    if not re.match(r"(?is)^(with|select)\b", _strip_strings(body).strip()):
         raise ConfigError(f"{name}: the query must be a single SELECT (or WITH … SELECT)", "remove other statements")
     if ";" in _strip_strings(body):
         raise ConfigError(f"{name}: the query holds more than one statement", "keep one SELECT per file")
