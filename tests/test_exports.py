@@ -8,39 +8,40 @@ from openpyxl import load_workbook
 from carestats.compute import SCHEMA
 from carestats.exports import write_xlsx
 from carestats.registry import load_indicators
-
-
-def frame(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=SCHEMA)
-
+from carestats.xlsx import column_letter
 
 ROWS = [
     {"indicator_id": "cla_count", "time_period": 2025, "geographic_level": "National", "area_code": "E92000001",
      "area_name": "England", "breakdown": "Total", "value": 81770.0, "status": None, "numerator": 81770.0,
      "denominator": None, "release": "cla-2025"},
     {"indicator_id": "cla_count", "time_period": 2025, "geographic_level": "Local authority",
-     "area_code": "E06000001", "area_name": "=HYPERLINK(\"http://x\")", "breakdown": "Total", "value": None,
+     "area_code": "E06000001", "area_name": "=HYPERLINK(\"http://x\")<&>", "breakdown": "Total", "value": None,
      "status": "c", "numerator": None, "denominator": None, "release": "cla-2025"},
 ]
 
 
+def test_column_letters() -> None:
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
 def test_xlsx_sheets_numbers_symbols_and_formula_safety(tmp_path: Path) -> None:
-    target = write_xlsx(frame(ROWS), load_indicators(), tmp_path / "x.xlsx", 2025)
+    target = write_xlsx(pl.DataFrame(ROWS, schema=SCHEMA), load_indicators(), tmp_path / "x.xlsx", 2025)
     wb = load_workbook(target)
-    assert wb.sheetnames[0] == "About" and "Children in care" in wb.sheetnames and "Metadata" in wb.sheetnames
+    assert wb.sheetnames[0] == "About" and "Children in care" in wb.sheetnames and wb.sheetnames[-1] == "Metadata"
     ws = wb["Children in care"]
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
     first, second = dict(zip(header, rows[1])), dict(zip(header, rows[2]))
-    assert first["value"] == 81770 and isinstance(first["value"], (int, float))
-    assert second["value"] == "c" and second["status"] == "c"
+    assert first["value"] == 81770 and isinstance(first["value"], (int, float)) and first["period"] == "2025"
+    assert second["value"] is None and second["value_symbol"] == "c" and second["status"] == "c"
     cell = ws.cell(row=3, column=header.index("area_name") + 1)
-    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # kept as text, never a formula
+    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://x\")<&>"  # text, never a formula
     meta = {r[0]: r for r in wb["Metadata"].iter_rows(values_only=True)}
     assert "cla_count" in meta
 
 
 def test_xlsx_is_byte_identical_for_the_same_inputs(tmp_path: Path) -> None:
-    a = write_xlsx(frame(ROWS), load_indicators(), tmp_path / "a.xlsx", 2025).read_bytes()
-    b = write_xlsx(frame(ROWS), load_indicators(), tmp_path / "b.xlsx", 2025).read_bytes()
+    df = pl.DataFrame(ROWS, schema=SCHEMA)
+    a = write_xlsx(df, load_indicators(), tmp_path / "a.xlsx", 2025).read_bytes()
+    b = write_xlsx(df, load_indicators(), tmp_path / "b.xlsx", 2025).read_bytes()
     assert a == b

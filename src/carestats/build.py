@@ -165,6 +165,7 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
     finally:
         con.close()
     compute.write_exports(values, work / "indicators", "indicator_values")
+    write_analyst_exports(work, values, indicators, result, rep)
     from carestats.reports import report_year
 
     year = report_year(values)
@@ -174,6 +175,20 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
         reports = render_all(values, indicators, year, inputs, work, opts.template_dirs, rep)
     write_manifest(work, inputs, extra)
     return reports
+
+
+def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestResult,  # type: ignore[no-untyped-def]
+                          rep: Reporter) -> None:
+    """build/exports/: the XLSX workbook, the EES-format files, and copies of the CSV/Parquet tables."""
+    from carestats import ees, exports
+    from carestats.reports import report_year
+
+    folder = work / "exports"
+    rep.step("exports: XLSX workbook and EES-format files")
+    exports.write_xlsx(values, indicators, folder / "carestats_indicators.xlsx", report_year(values))
+    ees.write(values, indicators, ees.geography_from_tables(result.tables), folder / "ees")
+    for table in sorted((work / "indicators").glob("*.*")):
+        shutil.copyfile(table, folder / table.name)
 
 
 def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]

@@ -129,6 +129,9 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         by_hash[digest] = info
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
+        if path.name.lower().endswith(".meta.csv"):
+            _check_metadata(f, path, raw, info, result)
+            continue
         if not f.header or not is_ees_header(f.header):
             # Not an EES data file: only a failure to read it as CSV at all is an error here.
             fatal = [x for x in f.findings if x.rule in UNREADABLE or x.severity == "warning"]
@@ -178,3 +181,23 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
     info.rows = table.num_rows
     info.status = "loaded"
     result.tables.setdefault(info.table, []).append(table)
+
+
+def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, result: IngestResult) -> None:
+    """An EES metadata file is checked against its data file (<name>.meta.csv beside <name>.csv)."""
+    from carestats.metacheck import check_meta
+
+    info.kind = "ees-meta"
+    data_path = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
+    if not data_path.is_file():
+        meta.warn(1, "", "META-ORPHAN", f"no data file {data_path.name} beside this metadata file",
+                  "keep <name>.csv and <name>.meta.csv together")
+    elif meta.ok:
+        raw_bytes = data_path.read_bytes()
+        data = read_csv(data_path, paths.display(data_path, raw), hashlib.sha256(raw_bytes).hexdigest(), raw_bytes)
+        if data.ok:
+            check_meta(meta, data)
+    result.findings.extend(meta.findings)
+    failed = not meta.ok
+    info.status = "invalid" if failed else "metadata"
+    info.reason = "metadata file failed the checks" if failed else f"metadata for {data_path.name}"
