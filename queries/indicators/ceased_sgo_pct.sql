@@ -1,0 +1,40 @@
+/*
+id: ceased_sgo_pct
+title: Children ceasing care on a special guardianship order
+short_title: Left care on an SGO
+theme: leaving_care
+unit: "%"
+polarity: none
+decimals: 0
+headline: false
+order: 4
+definition: >
+  Of the children who ceased to be looked after during the year ending 31 March, the percentage whose
+  care ended with a special guardianship order (to their former foster carers or to other carers).
+numerator: children who ceased to be looked after on a special guardianship order
+denominator: children who ceased to be looked after during the year
+sources: [stg_cla_ceased]
+source_files: [la_children_who_ceased_during_the_year.csv]
+method: published
+method_note: The percentage as published; numerator and denominator are the published counts.
+*/
+with reasons as (
+    select * from staging.stg_cla_ceased where cla_group = 'reason'
+)
+
+select
+    m.time_period,
+    m.geographic_level,
+    m.area_code,
+    m.area_name,
+    'Total' as breakdown,
+    cs_num(m.children_percent) as value,
+    cs_status(m.children_percent) as status,
+    cs_num(m.children_count) as numerator,
+    cs_num(t.children_count) as denominator,
+    m.release
+from reasons as m
+left join reasons as t
+    on t.release = m.release and t.time_period = m.time_period and t.geographic_level = m.geographic_level
+    and t.area_code = m.area_code and t.measure = 'total'
+where m.measure = 'sgo'

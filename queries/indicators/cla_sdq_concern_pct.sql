@@ -1,0 +1,44 @@
+/*
+id: cla_sdq_concern_pct
+title: Children looked after whose SDQ score is a cause for concern
+short_title: SDQ a cause for concern
+theme: education
+unit: "%"
+polarity: lower_is_better
+decimals: 0
+headline: false
+order: 10
+definition: >
+  Of the children aged 5 to 16 looked after continuously for at least 12 months on 31 March for whom a
+  strengths and difficulties questionnaire (SDQ) score was received, the percentage whose score (17 or
+  more out of 40) is a cause for concern about their emotional and behavioural health.
+numerator: children aged 5 to 16 whose SDQ score is a cause for concern
+denominator: children aged 5 to 16 looked after for 12 months at 31 March with an SDQ score
+sources: [stg_cla_outcomes]
+source_files: [la_conviction_health_outcome_cla.csv, national_conviction_health_outcomes_for_cla.csv]
+method: published
+method_note: >
+  The percentage as published; numerator and denominator are the published counts. For England, a year
+  the newest local authority file does not cover comes from the newest release that has it, which may be
+  the national-only file (2020 from the 2024 release, revising the 2022 release).
+*/
+with topic as (
+    select * from staging.stg_cla_outcomes where topic = 'sdq'
+)
+
+select
+    m.time_period,
+    m.geographic_level,
+    m.area_code,
+    m.area_name,
+    'Total' as breakdown,
+    cs_num(m.children_percent) as value,
+    cs_status(m.children_percent) as status,
+    cs_num(m.children_count) as numerator,
+    cs_num(t.children_count) as denominator,
+    m.release
+from topic as m
+left join topic as t
+    on t.release = m.release and t.time_period = m.time_period and t.geographic_level = m.geographic_level
+    and t.area_code = m.area_code and t.measure = 'sdq_received'
+where m.measure = 'sdq_concern'
