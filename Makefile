@@ -39,7 +39,11 @@ test: setup ## run the test suite (unit tests and the real-data tests)
 test-fast: setup ## run the tests that do not build the real reports
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: setup ## time the pipeline and write $(OUT)/bench.json
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench-installed ## time the pipeline and write $(OUT)/bench.json (installs pandas)
 	$(BIN)/python benchmarks/run.py --raw "$(RAW)" --out "$(OUT)"
 
 docs: setup ## regenerate docs/ from the registry and the CLI
