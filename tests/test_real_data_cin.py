@@ -179,9 +179,11 @@ def derive_without_printed_rates(tables: dict[str, pa.Table], indicator_id: str)
         con.close()
 
 
-def agreement(derived: pl.DataFrame, printed: dict, years: range, areas: set | None = None) -> tuple[int, list]:
+def agreement(derived: pl.DataFrame, printed: dict, years: range,
+              areas: set | None = None) -> tuple[int, list]:
     """How many printed rates the derivation reproduces within rounding, and the ones it does not."""
-    got = {(r["time_period"], r["geographic_level"], r["area_code"]): r for r in derived.iter_rows(named=True)}
+    got = {(r["time_period"], r["geographic_level"], r["area_code"]): r
+           for r in derived.iter_rows(named=True)}
     checked, bad = 0, []
     for key, (value, status) in printed.items():
         if key[0] not in years or (areas is not None and key not in areas):
