@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from carestats import paths
+from carestats import paths, workbooks
 from carestats.check import check_ees
 from carestats.csvread import CsvFile, read_csv
 from carestats.errors import DataError, Finding
@@ -117,16 +117,16 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         info = InputFile(name=name, sha256=digest, size=len(data), kind="other")
         result.files.append(info)
         suffix = path.suffix.lower()
-        if suffix in {".ods", ".xlsx", ".xls"}:
-            info.kind, info.reason = "workbook", "workbook: read by the workbook sources, where one uses it"
-            continue
-        if suffix != ".csv":
-            info.reason = "not a CSV file"
+        if suffix != ".csv" and suffix not in workbooks.SUFFIXES:
+            info.reason = "not a CSV file or a workbook"
             continue
         if digest in by_hash:
             info.status, info.reason = "duplicate", f"same bytes as {by_hash[digest].name}"
             continue
         by_hash[digest] = info
+        if suffix in workbooks.SUFFIXES:
+            workbooks.read_workbook(data, info, result, seen, quarantined=bool(skip and name in skip))
+            continue
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
         if path.name.lower().endswith(".meta.csv"):
