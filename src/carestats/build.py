@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from carestats import compute, ingest, stage, warehouse
+from carestats import compare, compute, ingest, neighbours, stage, warehouse
 from carestats.errors import CheckFailed, DataError
 from carestats.manifest import write_manifest
 from carestats.progress import Reporter
@@ -147,6 +147,7 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
     con = warehouse.connect(work / warehouse.WAREHOUSE_NAME)
     try:
         load_raw(con, result)
+        neighbours.load_reference(con, result)
         if opts.until == "ingest":
             con.close()
             write_manifest(work, inputs, extra)
@@ -162,9 +163,12 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
         rep.step(f"compute: {len(indicators)} indicators")
         values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
         rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
+        comparisons = compare.build_comparisons(con, indicators)
+        rep.step(f"compare: {comparisons.height:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()
     compute.write_exports(values, work / "indicators", "indicator_values")
+    compute.write_exports(comparisons, work / "indicators", "comparisons")
     write_analyst_exports(work, values, indicators, result, rep)
     from carestats.reports import report_year
 

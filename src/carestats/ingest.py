@@ -18,6 +18,7 @@ import yaml
 from carestats import paths, workbooks
 from carestats.check import check_ees
 from carestats.csvread import CsvFile, read_csv
+from carestats import neighbours
 from carestats.errors import DataError, Finding
 from carestats.registry import load_staging
 
@@ -131,6 +132,9 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         info.encoding = f.encoding
         if path.name.lower().endswith(".meta.csv"):
             _check_metadata(f, path, raw, info, result)
+            continue
+        if neighbours.is_neighbour_file(f.header):
+            neighbours.accept(f, info, result)
             continue
         if not f.header or not is_ees_header(f.header):
             # Not an EES data file: only a failure to read it as CSV at all is an error here.
