@@ -102,25 +102,19 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
 def check(raw: RawOpt = None) -> None:
     """Check every input file without building; one line per problem, FILE:LINE:COLUMN: RULE: message.
 
-    Exit status 1 when any check fails.
+    Lists every finding (errors, and warnings for quirks that load correctly), the files carestats has
+    no use for, and a summary. Release zips are read in place. Exit status 1 when any check fails.
 
     Example:  carestats check --raw data/raw
     """
+    from carestats.check import report
     from carestats.ingest import read_inputs
 
-    folder = _raw(raw)
-    result = read_inputs(folder)
-    for f in result.findings:
-        if f.severity == "error" or STATE["verbose"]:
-            typer.echo(f.format())
-    loaded = [f for f in result.files if f.status == "loaded"]
-    warnings = len(result.findings) - len(result.errors)
-    if not STATE["quiet"]:
-        typer.echo(f"{len(result.files)} files: {len(loaded)} data files pass, "
-                   f"{sum(1 for f in result.files if f.status == 'invalid')} fail; "
-                   f"{len(result.errors)} error(s), {warnings} warning(s)"
-                   + ("" if STATE["verbose"] or not warnings else " (--verbose lists the warnings)"))
-    if result.errors:
+    result = read_inputs(_raw(raw))
+    lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
+    for line in lines:
+        typer.echo(line)
+    if failed:
         raise typer.Exit(1)
 
 

@@ -115,7 +115,7 @@ def write_exports(df: pl.DataFrame, folder: Path, stem: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
     df.write_parquet(pq, statistics=False, compression="zstd")
-    excel_safe(plain_numbers(df)).write_csv(csv)
+    plain_numbers(excel_safe(df)).write_csv(csv)  # numbers become text after the guard, so -5 stays -5
     return [pq, csv]
 
 

@@ -15,15 +15,13 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from carestats import paths, workbooks
-from carestats.check import check_ees
-from carestats.csvread import CsvFile, read_csv
+from carestats import archives, paths, workbooks
+from carestats.check import GeoIndex, check_ees, looks_like_ees, not_ees
+from carestats.csvread import UNREADABLE, CsvFile, read_csv
 from carestats import neighbours
 from carestats.errors import DataError, Finding
 from carestats.registry import load_staging
 
-UNREADABLE = {"NUL-BYTE", "ENC-UTF16", "ENC-UNKNOWN", "EMPTY-FILE", "UNTERMINATED-QUOTE", "CSV-SYNTAX",
-              "DELIMITER", "RAGGED-ROW"}
 EES_REQUIRED = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
 IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 YEAR_SUFFIX = re.compile(r"(_\d{4}_to_\d{4}|_\d{4}_\d{4}|_\d{4})$")
@@ -111,13 +109,18 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     measures = measures_by_table()
     seen: dict[tuple[str, int], InputFile] = {}
     by_hash: dict[str, InputFile] = {}
-    for path in discover(raw):
-        data = path.read_bytes()
+    geo = GeoIndex()
+    for src in archives.expand(discover(raw), raw, result.findings):
+        path, name, data = src.path, src.name, src.data
         digest = hashlib.sha256(data).hexdigest()
-        name = paths.display(path, raw)
         info = InputFile(name=name, sha256=digest, size=len(data), kind="other")
         result.files.append(info)
-        suffix = path.suffix.lower()
+        suffix = Path(name).suffix.lower()
+        if src.archive:
+            info.kind = "archive"
+            info.status, info.reason = ("invalid", f"release zip rejected: {src.problem}") if src.problem \
+                else ("unused", "release zip: its files are listed as <zip>/<member>")
+            continue
         if suffix != ".csv" and suffix not in workbooks.SUFFIXES:
             info.reason = "not a CSV file or a workbook"
             continue
@@ -138,17 +141,19 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             continue
         if not f.header or not is_ees_header(f.header):
             # Not an EES data file: only a failure to read it as CSV at all is an error here.
-            fatal = [x for x in f.findings if x.rule in UNREADABLE or x.severity == "warning"]
+            fatal = [x for x in f.findings if x.rule in UNREADABLE or x.severity == "warning"] + not_ees(f)
             result.findings.extend(fatal)
             if any(x.severity == "error" for x in fatal):
-                info.status, info.reason = "invalid", "cannot be read as a CSV file"
+                meant = looks_like_ees(f.header) or any(x.rule == "HEADER-ROW" for x in fatal)
+                info.status, info.reason = "invalid", ("an EES data file without its standard columns" if meant
+                                                       else "cannot be read as a CSV file")
             else:
                 info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
         info.kind = "ees-csv"
-        info.table = table_name(path)
+        info.table = table_name(Path(name))
         if f.ok:
-            check_ees(f, measures.get(info.table, set()))
+            check_ees(f, measures.get(info.table, set()), geo)
         result.findings.extend(f.findings)
         if skip and name in skip:
             info.status, info.reason = "invalid", "quarantined: failed the input checks"
