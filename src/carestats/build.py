@@ -1,13 +1,16 @@
 """The pipeline: ingest → check → stage → compute → render, built aside and swapped in at the end.
 
 Everything is written to a hidden sibling of the output folder; only a complete build replaces the
-previous outputs (two renames). A failure, Ctrl-C or kill at any point leaves the previous outputs as
-they were, and the next run cleans up what the interrupted one left.
+previous outputs, in one atomic exchange of the two folders (Linux renameat2; two renames elsewhere). A
+failure, Ctrl-C or kill at any point leaves the previous outputs as they were, and the next run cleans
+up what the interrupted one left. A folder that carestats did not write is never replaced.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -79,7 +82,36 @@ def recover(out: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse to replace a folder that holds files but no carestats manifest (a home folder, say)."""
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise DataError(f"{out} holds files that carestats did not write; it will not replace them",
+                        "choose an empty or new folder for --out")
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out} is a file, not a folder", "choose a folder for --out")
+
+
 def swap_in(work: Path, out: Path) -> None:
+    """Put the finished build in place; the previous one (now at `work`) is then deleted."""
+    if out.exists() and _exchange(work, out):
+        shutil.rmtree(work, ignore_errors=True)
+        return
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         os.rename(out, old)
@@ -108,6 +140,7 @@ def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
     out = opts.out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
+    check_replaceable(out)
     indicators = load_indicators(opts.indicator_dirs)
 
     rep.step(f"ingest: reading {opts.raw}")
