@@ -29,13 +29,14 @@ def slugify(name: str) -> str:
     return text[:60].strip("-") or "area"
 
 
-SAFE_CODE = re.compile(r"^[A-Za-z0-9]{1,12}$")
+SAFE_CODE = re.compile(r"^[A-Za-z0-9]{1,12}( / [A-Za-z0-9]{1,12}){0,3}$")  # joint services: "E06000061 / E06000062"
 
 
 def output_name(code: str, name: str, year: int) -> str:
-    if not SAFE_CODE.match(code):
+    """A report's file name from its area code, a strict slug of its name and the year: never a path."""
+    if not SAFE_CODE.fullmatch(code):
         raise ConfigError(f"area code {code!r} cannot be used in a file name", "area codes are letters and digits")
-    return f"{code}-{slugify(name)}-{year}.pdf"
+    return f"{code.replace(' / ', '_')}-{slugify(name)}-{int(year)}.pdf"
 
 
 def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
