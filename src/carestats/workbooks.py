@@ -115,24 +115,27 @@ def filled(row: Row) -> int:
     return sum(1 for c in row if c is not None and str(c).strip())
 
 
-def has_header(row: Row, header: tuple[str, ...]) -> bool:
-    cells = {norm(c).casefold() for c in row}
-    return all(h.casefold() in cells for h in header)
+def cell_keys(row: Row) -> frozenset[str]:
+    """A row's filled cells, normalised and case-folded, to look for header cells in."""
+    return frozenset(norm(c).casefold() for c in row if c is not None)
+
+
+def has_header(keys: frozenset[str], header: tuple[str, ...]) -> bool:
+    return all(h.casefold() in keys for h in header)
 
 
 def find_header(rows: list[Row], header: tuple[str, ...], within: int = HEADER_WITHIN) -> int | None:
     for i, row in enumerate(rows[:within]):
-        if has_header(row, header):
+        if has_header(cell_keys(row), header):
             return i
     return None
 
 
-def find_codes(rows: list[Row], pattern: re.Pattern) -> int | None:
+def find_codes(keys: list[frozenset[str]], pattern: re.Pattern) -> int | None:
     """The row of variable codes: most of its filled cells are codes."""
-    for i, row in enumerate(rows):
-        cells = [norm(c) for c in row if norm(c)]
-        hits = sum(1 for c in cells if pattern.match(c))
-        if hits and hits * 2 >= len(cells):
+    for i, cells in enumerate(keys):
+        hits = sum(1 for c in cells if c and pattern.match(c))
+        if hits and hits * 2 >= sum(1 for c in cells if c):
             return i
     return None
 
@@ -180,7 +183,8 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
         finding(start + 1, "", "WORKBOOK-NOTE", f"the sheet does not say /{source.note.pattern}/ above the "
                 "header; its figures may be in another unit",
                 f"check the unit in the sheet, then update the note of {source.id} in queries/workbooks.yaml")
-    codes_at = find_codes(rows, source.codes) if source.codes else None
+    keys = [cell_keys(row) for row in rows]
+    codes_at = find_codes(keys, source.codes) if source.codes else None
     if source.codes and codes_at is None:
         finding(start + 1, "", "WORKBOOK-CODES", "no row of variable codes found in the sheet",
                 f"check the sheet, then update the codes pattern of {source.id} in queries/workbooks.yaml")
@@ -191,8 +195,11 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
         row = rows[i]
         if i == codes_at:
             continue
-        if has_header(row, source.header):
-            names = _block_names(rows, i, source.header, codes, codes_at, finding)
+        if has_header(keys[i], source.header):
+            names = _block_names(rows, keys, i, source.header, codes, codes_at, finding)
+            for name in names:
+                if name and name not in out.columns:
+                    out.columns.append(name)
             continue
         if is_blank(row):
             names = []  # a blank row ends a table
@@ -207,20 +214,17 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
             finding(i + 1, source.key, "WORKBOOK-ROW", f"row has no {source.key}; not loaded",
                     "check for a note or a second table without a blank row above it", "warning")
             continue
-        for n in names:
-            if n and n not in out.columns:
-                out.columns.append(n)
         out.records.append(record)
         out.lines.append(i + 1)
     return out
 
 
-def _block_names(rows: list[Row], at: int, header: tuple[str, ...], codes: Row | None, codes_at: int | None,
-                 finding) -> list[str]:  # type: ignore[no-untyped-def]
+def _block_names(rows: list[Row], keys: list[frozenset[str]], at: int, header: tuple[str, ...], codes: Row | None,
+                 codes_at: int | None, finding) -> list[str]:  # type: ignore[no-untyped-def]
     """The column names of the table whose header is at row `at`; unnamed empty columns are dropped."""
     names = column_names(rows[at], codes)
     end = at + 1
-    while end < len(rows) and not is_blank(rows[end]) and not has_header(rows[end], header):
+    while end < len(rows) and not is_blank(rows[end]) and not has_header(keys[end], header):
         end += 1
     body = [r for k, r in enumerate(rows[at + 1:end], at + 1) if k != codes_at]
     seen: dict[str, int] = {}
@@ -246,13 +250,13 @@ def read_sheet(book: fastexcel.ExcelReader, sheet: str) -> list[Row]:
 
 def to_arrow(t: SheetTable, file_name: str) -> pa.Table:
     n = len(t.records)
-    columns: dict[str, pa.Array] = {c: pa.array([r.get(c) for r in t.records], pa.string()) for c in t.columns}
-    columns["_release"] = pa.array([t.release] * n, pa.string())
-    columns["_vintage"] = pa.array([t.vintage] * n, pa.int32())
-    columns["_file"] = pa.array([file_name] * n, pa.string())
-    columns["_line"] = pa.array(t.lines, pa.int32())
-    columns["_sheet"] = pa.array([t.sheet] * n, pa.string())
-    return pa.table(columns)
+    table = pa.Table.from_pylist(t.records, schema=pa.schema([(c, pa.string()) for c in t.columns]))
+    lineage = {"_release": pa.array([t.release] * n, pa.string()), "_vintage": pa.array([t.vintage] * n, pa.int32()),
+               "_file": pa.array([file_name] * n, pa.string()), "_line": pa.array(t.lines, pa.int32()),
+               "_sheet": pa.array([t.sheet] * n, pa.string())}
+    for name, column in lineage.items():
+        table = table.append_column(name, column)
+    return table
 
 
 def read_workbook(data: bytes, info: InputFile, result: IngestResult,
