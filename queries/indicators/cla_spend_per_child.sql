@@ -24,6 +24,10 @@ method_note: >
   England total by the DfE's England count, which the DfE rounds to the nearest 10. A suppressed or missing
   count, or expenditure not received, leaves the value unpublished with the symbol (c, x …); a count of
   zero gives z.
+notes: >
+  Figures far from the rest are kept as MHCLG published them: Harrow's 2023-24 return shows 0 for children
+  looked after (MHCLG's note 3: Harrow did not provide these figures for the first release), and Sandwell,
+  whose children's services are run by a trust, shows £244 thousand (2023-24) and £5 thousand (2024-25).
 */
 with children as (
     select area_code, time_period, children_count

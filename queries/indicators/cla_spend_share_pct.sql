@@ -21,6 +21,10 @@ method_note: >
   from the published (unrounded) £ thousand figures of the same return. The RO3 total equals the "Children
   Social Care" total expenditure of the RSX summary for every authority (tested). When either figure is not
   available, the row keeps its symbol (x when the return was not received).
+notes: >
+  Figures far from the rest are kept as MHCLG published them: Harrow's 2023-24 return shows 0 for children
+  looked after (MHCLG's note 3: Harrow did not provide these figures for the first release), and Sandwell,
+  whose children's services are run by a trust, shows £244 thousand (2023-24) and £5 thousand (2024-25).
 */
 select
     time_period,

@@ -20,6 +20,10 @@ method: published
 method_note: >
   As published (variable RO3-csclkd-tot-exp). An authority whose return was not received in time is [x] in
   the workbook and keeps status x.
+notes: >
+  Figures far from the rest are kept as MHCLG published them: Harrow's 2023-24 return shows 0 for children
+  looked after (MHCLG's note 3: Harrow did not provide these figures for the first release), and Sandwell,
+  whose children's services are run by a trust, shows £244 thousand (2023-24) and £5 thousand (2024-25).
 */
 select
     time_period,

@@ -11,7 +11,8 @@ select
     (_vintage - 1) * 100 + _vintage % 100 as time_period,
     case trim("Class") when 'Eng' then 'National' else 'Local authority' end as geographic_level,
     trim("ONS Code") as area_code,
-    trim("Local authority") as area_name,
+    case trim("Class") when 'Eng' then 'England' else trim("Local authority") end as area_name,
+    trim("Local authority") as published_name,
     trim("Class") as la_class,
     case lower(trim("RSX-csc-tot-exp")) when '[x]' then 'x' when '[z]' then 'z' when '[n]' then 'x'
         else trim("RSX-csc-tot-exp") end as csc_expenditure,
