@@ -234,11 +234,24 @@ def test_bad_specs_are_configuration_errors(tmp_path: Path) -> None:
         workbooks.load_spec(spec)
 
 
+HISTORY_HEADER = ["Web link", "Local authority area code", "Local authority name", "Local authority status",
+                  "Ofsted region", "Inspection date", "Publication date", "Inspection type", "Overall effectiveness"]
+
+
 def test_workbooks_reach_the_indicators(tmp_path: Path) -> None:
     """End to end: two years of inspection outcomes → raw → staging → ilacs_overall_effectiveness."""
-    xlsx(tmp_path / "2025.xlsx", ilacs_2025([
+    sheets = ilacs_2025([
         ["link", "E06000010", "Kingston upon Hull", "NE", None, None, "Good", "Good"],
-        ["link", "E06000063", "Cumberland", "North West", None, None, "Requires improvement to be good", "Good"]]))
+        ["link", "E06000063", "Cumberland", "North West", None, None, "Requires improvement to be good", "Good"]])
+    sheets["ILACS_inspection_history"] = [
+        ["ILACS inspection history from 2018-2025"],
+        HISTORY_HEADER,
+        ["link", "E10000006", "Cumbria", "No longer exists", "North West", dt.datetime(2022, 9, 20),
+         dt.datetime(2022, 11, 1), "ILACS Standard Inspection", "Requires improvement to be good"],
+        ["link", "E06000010", "Kingston upon Hull", "Current", "NE", dt.datetime(2024, 11, 4),
+         dt.datetime(2025, 1, 6), "ILACS Short Inspection", "Good"],
+    ]
+    xlsx(tmp_path / "2025.xlsx", sheets)
     xlsx(tmp_path / "2024.xlsx", {"Inspections_31_March_2024": [
         ["Local authority inspection judgements as at 31 March 2024"],
         ["Web link", "Local authority name", "Ofsted region", "Inspection date", "Overall effectiveness",
@@ -254,10 +267,17 @@ def test_workbooks_reach_the_indicators(tmp_path: Path) -> None:
         stage.build_staging(con)
         lines = con.execute("select area_name, source_file, source_sheet, source_line from "
                             "staging.stg_ofsted_ilacs_judgements order by source_file, source_line").fetchall()
+        history = con.execute("select area_code, la_status, inspection_day, inspection_type, "
+                              "overall_effectiveness, release, source_line from staging.stg_ofsted_ilacs_history "
+                              "order by source_line").fetchall()
         ind = next(i for i in load_indicators() if i.id == "ilacs_overall_effectiveness")
         values, _ = compute.compute_all(con, [ind])
     finally:
         con.close()
+    assert history == [
+        ("E10000006", "No longer exists", dt.date(2022, 9, 20), "ILACS Standard Inspection",
+         "Requires improvement to be good", "ofsted-2025", 3),
+        ("E06000010", "Current", dt.date(2024, 11, 4), "ILACS Short Inspection", "Good", "ofsted-2025", 4)]
     assert lines[:2] == [("Kingston Upon Hull", "2024.xlsx", "Inspections_31_March_2024", 3),
                          ("Cumberland", "2024.xlsx", "Inspections_31_March_2024", 4)]
     got = {(r["time_period"], r["area_name"]): (r["area_code"], r["value"], r["status"])
