@@ -209,7 +209,7 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
     extra["report_year"] = year
     reports: list[Path] = []
     if opts.reports and opts.until == "render" and year:
-        reports = render_all(values, indicators, year, inputs, work, opts.template_dirs, rep)
+        reports = render_all(values, indicators, year, inputs, work, opts.template_dirs, rep, opts.settings)
     write_manifest(work, inputs, extra)
     return reports
 
@@ -229,31 +229,61 @@ def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestR
 
 
 def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
-               template_dirs: list[Path], rep: Reporter) -> list[Path]:
-    from carestats.reports import render_england
+               template_dirs: list[Path], rep: Reporter, settings=None, areas: list[str] | None = None,
+               england: bool = True) -> list[Path]:
+    """The England report and one report per local authority in the report year, by a process pool.
 
+    `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` (from
+    carestats.toml) may fix the year, the areas, the sections, the branding and the number of workers.
+    """
+    from carestats import render, reportdata
+    from carestats.reports import Options
+
+    year = getattr(settings, "year", None) or year
     source_date_epoch(year)
-    rep.step(f"render: England report {year}")
-    used = [i for i in inputs if i["status"] == "loaded"]
-    return [render_england(values, indicators, year, used, out / "reports", template_dirs)]
+    data = reportdata.load(out / warehouse.WAREHOUSE_NAME, indicators, year)
+    las = reportdata.local_authorities(data.values, year)
+    wanted = areas if areas is not None else getattr(settings, "areas", None)
+    if wanted is not None:
+        known = dict(las)
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            raise DataError(f"no local authority {unknown[0]} in the {year} figures",
+                            "use a code such as E10000016; the LA reports list the codes of the report year")
+        las = [(c, known[c]) for c in wanted]
+    tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
+    job = render.RenderJob(data=data, indicators=indicators, out=out / "reports", template_dirs=template_dirs,
+                           inputs=[i for i in inputs if i.get("status", "loaded") == "loaded"],
+                           options=Options.from_settings(settings), epoch=os.environ.get("SOURCE_DATE_EPOCH", ""))
+    jobs = int(getattr(settings, "jobs", 0) or 0)
+    rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "
+             f"{jobs or os.cpu_count()} worker(s)")
+
+    def progress(done: int, total: int) -> None:
+        if done % 20 == 0 or done == total:
+            rep.step(f"render: {done}/{total} reports")
+
+    return render.render_reports(job, tasks, jobs, progress)
 
 
-def render_only(out: Path, rep: Reporter) -> list[Path]:
-    """Re-render the reports from an existing warehouse (templates changed, data did not)."""
-    import polars as pl
-
-    from carestats.reports import report_year
+def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None = None,  # type: ignore[no-untyped-def]
+                england: bool = True) -> list[Path]:
+    """Re-render reports from an existing warehouse (templates changed, data did not), or only some LAs."""
+    from carestats import reportdata
 
     db = out / warehouse.WAREHOUSE_NAME
     if not db.exists():
         raise DataError(f"no warehouse at {db}", "run `carestats build` (or `carestats compute`) first")
     con = warehouse.connect(db, read_only=True)
     try:
-        values = warehouse.query_pl(con, "select * from indicator_values")
-        files = warehouse.query_pl(con, "select * from meta.input_files")
+        files = warehouse.query_pl(con, (reportdata.QUERIES / "input_files.sql").read_text(encoding="utf-8"))
     finally:
         con.close()
     inputs = [r for r in files.iter_rows(named=True)]
-    indicators = load_indicators()
-    year = report_year(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
-    return render_all(values, indicators, year, inputs, out, [], rep)
+    indicators = load_indicators(getattr(settings, "indicator_dirs", None) or [])
+    values = reportdata.load(db, indicators).values
+    year = reportdata.report_year(values)
+    if not year:
+        raise DataError(f"no national figures in {db}", "run `carestats build` first")
+    return render_all(values, indicators, year, inputs, out, getattr(settings, "template_dirs", None) or [], rep,
+                      settings, areas, england)

@@ -37,6 +37,8 @@ OutOpt = Annotated[Optional[Path], typer.Option("--out", envvar="CARESTATS_OUT",
                                                 help="Output folder.  [default: build]")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Leave out files that fail the checks "
                                        "(they are listed in the manifest) instead of stopping.")]
+JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", envvar="CARESTATS_JOBS", show_envvar=True, min=0,
+                                                help="Worker processes for the reports (0: all cores).")]
 
 
 @app.callback()
@@ -70,10 +72,11 @@ def _raw(raw: Optional[Path]) -> Path:
     return raw if raw is not None else default_raw()
 
 
-def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True) -> None:
+def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
+         jobs: Optional[int] = None) -> None:
     from carestats.build import BuildOptions, run
 
-    settings = _settings(raw=raw, out=out)
+    settings = _settings(raw=raw, out=out, jobs=jobs)
     out = settings.out
     res = run(BuildOptions(raw=_raw(settings.raw), out=out, skip_invalid=skip_invalid, reports=reports,
                            until=until, indicator_dirs=settings.indicator_dirs,
@@ -87,7 +90,7 @@ def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: st
 @app.command()
 def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           no_reports: Annotated[bool, typer.Option("--no-reports", help="Stop after the exports.")] = False,
-          ) -> None:
+          jobs: JobsOpt = None) -> None:
     """Run every stage: ingest, check, stage, compute, render.
 
     Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/reports/*.pdf and
@@ -95,7 +98,7 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
 
     Example:  carestats build --raw ~/Downloads/cla-2025 --out build
     """
-    _run(raw, out, skip_invalid, "render", reports=not no_reports)
+    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs)
 
 
 @app.command()
@@ -146,17 +149,34 @@ def compute(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = Fals
 
 
 @app.command()
-def render(out: OutOpt = None) -> None:
-    """Render the reports again from the indicator values already in OUT/carestats.duckdb.
+def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
+    """Render the reports again (England and every LA) from the figures already in OUT/carestats.duckdb.
 
-    Example:  carestats render --out build
+    Example:  carestats render --out build --jobs 2
     """
     from carestats.build import render_only
 
-    out = _settings(out=out).out
-    made = render_only(out, _reporter())
+    settings = _settings(out=out, jobs=jobs)
+    made = render_only(settings.out, _reporter(), settings)
     if not STATE["quiet"]:
-        typer.echo(f"{len(made)} report(s) in {out / 'reports'}")
+        typer.echo(f"{len(made)} report(s) in {settings.out / 'reports'}")
+
+
+@app.command()
+def report(area: Annotated[str, typer.Option("--area", help="The local authority's code, e.g. E10000016.")],
+           out: OutOpt = None) -> None:
+    """Render one local authority's report from an existing build (OUT/carestats.duckdb).
+
+    Writes OUT/reports/la/<code>-<name>-<year>.pdf.
+
+    Example:  carestats report --area E10000016 --out build
+    """
+    from carestats.build import render_only
+
+    settings = _settings(out=out, jobs=1)
+    made = render_only(settings.out, _reporter(), settings, areas=[area.strip().upper()], england=False)
+    if not STATE["quiet"]:
+        typer.echo(f"wrote {made[0]}")
 
 
 @app.command()

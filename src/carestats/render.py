@@ -2,14 +2,20 @@
 
 The renderer may read only the packaged template assets: any other URL (http, a file elsewhere, an
 attachment) stops the build. PDFs are tagged (PDF/UA-1), titled and dated from the data, so two builds
-from the same inputs give the same bytes.
+from the same inputs give the same bytes. The England report and one report per local authority are
+rendered by a pool of worker processes, each of which prepares the shared lookups once.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import unicodedata
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import jinja2
@@ -94,3 +100,87 @@ def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None) -
         tmp.unlink(missing_ok=True)
         raise RenderError(f"{out.name}: {exc}", "remove the link from the template or data") from None
     os.replace(tmp, out)
+
+
+@dataclass
+class RenderJob:
+    """Everything a worker needs to render any report of one build (pickled once per worker)."""
+    data: object  # reportdata.ReportData
+    indicators: list
+    inputs: list[dict]
+    out: Path  # the reports folder
+    template_dirs: list[Path] = field(default_factory=list)
+    options: object = None  # reports.Options
+    epoch: str = ""  # SOURCE_DATE_EPOCH for byte-identical PDFs
+
+
+_WORKER: dict = {}
+
+
+def _setup(payload: bytes) -> None:
+    job: RenderJob = pickle.loads(payload)
+    if job.epoch:
+        os.environ["SOURCE_DATE_EPOCH"] = job.epoch
+    _WORKER.clear()
+    _WORKER["job"] = job
+
+
+def _la_index():  # type: ignore[no-untyped-def]
+    if "index" not in _WORKER:
+        from carestats.lareport import LAIndex
+
+        job = _WORKER["job"]
+        _WORKER["index"] = LAIndex(job.data, job.indicators)
+    return _WORKER["index"]
+
+
+def render_one(task: tuple[str, str, str]) -> Path:
+    """Render one report in this process: ('england', '', '') or ('la', code, name)."""
+    job: RenderJob = _WORKER["job"]
+    env = environment(job.template_dirs)
+    kind, code, name = task
+    if kind == "england":
+        from carestats.reports import england_context
+
+        ctx = england_context(job.data, job.indicators, job.inputs, job.options)  # type: ignore[arg-type]
+        target = job.out / f"england-{job.data.year}.pdf"  # type: ignore[attr-defined]
+        html = env.get_template("england.html.j2").render(**ctx)
+    else:
+        from carestats.lareport import la_context
+
+        ctx = la_context(_la_index(), code, name, job.inputs, job.options)  # type: ignore[arg-type]
+        target = job.out / "la" / output_name(code, name, job.data.year)  # type: ignore[attr-defined]
+        html = env.get_template("la.html.j2").render(**ctx)
+    html_to_pdf(html, target, job.template_dirs)
+    return target
+
+
+def render_reports(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0,
+                   progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Render every task; in parallel when jobs > 1 (0: all cores). A failure stops the rest and is raised."""
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    done: list[Path] = []
+    if jobs == 1 or len(tasks) <= 1:
+        _setup(payload)
+        for i, task in enumerate(tasks, 1):
+            done.append(render_one(task))
+            if progress:
+                progress(i, len(tasks))
+        return sorted(done)
+    # spawn, not fork: the parent holds DuckDB and Polars thread pools, which do not survive a fork
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
+                             initializer=_setup, initargs=(payload,)) as pool:
+        futures = [pool.submit(render_one, t) for t in tasks]
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                if fut.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise fut.exception()  # type: ignore[misc]
+                done.append(fut.result())
+                if progress:
+                    progress(len(done), len(tasks))
+    return sorted(done)

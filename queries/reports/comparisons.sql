@@ -1,0 +1,2 @@
+-- The comparisons table (issue 4): each area beside England, its region and its statistical neighbours.
+select * from comparisons

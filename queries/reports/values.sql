@@ -1,0 +1,2 @@
+-- Every indicator value the reports show (latest release for each key).
+select * from indicator_values

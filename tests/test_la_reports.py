@@ -1,0 +1,209 @@
+"""Local authority reports (and the England report) on a small made-up warehouse: every case a report meets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from carestats import reportdata
+from carestats.compute import SCHEMA
+from carestats.lareport import LAIndex, la_context
+from carestats.registry import Indicator
+from carestats.render import RenderJob, render_reports
+from carestats.reportdata import ReportData, derive_comparisons, local_authorities
+from carestats.reports import Options, england_context
+
+REGION = ("E12000008", "South East")
+LAS = [(f"E06000{100 + i}", f"Town {i}") for i in range(10)]
+SMALL, NEW, OLD = ("E06000901", "Smallton"), ("E06000999", "Newshire"), ("E10000999", "Oldshire")
+
+
+def ind(id: str, theme: str, unit: str, polarity: str = "lower_is_better", decimals: int = 0,
+        headline: bool = False, title: str | None = None) -> Indicator:
+    return Indicator(id=id, title=title or id.replace("_", " ").capitalize(), theme=theme, unit=unit,
+                     polarity=polarity, decimals=decimals, definition=f"Definition of {id}.", numerator="n",
+                     denominator="d", sources=(), source_files=(f"{id}.csv",), method="published", method_note="",
+                     headline=headline, order=1, path=Path(f"{id}.sql"), sql="", short_title=title or id)
+
+
+INDICATORS = [
+    ind("rate", "children_in_care", "rate per 10,000", headline=True, title="Rate in care"),
+    ind("cnt", "children_in_care", "count", polarity="none", title="Children in care"),
+    ind("ks", "education", "%", polarity="higher_is_better", title="Attainment"),
+    ind("natonly", "workforce", "count", polarity="none", title="Social workers"),
+    ind("ilacs_overall_effectiveness", "inspection", "grade", title="Ofsted overall effectiveness"),
+]
+
+
+def rows() -> list[dict]:
+    out = []
+
+    def add(i: str, p: int, level: str, code: str, name: str, v: float | None, st: str | None = None) -> None:
+        out.append({"indicator_id": i, "time_period": p, "geographic_level": level, "area_code": code,
+                    "area_name": name, "breakdown": "Total", "value": v, "status": st, "numerator": None,
+                    "denominator": None, "release": f"demo-{2025 if p in (2025, 202425) else 2024}"})
+
+    for p in (2022, 2023, 2024, 2025):
+        add("rate", p, "National", "E92000001", "England", 70.0 - (p - 2022))
+        add("rate", p, "Regional", REGION[0], REGION[1], 60.0)
+        add("cnt", p, "National", "E92000001", "England", 80000.0 + p)
+        add("natonly", p, "National", "E92000001", "England", 30000.0 + 10 * (p - 2022))
+        for k, (code, name) in enumerate(LAS):
+            add("rate", p, "Local authority", code, name, 40.0 + 5 * k + (p - 2022))
+            add("cnt", p, "Local authority", code, name, 100.0 * (k + 1))
+        add("rate", p, "Local authority", *SMALL, None, "c")
+        add("cnt", p, "Local authority", *SMALL, None, "c")
+        old = (75.0, None) if p < 2024 else (None, "z")
+        add("rate", p, "Local authority", *OLD, *old)
+    add("rate", 2025, "Local authority", *NEW, 61.0)
+    for p in (202324, 202425):
+        add("ks", p, "National", "E92000001", "England", 20.0 if p == 202324 else 22.0)
+        for k, (code, name) in enumerate(LAS):
+            add("ks", p, "Local authority", code, name, 10.0 + k)
+    for p, grade in ((2023, 3.0), (2024, 2.0), (2025, 2.0)):
+        for k, (code, name) in enumerate(LAS):
+            add("ilacs_overall_effectiveness", p, "Local authority", code, name, grade if k == 0 else 1.0 + k % 4)
+    return out
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    values = pl.DataFrame(rows(), schema=SCHEMA)
+    areas = pl.DataFrame([
+        {"code": c, "region_code": REGION[0], "predecessor_codes": [], "valid_from": None, "note": None}
+        for c, _ in [*LAS, SMALL]] + [
+        {"code": NEW[0], "region_code": REGION[0], "predecessor_codes": [OLD[0]], "valid_from": dt.date(2024, 4, 1),
+         "note": "Newshire replaced Oldshire on 1 April 2024."}])
+    revisions = pl.DataFrame([{"indicator_id": "rate", "time_period": 2024, "geographic_level": "Local authority",
+                               "area_code": LAS[0][0], "breakdown": "Total", "earlier_release": "demo-2023",
+                               "earlier_value": 41.0, "earlier_status": None, "release": "demo-2025", "value": 42.0,
+                               "status": None}])
+    return ReportData(values=values, comparisons=derive_comparisons(values, INDICATORS), year=2025,
+                      revisions=revisions, areas=areas)
+
+
+@pytest.fixture(scope="module")
+def index(data: ReportData) -> LAIndex:
+    return LAIndex(data, INDICATORS)
+
+
+def section(ctx: dict, theme: str) -> dict:
+    return next(s for s in ctx["sections"] if s["id"] == f"s-{theme}")
+
+
+def test_every_la_of_the_report_year_except_abolished_ones(data: ReportData) -> None:
+    codes = [c for c, _ in local_authorities(data.values, 2025)]
+    assert OLD[0] not in codes  # only 'not applicable' in 2025: abolished
+    assert SMALL[0] in codes and NEW[0] in codes and len(codes) == 12
+
+
+def test_an_la_beside_england_region_rank_band_and_trend(index: LAIndex) -> None:
+    ctx = la_context(index, LAS[0][0], LAS[0][1], [])
+    assert ctx["region"] == "South East"
+    row = section(ctx, "children_in_care")["rows"][0]
+    assert row["value"].text == "43" and row["england"] == "67" and row["region"] == "60"
+    assert row["rank"] == "1 of 11" and row["band"] == "A" and row["trend"] == "worsening"
+    assert row["change"] == "+1"
+    text = " ".join(section(ctx, "children_in_care")["narrative"])
+    assert "Rate in care: 43 in 2025, up from 42 a year earlier" in text
+    assert "lower than England (67) and the South East region (60)" in text
+    assert "ranks 1st of 11 local authorities" in text
+    assert ctx["tiles"][0]["value"] == "43" and ctx["trends"]["groups"][0]["title"] == "Rate in care"
+
+
+def test_counts_are_not_compared_with_england_totals(index: LAIndex) -> None:
+    ctx = la_context(index, LAS[0][0], LAS[0][1], [])
+    count_row = next(r["spine"] for r in section(ctx, "children_in_care")["rows"] if r["label"] == "Children in care")
+    assert {m["kind"] for m in count_row["marks"]} == {"area"}
+    assert "England (80" not in " ".join(section(ctx, "children_in_care")["narrative"])
+
+
+def test_suppressed_la_shows_symbols_and_says_so(index: LAIndex) -> None:
+    ctx = la_context(index, *SMALL, [])
+    s = section(ctx, "children_in_care")
+    assert [r["value"].text for r in s["rows"]] == ["c", "c"]
+    assert all(r["rank"] == "–" for r in s["rows"])
+    assert "the 2025 figure for Smallton is suppressed to protect confidentiality (c)" in " ".join(s["narrative"])
+    assert s["rows"][0]["spine"]["gap"] and s["rows"][0]["spine"]["desc"].startswith("Rate in care: Smallton c")
+
+
+def test_a_new_council_says_why_its_series_starts(index: LAIndex) -> None:
+    ctx = la_context(index, *NEW, [])
+    assert ctx["area_note"] == "Newshire replaced Oldshire on 1 April 2024."
+    assert ctx["formed"].predecessors == ("Oldshire",)
+    text = " ".join(section(ctx, "children_in_care")["narrative"])
+    assert "first year of figures for Newshire, which was formed in 2024 from Oldshire" in text
+
+
+def test_academic_years_empty_sections_national_only_and_grades(index: LAIndex) -> None:
+    ctx = la_context(index, LAS[3][0], LAS[3][1], [])
+    edu = section(ctx, "education")["rows"][0]
+    assert edu["period"] == "2024/25" and edu["value"].text == "13%" and edu["england"] == "22%"
+    assert section(ctx, "spending")["rows"] == [] and section(ctx, "workforce")["rows"] == []
+    assert ctx["ofsted"]["rows"][-1]["grade"] == "Inadequate"
+    first = la_context(index, LAS[0][0], LAS[0][1], [])["ofsted"]["sentence"]
+    assert first == ("Ofsted's judgement of overall effectiveness for Town 0 at 31 March 2025 is Good, up from "
+                     "Requires improvement to be good at 31 March 2023.")
+
+
+def test_revision_notes_name_both_releases(index: LAIndex) -> None:
+    ctx = la_context(index, LAS[0][0], LAS[0][1], [])
+    assert ctx["method"]["revisions"] == ["Rate in care, 2024: 42 (demo-2025); earlier 41 (demo-2023)."]
+
+
+def test_england_context_handles_national_only_grades_and_empty_sections(data: ReportData) -> None:
+    ctx = england_context(data, INDICATORS, [], Options())
+    by = {s["id"]: s for s in ctx["sections"]}
+    assert by["spending"]["blocks"] == [] and by["spending"]["empty"].startswith("There is no data")
+    assert by["workforce"]["blocks"][0]["rows"][0]["name"] == "England"
+    grade = by["inspection"]["blocks"][0]
+    assert grade["kind"] == "grade" and "were judged Good or Outstanding" in grade["sentence"]
+    assert by["education"]["blocks"][0]["periods"] == ["2023/24", "2024/25"]
+    assert "additional" not in by
+    assert Options(sections={"spending": False}).themes()[-1][0] == "additional"
+
+
+def text_of(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_pdfs_render_tagged_in_parallel_and_identically(data: ReportData, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1743379200")
+    tasks = [("england", "", ""), ("la", *LAS[0]), ("la", *SMALL)]
+    serial = render_reports(RenderJob(data, INDICATORS, [], tmp_path / "a", epoch="1743379200"), tasks, jobs=1)
+    parallel = render_reports(RenderJob(data, INDICATORS, [], tmp_path / "b", epoch="1743379200"), tasks, jobs=2)
+    assert [p.relative_to(tmp_path / "a") for p in serial] == [p.relative_to(tmp_path / "b") for p in parallel]
+    for a, b in zip(serial, parallel):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    la = tmp_path / "a" / "la" / "E06000100-town-0-2025.pdf"
+    text = text_of(la)
+    for want in ("Town 0", "Rate in care: 43 in 2025", "There is no data in the files for this section.",
+                 "Method and sources", "Ofsted judgements", "1 of 11"):
+        assert want in text, want
+    reader = PdfReader(la)
+    assert reader.metadata.title == "Town 0: children's social care 2025"
+    assert "/StructTreeRoot" in reader.trailer["/Root"] and reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert "c" in text_of(tmp_path / "a" / "la" / "E06000901-smallton-2025.pdf").split()
+
+
+def test_unknown_area_is_a_clear_error(tmp_path: Path) -> None:
+    from carestats.build import render_only
+    from carestats.errors import DataError
+
+    with pytest.raises(DataError, match="no warehouse"):
+        render_only(tmp_path, reporter(), None, ["E10000016"])
+
+
+def reporter():  # type: ignore[no-untyped-def]
+    from carestats.progress import Reporter
+
+    return Reporter(quiet=True)
+
+
+def test_report_year_uses_the_end_of_academic_years() -> None:
+    df = pl.DataFrame(rows(), schema=SCHEMA).filter(pl.col("indicator_id") == "ks")
+    assert reportdata.report_year(df) == 2025
