@@ -184,13 +184,19 @@ def test_failed_checks_write_nothing(previous) -> None:  # type: ignore[no-untyp
 
 
 def test_skip_invalid_quarantines_and_lists_the_file(previous, base) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
     out, raw, _ = previous
     shutil.copy(Path(__file__).parent / "data" / "invalid" / "RAGGED-ROW.csv", raw / "la_cla_placement_stability.csv")
-    run(options(raw, out, skip_invalid=True))
+    with pytest.raises(CheckFailed):
+        run(options(raw, out))
+    run(options(raw, out, skip_invalid=True, reports=True))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["quarantined"] == [{"name": "la_cla_placement_stability.csv", "reason": "failed the input checks"}]
     assert tables(out / "carestats.duckdb") == tables(base["v2"] / "carestats.duckdb") | {
         "meta.input_files": tables(out / "carestats.duckdb")["meta.input_files"]}
+    text = " ".join(p.extract_text() for p in PdfReader(out / "reports" / "england-2025.pdf").pages)
+    assert "Files left out" in text and "la_cla_placement_stability.csv: failed the input checks" in text
 
 
 def test_a_folder_carestats_did_not_write_is_never_replaced(base: dict[str, Path], tmp_path: Path) -> None:

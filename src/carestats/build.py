@@ -153,6 +153,9 @@ def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
             rep.detail(f"warning: {f.format()}")
     if result.errors and not opts.skip_invalid:
         raise CheckFailed(result.findings)
+    quarantined = [f.name for f in result.files if f.status == "invalid"]
+    if quarantined:  # --skip-invalid: listed here, in the manifest and in the reports' method section
+        rep.step(f"check: {len(quarantined)} file(s) left out: {', '.join(quarantined)}")
     if not loaded:
         raise DataError(f"no data files found in {opts.raw}",
                         "point --raw at the folder holding the downloaded release files")
@@ -253,7 +256,7 @@ def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # 
         las = [(c, known[c]) for c in wanted]
     tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
     job = render.RenderJob(data=data, indicators=indicators, out=out / "reports", template_dirs=template_dirs,
-                           inputs=[i for i in inputs if i.get("status", "loaded") == "loaded"],
+                           inputs=[i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
                            options=Options.from_settings(settings), epoch=os.environ.get("SOURCE_DATE_EPOCH", ""))
     jobs = int(getattr(settings, "jobs", 0) or 0)
     rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "

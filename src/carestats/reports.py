@@ -235,6 +235,7 @@ def method_context(data: ReportData, indicators: list[Indicator], inputs: list[d
         "releases": sorted({f.get("release") or "" for f in loaded if f.get("release")}),
         "revisions": revision_notes(data.revisions, indicators, area_code, shown),
         "symbols": formatting.SYMBOLS, "indicators": used,
+        "quarantined": [f for f in inputs if f.get("status") == "invalid"],  # left out by --skip-invalid
     }
 
 
