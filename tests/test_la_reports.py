@@ -207,3 +207,44 @@ def reporter():  # type: ignore[no-untyped-def]
 def test_report_year_uses_the_end_of_academic_years() -> None:
     df = pl.DataFrame(rows(), schema=SCHEMA).filter(pl.col("indicator_id") == "ks")
     assert reportdata.report_year(df) == 2025
+
+
+def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:
+    base = [r for r in rows() if r["area_code"] == LAS[0][0] and r["indicator_id"] == "rate"]
+    old = [{**r, "area_code": "E08000016", "area_name": "Barnsley"} for r in base]
+    new = [{**r, "area_code": "E08000038", "area_name": "Barnsley", "value": 99.0} for r in base
+           if r["time_period"] == 2025]
+    joint = [{**r, "area_code": "E06000061 / E06000062", "area_name": "North / West"} for r in base]
+    values = pl.DataFrame(old + new + joint, schema=SCHEMA)
+    areas = pl.DataFrame([
+        {"code": "E08000016", "name": "Barnsley", "valid_to": dt.date(2025, 3, 31), "predecessor_codes": [],
+         "successor_codes": ["E08000038"], "region_code": REGION[0], "valid_from": None, "note": "Code changed."},
+        {"code": "E08000038", "name": "Barnsley", "valid_to": None, "predecessor_codes": ["E08000016"],
+         "successor_codes": [], "region_code": REGION[0], "valid_from": dt.date(2025, 4, 1), "note": "Code changed."},
+    ])
+    assert local_authorities(values, 2025, areas) == [("E08000038", "Barnsley")]
+    assert local_authorities(values.filter(pl.col("area_code") != "E08000038"), 2025, areas) == [
+        ("E08000038", "Barnsley")]  # published only under the old code: reported under the new one
+    data = ReportData(values=values, comparisons=derive_comparisons(values, INDICATORS), year=2025, areas=areas)
+    ctx = la_context(LAIndex(data, INDICATORS), "E08000038", "Barnsley", [])
+    assert ctx["formed"] is None  # a new code for the same council is not a new council
+    trend = ctx["trends"]["groups"][0]["rows"][0]["cells"]
+    assert [c.text for c in trend][-4:] == ["40", "41", "42", "99"]  # the earlier years from the old code
+
+
+def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
+    import re
+
+    from carestats.render import environment
+
+    env = environment()
+    pages = [env.get_template("la.html.j2").render(**la_context(index, LAS[0][0], LAS[0][1], [])),
+             env.get_template("england.html.j2").render(**england_context(data, INDICATORS, [], Options()))]
+    for html in pages:
+        charts_ = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="([^ "]+) ([^"]+)"',
+                             html)
+        assert len(charts_) >= 3
+        for title_id, desc_id in charts_:
+            assert re.search(rf'<title id="{re.escape(title_id)}">[^<]+</title>', html), title_id
+            assert re.search(rf'<desc id="{re.escape(desc_id)}">[^<]{{20,}}</desc>', html), desc_id
+        assert len(set(re.findall(r'id="([^"]+)"', html))) == len(re.findall(r'id="([^"]+)"', html))  # ids unique

@@ -1,4 +1,5 @@
-"""The England report from the real files: text, symbols, tagging, and identical bytes on a rebuild."""
+"""The England and local authority reports from the real files: figures, symbols, comparisons, tagging,
+and identical bytes on a rebuild."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def test_england_report_shows_the_published_figures(real_build: Path) -> None:
     text = text_of(pdf)
     assert "81,770" in text and "83,530" in text
     assert "Children looked after at 31 March" in text
-    assert "Method, sources and symbols" in text
+    assert "Method and sources" in text
+    assert "81,770 children were looked after on 31 March 2025, 2% fewer than a year earlier" in text
     for symbol_line in ("suppressed to protect confidentiality", "not applicable"):
         assert symbol_line in text
 
@@ -50,3 +52,54 @@ def test_two_builds_give_identical_reports_and_exports(real_build: Path, raw_dir
     for rel in ("reports/england-2025.pdf", "indicators/indicator_values.csv",
                 "indicators/indicator_values.parquet"):
         assert (again / rel).read_bytes() == (real_build / rel).read_bytes(), rel
+    first = sorted(p.name for p in (real_build / "reports" / "la").glob("*.pdf"))
+    assert first == sorted(p.name for p in (again / "reports" / "la").glob("*.pdf"))
+    differ = [n for n in first if (again / "reports" / "la" / n).read_bytes()
+              != (real_build / "reports" / "la" / n).read_bytes()]
+    assert not differ, differ[:5]
+
+
+def la_pdf(build: Path, code: str) -> Path:
+    found = sorted((build / "reports" / "la").glob(f"{code}-*-2025.pdf"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_one_report_per_local_authority_of_the_latest_year(real_build: Path) -> None:
+    import re
+
+    from carestats import reportdata
+    from carestats.registry import load_indicators
+
+    data = reportdata.load(real_build / "carestats.duckdb", load_indicators())
+    want = reportdata.local_authorities(data.values, 2025, data.areas)
+    got = sorted((real_build / "reports" / "la").glob("*.pdf"))
+    assert [p.name.split("-")[0] for p in got] == [c for c, _ in want]
+    assert len(got) >= 150 and all(re.fullmatch(r"E\d{8}-[a-z0-9-]+-2025\.pdf", p.name) for p in got)
+    reader = PdfReader(la_pdf(real_build, "E10000016"))
+    assert reader.metadata.title == "Kent: children's social care 2025"
+    assert "/StructTreeRoot" in reader.trailer["/Root"] and reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_la_report_shows_its_own_figures_beside_its_comparators(real_build: Path, real_values) -> None:
+    import polars as pl
+
+    from carestats.formatting import fmt_value
+
+    comp = pl.read_parquet(real_build / "indicators" / "comparisons.parquet")
+    row = comp.filter((pl.col("indicator_id") == "cla_rate_per_10k") & (pl.col("area_code") == "E10000016")
+                      & (pl.col("time_period") == 2025) & (pl.col("breakdown") == "Total")).row(0, named=True)
+    text = " ".join(text_of(la_pdf(real_build, "E10000016")).split())
+    for figure in (row["value"], row["sn_median"], row["region_value"], row["england_value"]):
+        assert fmt_value(figure, "rate per 10,000", 0) in text
+    assert f"ranks {row['rank']}" in text or f"{row['rank']} of {row['rank_of']}" in text
+    assert "Kent" in text and "South East" in text and "statistical neighbours" in text
+    assert "Ofsted" in text and "Method and sources" in text
+
+
+def test_suppression_and_reorganisation_are_explained(real_build: Path) -> None:
+    city = " ".join(text_of(la_pdf(real_build, "E09000001")).split())
+    assert "suppressed to protect confidentiality (c)" in city
+    cumberland = " ".join(text_of(la_pdf(real_build, "E06000063")).split())
+    assert "Cumbria" in cumberland  # why its figures start in 2024
+

@@ -245,7 +245,7 @@ def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # 
     year = getattr(settings, "year", None) or year
     source_date_epoch(year)
     data = reportdata.load(out / warehouse.WAREHOUSE_NAME, indicators, year)
-    las = reportdata.local_authorities(data.values, year)
+    las = reportdata.local_authorities(data.values, year, data.areas)
     wanted = areas if areas is not None else getattr(settings, "areas", None)
     if wanted is not None:
         known = dict(las)

@@ -75,6 +75,18 @@ class LAIndex:
         return {(r["indicator_id"], r["time_period"], r["breakdown"]): Spread(r["lo"], r["q1"], r["q3"], r["hi"], r["n"])
                 for r in stats.iter_rows(named=True)}
 
+    def rows_for(self, code: str, frames: dict[str, pl.DataFrame], empty: pl.DataFrame) -> pl.DataFrame:
+        """An LA's rows, with those published under its previous code (same council, new code) where its
+        own code has none for that indicator, period and breakdown."""
+        own = frames.get(code, empty)
+        name = self.area(code).get("name")
+        for old in self.area(code).get("predecessor_codes") or []:
+            if name and old in frames and self.area(old).get("name") == name:
+                key = ["indicator_id", "time_period", "breakdown"]
+                extra = frames[old].join(own.select(key), on=key, how="anti")
+                own = pl.concat([own, extra.with_columns(pl.lit(code).alias("area_code"))], how="diagonal_relaxed")
+        return own
+
     def area(self, code: str) -> dict:
         """The areas table's row (issue 4): region, reorganisation note, predecessors; {} without it."""
         areas = self.data.areas
@@ -140,8 +152,8 @@ def _num(ind: Indicator, v: float | None) -> str:
 def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: Options | None = None) -> dict:
     options = options or Options()
     year = idx.year
-    mine = idx.values.get(code, pl.DataFrame(schema=idx.data.values.schema))
-    comp = idx.comparisons.get(code, idx.data.comparisons.clear())
+    mine = idx.rows_for(code, idx.values, idx.data.values.clear())
+    comp = idx.rows_for(code, idx.comparisons, idx.data.comparisons.clear())
     comp_index = {(r["indicator_id"], r["time_period"], r["breakdown"]): r for r in comp.iter_rows(named=True)}
     area = idx.area(code)
     region_code = area.get("region_code") or next(

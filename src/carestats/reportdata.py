@@ -133,14 +133,31 @@ def period_end(p: pl.Expr) -> pl.Expr:
     return pl.when(p > 9999).then(p // 100 + 1).otherwise(p)
 
 
-def local_authorities(values: pl.DataFrame, year: int) -> list[tuple[str, str]]:
-    """Every LA with a figure or a symbol other than 'not applicable' in the report year: (code, name)."""
-    la = values.filter(pl.col("geographic_level") == LA)
+def local_authorities(values: pl.DataFrame, year: int, areas: pl.DataFrame | None = None) -> list[tuple[str, str]]:
+    """Every LA with a figure or a symbol other than 'not applicable' in the report year: (code, name).
+
+    With the areas table (issue 4), only councils that still exist after 31 March of the report year count,
+    so a code that changed during the year is reported once, under its new code. Figures published jointly
+    for two councils (codes joined by ' / ') are not a council of their own.
+    """
+    la = values.filter((pl.col("geographic_level") == LA) & ~pl.col("area_code").str.contains("/", literal=True))
     if la.is_empty():
         return []
     la = la.filter(period_end(pl.col("time_period")) == year)
     live = la.filter(pl.col("value").is_not_null() | (pl.col("status") != "z"))
     names = (live.sort(["time_period", "indicator_id"], descending=[True, False])
              .unique(subset=["area_code"], keep="first", maintain_order=True))
-    return sorted((r["area_code"], r["area_name"]) for r in names.iter_rows(named=True))
+    found = {r["area_code"]: r["area_name"] for r in names.iter_rows(named=True)}
+    if areas is not None and {"code", "valid_to"} <= set(areas.columns):
+        import datetime as dt
 
+        snapshot = dt.date(year, 3, 31)
+        gone = {r["code"] for r in areas.iter_rows(named=True)
+                if r["valid_to"] is not None and r["valid_to"] <= snapshot}
+        by_code = {r["code"]: r for r in areas.iter_rows(named=True)}
+        for code in sorted(gone & set(found)):
+            name = found.pop(code)
+            for new in by_code[code].get("successor_codes") or []:
+                if by_code.get(new, {}).get("name") == name:  # a new code for the same council
+                    found.setdefault(new, name)
+    return sorted(found.items())
