@@ -80,68 +80,78 @@ def differences(want: dict, got: dict) -> list[str]:
         ([f"differs from the publisher: {wrong}"] if wrong else [])
 
 
+def _file(name: str, cols: list[str], **filters: str) -> Source:
+    """A source: a file, its filters (column -> the label wanted, trimmed lower case; a__b means column a
+    or b) and its value columns."""
+    return (name, {col.replace("__", "|"): {label} for col, label in filters.items()}, cols)
+
+
+def _nr(label: str, cols: tuple[str, ...] = ("children_count", "number")) -> Source:
+    return (NUMBER_AND_RATE, {POPULATION: {label}}, list(cols))
+
+
+def _ts(label: str) -> Source:
+    return _file(TIME_SERIES, ["number"], population_count=label)
+
+
 def _missing(label: str) -> list[Source]:
-    return [(MISSING, {"CLA_group|cla_group": {label}}, ["number"])]
+    return [_file(MISSING, ["number"], CLA_group__cla_group=label)]
 
 
 def _stability(cohort: set[str], measure: set[str]) -> list[Source]:
-    return [(f, {"cla_group": cohort, "placement_stability|characteristic": measure}, ["children_percent", "percentage"])
-            for f in STABILITY]
+    cols = ["children_percent", "percentage"]
+    filters = {"cla_group": cohort, "placement_stability|characteristic": measure}
+    return [(f, filters, cols) for f in STABILITY]
 
+
+SAME_CARER = {
+    "living with the same carer for at least 2 years",
+    "living with the same carer for at least 2 years, or are placed for adoption and their adoptive "
+    "placement together with their previous placement, last for at least 2 years",
+    "living in the same placement for at least 2 years, or are placed for adoption and their adoption and "
+    "their adoptive placement together with their previous placement, last for at least 2 years",
+}
+UASC = "national_cla_on_31_march_who_were_unaccompanied_asylum_seeking_children.csv"
+SGO_ADOPTION = "la_children_who_ceased_during_the_year_sgo_adoption.csv"
+LOCATION = "location of new placements during the year"
+UASC_LABEL = "children looked after at 31 march who were unaccompanied asylum-seeking children"
+AWAY_PCT = "percentage of children who were away from placement without authorisation during the year"
 
 # indicator -> (sources, the least number of published figures expected)
 CASES: dict[str, tuple[list[Source], int]] = {
-    "cla_starting": ([
-        (NUMBER_AND_RATE, {POPULATION: {"children starting to be looked after each year"}}, ["children_count", "number"]),
-        (TIME_SERIES, {"population_count": {"children starting to be looked after during the year"}}, ["number"]),
-    ], 1000),
-    "cla_ceasing": ([
-        (NUMBER_AND_RATE, {POPULATION: {"children ceasing to be looked after each year"}}, ["children_count", "number"]),
-        (TIME_SERIES, {"population_count": {"children ceasing to be looked after during the year"}}, ["number"]),
-    ], 1000),
-    "cla_starting_rate_per_10k": ([
-        (NUMBER_AND_RATE, {POPULATION: {"children starting to be looked after each year"}}, ["rate_per_10000"]),
-    ], 1000),
-    "adopted_count": ([
-        ("la_children_who_ceased_during_the_year_sgo_adoption.csv",
-         {"cla_group": {"adopted"}, "characteristic": {"total"}}, ["number"]),
-        (TIME_SERIES, {"population_count": {"children looked after who were adopted during the year"}}, ["number"]),
-    ], 800),
-    "cla_uasc_count": ([
-        ("national_cla_on_31_march_who_were_unaccompanied_asylum_seeking_children.csv",
-         {"cla_group": {"age group"}, "characteristic": {"total"}}, ["number"]),
-        (TIME_SERIES, {"population_count": {
-            "children looked after at 31 march who were unaccompanied asylum-seeking children"}}, ["number"]),
-    ], 31),
-    "cla_long_term_stability_pct": (_stability(LONG_TERM_COHORT, {
-        "living with the same carer for at least 2 years",
-        "living with the same carer for at least 2 years, or are placed for adoption and their adoptive placement "
-        "together with their previous placement, last for at least 2 years",
-        "living in the same placement for at least 2 years, or are placed for adoption and their adoption and "
-        "their adoptive placement together with their previous placement, last for at least 2 years",
-    }), 1000),
-    "cla_3plus_placements_2y_pct": (_stability({"cla 2 years on 31 march"},
-                                               {"with 3 or more placements during the previous 2 years"}), 1000),
-    "cla_foster_pct": ([(CHARACTERISTICS, {"cla_group": {"placement"},
-                                           "characteristic": {"1. total foster placements"}}, ["percentage"])], 5),
-    "cla_childrens_homes_pct": ([(CHARACTERISTICS, {"cla_group": {"placement"}, "characteristic": {
-        "4. total secure homes and children's homes"}}, ["percentage"])], 5),
-    "cla_over_20_miles_pct": ([(DISTANCE, {"cla_group": {"all children"}, "characteristic": {"2. over 20 miles"}},
-                                ["percentage"])], 5),
-    "cla_new_placements_out_of_area_20_miles_pct": ([(NEW_PLACEMENTS, {
-        "characteristic": {"location of new placements during the year"},
-        "breakdown": {"placed outside la boundary more than 20 miles from home"}}, ["children_percent"])], 800),
-    "cla_net_placements": ([("la_cla_on_31_march_la_of_placement_netgain.csv",
-                             {"characteristic": {"net gain of children by responsible la"}}, ["number"])], 800),
+    "cla_starting": ([_nr("children starting to be looked after each year"),
+                      _ts("children starting to be looked after during the year")], 1000),
+    "cla_ceasing": ([_nr("children ceasing to be looked after each year"),
+                     _ts("children ceasing to be looked after during the year")], 1000),
+    "cla_starting_rate_per_10k": (
+        [_nr("children starting to be looked after each year", ("rate_per_10000",))], 1000),
+    "adopted_count": ([_file(SGO_ADOPTION, ["number"], cla_group="adopted", characteristic="total"),
+                       _ts("children looked after who were adopted during the year")], 800),
+    "cla_uasc_count": ([_file(UASC, ["number"], cla_group="age group", characteristic="total"),
+                        _ts(UASC_LABEL)], 31),
+    "cla_long_term_stability_pct": (_stability(LONG_TERM_COHORT, SAME_CARER), 1000),
+    "cla_3plus_placements_2y_pct": (
+        _stability({"cla 2 years on 31 march"}, {"with 3 or more placements during the previous 2 years"}),
+        1000),
+    "cla_foster_pct": ([_file(CHARACTERISTICS, ["percentage"], cla_group="placement",
+                              characteristic="1. total foster placements")], 5),
+    "cla_childrens_homes_pct": ([_file(CHARACTERISTICS, ["percentage"], cla_group="placement",
+                                       characteristic="4. total secure homes and children's homes")], 5),
+    "cla_over_20_miles_pct": ([_file(DISTANCE, ["percentage"], cla_group="all children",
+                                     characteristic="2. over 20 miles")], 5),
+    "cla_new_placements_out_of_area_20_miles_pct": (
+        [_file(NEW_PLACEMENTS, ["children_percent"], characteristic=LOCATION,
+               breakdown="placed outside la boundary more than 20 miles from home")], 800),
+    "cla_net_placements": ([_file("la_cla_on_31_march_la_of_placement_netgain.csv", ["number"],
+                                  characteristic="net gain of children by responsible la")], 800),
     "cla_missing_pct": (_missing("percentage of children who had a missing incident during the year"), 800),
     "cla_missing_children": (_missing("children who had a missing incident during the year"), 800),
     "cla_missing_incidents": (_missing("number of missing incidents during the year"), 800),
     "cla_missing_incidents_per_child": (
         _missing("average number of missing incidents per looked after child who went missing"), 800),
-    "cla_away_children": (_missing("children who were away from placement without authorisation during the year"),
-                          800),
-    "cla_away_pct": (
-        _missing("percentage of children who were away from placement without authorisation during the year"), 800),
+    "cla_away_children": (
+        _missing("children who were away from placement without authorisation during the year"), 800),
+    "cla_away_pct": (_missing(AWAY_PCT), 800),
 }
 
 
@@ -158,8 +168,8 @@ def test_placement_distance_by_placement_type(raw_dir: Path, real_values) -> Non
     types = {r["cla_group"].strip() for r in read(next(raw_dir.rglob(DISTANCE)))} - {"All children"}
     assert len(types) == 6
     for label in types:
-        want = latest_of(raw_dir, [(DISTANCE, {"cla_group": {label.lower()}, "characteristic": {"2. over 20 miles"}},
-                                    ["percentage"])])
+        source = _file(DISTANCE, ["percentage"], cla_group=label.lower(), characteristic="2. over 20 miles")
+        want = latest_of(raw_dir, [source])
         problems = differences(want, by_area(real_values, "cla_over_20_miles_pct", label))
         assert not problems, f"{label}: " + "\n".join(problems)
 
@@ -177,7 +187,8 @@ def _new_placement_locations(raw: Path) -> dict:
     return out
 
 
-def test_new_placements_over_20_miles_is_derived_from_the_published_counts(raw_dir: Path, real_values) -> None:
+def test_new_placements_over_20_miles_is_derived_from_the_published_counts(raw_dir: Path,
+                                                                           real_values) -> None:
     got = by_area(real_values, "cla_new_placements_over_20_miles_pct")
     locations = _new_placement_locations(raw_dir)
     assert len(locations) == 835 and set(got) == set(locations)
@@ -191,7 +202,8 @@ def test_new_placements_over_20_miles_is_derived_from_the_published_counts(raw_d
             assert got[key] == (None, symbol), key
             continue
         value, status = got[key]
-        assert status is None and value == pytest.approx(100 * (int(a[0]) + int(b[0])) / int(total), rel=1e-12)
+        derived = 100 * (int(a[0]) + int(b[0])) / int(total)
+        assert status is None and value == pytest.approx(derived, rel=1e-12)
         if a[1] not in SYMBOLS and b[1] not in SYMBOLS:
             # the publisher prints the two parts as rounded percentages: their sum agrees to within rounding
             assert abs(value - (float(a[1]) + float(b[1]))) <= 1, key
@@ -199,12 +211,13 @@ def test_new_placements_over_20_miles_is_derived_from_the_published_counts(raw_d
     assert checked_against_printed > 500
 
 
-def test_england_new_placements_over_20_miles_agrees_with_the_national_file(raw_dir: Path, real_values) -> None:
+def test_england_new_placements_over_20_miles_agrees_with_the_national_file(raw_dir: Path,
+                                                                            real_values) -> None:
     """The 2024 release printed England's share of new placements over 20 miles for 2020-2024; the 2025
     release revised the counts, so the derived figure agrees with it to within a point."""
-    printed = latest_of(raw_dir, [("national_cla_during_year_by_placement_type_and_locality_of_placement.csv",
-                                   {"cla_group": {"all new placements"}, "characteristic": {"2. over 20 miles"}},
-                                   ["percentage"])])
+    name = "national_cla_during_year_by_placement_type_and_locality_of_placement.csv"
+    printed = latest_of(raw_dir, [_file(name, ["percentage"], cla_group="all new placements",
+                                        characteristic="2. over 20 miles")])
     got = by_area(real_values, "cla_new_placements_over_20_miles_pct")
     years = [k for k in printed if k in got]
     assert [k[0] for k in sorted(years)] == [2021, 2022, 2023, 2024]
@@ -238,7 +251,7 @@ def test_missing_counts_agree_with_the_national_official_statistics(raw_dir: Pat
          "total children who were away from placement without authorisation during the year"),
     ]
     for indicator_id, name, group, total in pairs:
-        national = latest_of(raw_dir, [(name, {"missing_status": {group}, "characteristic": {total}}, ["number"])])
+        national = latest_of(raw_dir, [_file(name, ["number"], missing_status=group, characteristic=total)])
         got = by_area(real_values, indicator_id)
         assert len(national) == 5, indicator_id
         assert all(got[k] == v for k, v in national.items()), indicator_id
