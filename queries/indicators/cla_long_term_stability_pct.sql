@@ -13,7 +13,7 @@ definition: >
   on 31 March, the percentage who had lived with the same carer for at least two years, or who were placed
   for adoption and whose adoptive placement together with their previous placement lasted at least two
   years (the long-term placement stability measure). Releases up to 2022 word it "the same placement".
-numerator: children under 16 looked after for at least 2.5 years living with the same carer for at least 2 years
+numerator: children in that group living with the same carer for at least 2 years
 denominator: all children under 16 looked after continuously for at least 2.5 years on 31 March
 sources: [stg_cla_placement_stability]
 source_files: [la_cla_placement_stability.csv, la_cla_at_31_march_placement_stability_indicator.csv]

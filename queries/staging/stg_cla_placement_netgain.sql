@@ -16,7 +16,7 @@ select
     cs_area_name(geographic_level, country_name, region_name, la_name) as area_name,
     trim(region_code) as region_code,
     case
-        when cs_label(characteristic) like '1. children who are the responsibility of other las placed within%'
+        when cs_label(characteristic) like '1. children who are the responsibility of other las placed%'
             then 'placed_in'
         when cs_label(characteristic) like '2. children who are the responsibility of this la placed outside%'
             then 'placed_out'
