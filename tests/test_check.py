@@ -227,3 +227,12 @@ def test_the_real_published_files_pass(raw_dir: Path) -> None:
     cp1252 = {f.name for f in res.files if f.encoding == "cp1252"}
     assert "ofsted/csc_in_england_2023/joiners_leavers_23.csv" in cp1252
     assert not [f for f in res.files if f.status == "invalid"]
+
+
+def test_a_lookup_of_codes_and_names_is_unused_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "countries.csv").write_text("country_code,country_name\nE92000001,England\n", encoding="utf-8")
+    (tmp_path / "typo.csv").write_text("time_period,country_code,country_name\n2025,E92000001,England\n",
+                                       encoding="utf-8")
+    res = read_inputs(tmp_path)
+    assert {f.name: f.status for f in res.files} == {"countries.csv": "unused", "typo.csv": "invalid"}
+    assert [(x.rule, x.column) for x in res.errors] == [("MISSING-COLUMN", "time_identifier")]

@@ -75,9 +75,11 @@ def finding_line(f: Finding) -> str:
 
 
 def looks_like_ees(header: list[str]) -> bool:
-    """At least two of the five mandatory EES columns (in any case): meant to be a data file."""
+    """Two of the five mandatory EES columns (in any case), one of them a time or level column: meant to be
+    a data file. A lookup of codes and names (country_code, country_name) is not."""
     lower = {h.strip().lower().lstrip("\ufeff") for h in header}
-    return sum(c in lower for c in REQUIRED) >= 2
+    return sum(c in lower for c in REQUIRED) >= 2 and bool(lower & {"time_period", "time_identifier",
+                                                                     "geographic_level"})
 
 
 def not_ees(f: CsvFile, max_lines: int = 10) -> list[Finding]:
