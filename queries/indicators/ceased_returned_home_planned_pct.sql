@@ -12,7 +12,7 @@ definition: >
   Of the children who ceased to be looked after during the year ending 31 March, the percentage whose
   care ended because they returned home to live with parents or another person with parental
   responsibility as part of the care planning process.
-numerator: children who returned home to parents or others with parental responsibility as part of the care plan
+numerator: children who returned home to parents (or others with parental responsibility) as planned
 denominator: children who ceased to be looked after during the year
 sources: [stg_cla_ceased]
 source_files: [la_children_who_ceased_during_the_year.csv]

@@ -14,7 +14,7 @@ definition: >
   writing and mathematics combined. There were no key stage 2 assessments in 2019/20 and 2020/21 (shown
   as not available).
 numerator: pupils looked after for 12 months at 31 March reaching the expected standard in all three
-denominator: pupils at the end of key stage 2 looked after for 12 months at 31 March and eligible for assessment
+denominator: pupils at the end of key stage 2 looked after for 12 months at 31 March, eligible to be assessed
 sources: [stg_ks2]
 source_files: [ks2_la.csv]
 method: published

@@ -6,9 +6,10 @@ description: >
   care_leaver_count, care_leaver_percent; total row 'Suitability total') is joined by the 2024 release's
   national-only file national_care_leavers_by_whether_their_accommodation_is_suitable
   (accommodation_suitability, number, percentage; total row 'Total'; ages also given one year at a time).
-raw: [la_care_leavers_accommodation_suitability, national_care_leavers_by_whether_their_accommodation_is_suitable]
-columns: [care_leaver_age, breakdown, accommodation_suitability, care_leaver_count, care_leaver_percent, number,
-          percentage]
+raw: [la_care_leavers_accommodation_suitability,
+      national_care_leavers_by_whether_their_accommodation_is_suitable]
+columns: [care_leaver_age, breakdown, accommodation_suitability, care_leaver_count, care_leaver_percent,
+          number, percentage]
 measures: [care_leaver_count, care_leaver_percent, number, percentage]
 */
 with unioned as (

@@ -7,8 +7,8 @@ description: >
   (Final or Revised); a release normally holds one version per year, and should it hold both, the Final
   figures are kept.
 raw: [ks4_la]
-columns: [social_care_group, version, t_pupils, t_att8, avg_att8, t_l2basics_94, pt_l2basics_94, t_l2basics_95,
-          pt_l2basics_95]
+columns: [social_care_group, version, t_pupils, t_att8, avg_att8, t_l2basics_94, pt_l2basics_94,
+          t_l2basics_95, pt_l2basics_95]
 measures: [t_pupils, t_att8, avg_att8, t_l2basics_94, pt_l2basics_94, t_l2basics_95, pt_l2basics_95]
 */
 select

@@ -62,10 +62,12 @@ def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
     return env
 
 
-def make_fetcher(asset_dirs: list[Path]):  # type: ignore[no-untyped-def]
+def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  # type: ignore[no-untyped-def]
+    """A fetcher for the template folders and the named files (the user's logo), and nothing else."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     allowed = [d.resolve() for d in asset_dirs]
+    files = {f.resolve() for f in asset_files}
 
     class AssetFetcher(URLFetcher):
         """Serves file: URLs inside the template folders and nothing else."""
@@ -78,19 +80,21 @@ def make_fetcher(asset_dirs: list[Path]):  # type: ignore[no-untyped-def]
                 from urllib.request import url2pathname
 
                 target = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:"))).resolve()
-                if any(target.is_relative_to(d) for d in allowed) and target.is_file():
+                inside = target in files or any(target.is_relative_to(d) for d in allowed)
+                if inside and target.is_file():
                     return super().fetch(url, headers)
             raise FatalURLFetchingError(f"blocked fetch of {url[:120]!r}: reports may only use packaged assets")
 
     return AssetFetcher()
 
 
-def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None) -> None:
+def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None,
+                asset_files: tuple[Path, ...] = ()) -> None:
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
     dirs = [*(template_dirs or []), paths.TEMPLATES_DIR]
-    fetcher = make_fetcher(dirs)
+    fetcher = make_fetcher(dirs, asset_files)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     try:
@@ -151,7 +155,8 @@ def render_one(task: tuple[str, str, str]) -> Path:
         ctx = la_context(_la_index(), code, name, job.inputs, job.options)  # type: ignore[arg-type]
         target = job.out / "la" / output_name(code, name, job.data.year)  # type: ignore[attr-defined]
         html = env.get_template("la.html.j2").render(**ctx)
-    html_to_pdf(html, target, job.template_dirs)
+    logo = getattr(job.options, "logo", "")
+    html_to_pdf(html, target, job.template_dirs, (Path(logo),) if logo else ())
     return target
 
 

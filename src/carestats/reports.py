@@ -7,6 +7,7 @@ authority report is in lareport.py; both use the helpers here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -34,6 +35,11 @@ class Options:
     organisation: str = ""
     primary_colour: str = "#0b3d63"
     accent_colour: str = "#0072B2"
+    logo: str = ""  # an image file named in carestats.toml; the renderer may read it and nothing else outside
+
+    @property
+    def logo_uri(self) -> str:
+        return Path(self.logo).resolve().as_uri() if self.logo else ""
 
     @classmethod
     def from_settings(cls, settings: object | None) -> Options:
@@ -42,7 +48,8 @@ class Options:
         return cls(sections=dict(getattr(settings, "sections", {}) or {}),
                    organisation=str(getattr(settings, "organisation", "") or ""),
                    primary_colour=str(getattr(settings, "primary_colour", "#0b3d63")),
-                   accent_colour=str(getattr(settings, "accent_colour", "#0072B2")))
+                   accent_colour=str(getattr(settings, "accent_colour", "#0072B2")),
+                   logo=str(getattr(settings, "logo", None) or ""))
 
     def themes(self) -> list[tuple[str, str]]:
         return [(t, title) for t, title in THEMES.items() if self.sections.get(t, True)]

@@ -1,0 +1,96 @@
+"""The targets of issue 7, judged on the benchmark's medians, and the table `make bench` prints."""
+
+from __future__ import annotations
+
+from measure import Measurement
+
+TARGETS = {
+    "full_cold_build": "full cold build ≤ 60 s",
+    "ingest_vs_scan": "ingest + compute ≤ 1.5 × the bare DuckDB scan",
+    "pandas_speedup": "≥ 5 × faster than the pandas baseline",
+    "noop_rebuild": "no-op rebuild ≤ 1 s",
+    "one_la_report": "one LA report ≤ 2 s",
+    "linear": "cost at {n}× within 15 % of linear",
+}
+PANDAS_NOTE = "ingest + compute also checks every file, reads the workbooks and writes the exports"
+
+
+def _row(key: str, figure: float | None, limit: float, unit: str, met: bool | None, note: str = "",
+         **fmt: object) -> dict:
+    return {"target": key, "what": TARGETS[key].format(**fmt),
+            "figure": None if figure is None else round(figure, 3), "unit": unit, "limit": limit, "met": met,
+            "note": note}
+
+
+def _at_most(figure: float | None, limit: float) -> bool | None:
+    return None if figure is None else figure <= limit
+
+
+def verdicts(results: dict[str, Measurement], scales: list[dict]) -> list[dict]:
+    """Each target with the measured figure and whether it is met (None: not measured)."""
+    def wall(name: str) -> float | None:
+        m = results.get(name)
+        return m.wall_s if m else None
+
+    cold, ingest, scan, pandas = (wall(n) for n in ("full_cold_build", "ingest_compute", "bare_scan",
+                                                    "pandas_baseline"))
+    ratio = ingest / scan if ingest and scan else None
+    speedup = pandas / ingest if ingest and pandas else None
+    noop, la = wall("noop_rebuild"), wall("one_la_report")
+    la_note = "" if la is not None else results["one_la_report"].note if "one_la_report" in results else ""
+    out = [
+        _row("full_cold_build", cold, 60, "s", _at_most(cold, 60)),
+        _row("ingest_vs_scan", ratio, 1.5, "× scan", _at_most(ratio, 1.5)),
+        _row("pandas_speedup", speedup, 5, "× faster", None if speedup is None else speedup >= 5,
+             PANDAS_NOTE),
+        _row("noop_rebuild", noop, 1, "s", _at_most(noop, 1)),
+        _row("one_la_report", la, 2, "s", _at_most(la, 2), la_note),
+    ]
+    base = next((s for s in scales if s["scale"] == 1), None)
+    for s in scales:
+        if s["scale"] != 1:
+            out.append(_linear(base, s))
+    return out
+
+
+def _linear(base: dict | None, s: dict) -> dict:
+    """Cost against data: time at N× over time at 1×, divided by the rows at N× over the rows at 1×."""
+    n = s["scale"]
+    if not base or not base["ok"]:
+        return _row("linear", None, 15, "% over linear", None, "the 1× run failed", n=n)
+    data = s["rows"] / base["rows"]
+    if s["ok"]:
+        cost = s["wall_s"] / base["wall_s"]
+        over = cost / data - 1
+        return _row("linear", over * 100, 15, "% over linear", over <= 0.15,
+                    f"{cost:.1f}× the time for {data:.1f}× the rows", n=n)
+    if s["error"].startswith("stopped: still running"):
+        low = s["time_limit_s"] / base["wall_s"] / data - 1
+        return _row("linear", None, 15, "% over linear", False,
+                    f"{s['error']}: at least {low * 100:.0f} % over linear", n=n)
+    return _row("linear", None, 15, "% over linear", False, s["error"], n=n)  # cannot run at this scale here
+
+
+def table(results: dict[str, Measurement], scales: list[dict], targets: list[dict]) -> str:
+    lines = [f"{'measurement':<22} {'median wall':>11} {'cpu':>9} {'peak MB':>8} {'runs':>4}  what"]
+    for m in results.values():
+        wall = f"{m.wall_s:.2f} s" if m.ok else "—"
+        cpu = f"{m.cpu_s:.2f} s" if m.ok else "—"
+        peak = f"{m.peak_rss_mb:,.0f}" if m.peak_rss_mb else "—"
+        note = m.note or ("" if m.ok else m.runs[-1].error if m.runs else "")
+        lines.append(f"{m.name:<22} {wall:>11} {cpu:>9} {peak:>8} {len(m.runs):>4}  {note or m.what}")
+    if scales:
+        head = f"{'scale':<6} {'rows':>11} {'MB':>8} {'wall':>9} {'cpu':>9} {'peak MB':>8}  data made in"
+        lines += ["", head]
+        for s in scales:
+            wall = f"{s['wall_s']:.1f} s" if s["ok"] else "—"
+            cpu = f"{s['cpu_s']:.1f} s" if s["ok"] else "—"
+            peak = f"{s['peak_rss_mb']:,.0f}" if s["peak_rss_mb"] else "—"
+            lines.append(f"{str(s['scale']) + '×':<6} {s['rows']:>11,} {s['bytes'] / 1e6:>8,.1f} {wall:>9} "
+                         f"{cpu:>9} {peak:>8}  {s['generate_s']:.0f} s{'' if s['ok'] else '; ' + s['error']}")
+    lines += ["", f"{'target':<46} {'measured':>17}  met"]
+    for t in targets:
+        fig = "—" if t["figure"] is None else f"{t['figure']:.2f} {t['unit']}"
+        met = {True: "yes", False: "NO", None: "not measured"}[t["met"]]
+        lines.append(f"{t['what']:<46} {fig:>17}  {met}{'  (' + t['note'] + ')' if t['note'] else ''}")
+    return "\n".join(lines)
