@@ -91,14 +91,15 @@ def groups(sn_set: str, first: int | None, last: int | None, members: dict[str, 
             for a, ns in members.items() for k, n in enumerate(ns, start=1)]
 
 
-def run(values: list[dict], area_rows: list[dict], sn_rows: list[dict], indicators: list[Indicator]):  # type: ignore[no-untyped-def]
+def run(values: list[dict], area_rows: list[dict], sn_rows: list[dict], indicators: list[Indicator],  # type: ignore[no-untyped-def]
+        neighbour_set: str = "auto"):
     con = warehouse.connect(None)
     try:
         warehouse.load_table(con, "main", "indicator_values", pl.DataFrame(values, schema=compute.SCHEMA).to_arrow())
         warehouse.load_table(con, "main", "areas", pl.DataFrame(area_rows, schema=areas.SCHEMA).to_arrow())
         warehouse.load_table(con, "ref", "statistical_neighbours",
                              pl.DataFrame(sn_rows, schema=neighbours.SCHEMA).to_arrow())
-        df = compare.build_comparisons(con, indicators)
+        df = compare.build_comparisons(con, indicators, neighbour_set)
         assert con.execute("select count(*) from comparisons").fetchone() == (df.height,)
     finally:
         con.close()
@@ -163,6 +164,22 @@ def test_neighbour_mean_and_median_use_the_neighbours_with_a_value_in_the_set_fo
     assert (n24["sn_set"], n24["sn_count"], n24["sn_mean"]) == ("2025", 2, 5.5)
     # a council in no set has no neighbour figures
     assert by_area(df, "hi", 2025)["F"]["sn_set"] is None
+
+
+def test_a_chosen_neighbour_set_applies_to_every_period() -> None:
+    area_rows = [la("A", "101"), la("B", "102"), la("C", "103"), la("N", "107")]
+    sn = (groups("2021", None, 2024, {"101": ["102"]})
+          + groups("2025", 2025, None, {"101": ["102", "103"], "107": ["101"]}))
+    rows = [row("hi", p, c, v) for p in (2024, 2025) for c, v in (("A", 1.0), ("B", 10.0), ("C", 30.0), ("N", 2.0))]
+    auto = run(rows, area_rows, sn, [ind("hi")])
+    assert by_area(auto, "hi", 2025)["A"]["sn_set"] == "2025"
+    old = run(rows, area_rows, sn, [ind("hi")], neighbour_set="2021")
+    a25 = by_area(old, "hi", 2025)["A"]
+    assert (a25["sn_set"], a25["sn_count"], a25["sn_mean"]) == ("2021", 1, 10.0)
+    assert by_area(old, "hi", 2025)["N"]["sn_set"] == "2025"  # not in the 2021 set: the nearest that has it
+    new = run(rows, area_rows, sn, [ind("hi")], neighbour_set="2025")
+    a24 = by_area(new, "hi", 2024)["A"]
+    assert (a24["sn_set"], a24["sn_count"], a24["sn_mean"]) == ("2025", 2, 20.0)
 
 
 def test_a_series_continues_through_a_code_change_but_not_a_reorganisation() -> None:

@@ -108,8 +108,9 @@ regions as (
     where geographic_level = 'Regional'
 ),
 
--- Which neighbour set applies: the one whose years cover the period; a council missing from that set
--- (one created after it was drawn up, or abolished before the next) takes the nearest set that has it.
+-- Which neighbour set applies: the one the user chose ($sn_year, from [report] neighbour_set; NULL for
+-- "auto"), else the one whose years cover the period; a council missing from the chosen set (one created
+-- after it was drawn up, or abolished before the next) takes the nearest set that has it.
 sn_sets as (
     select distinct sn_set, set_year, applies_from_year, applies_to_year from ref.statistical_neighbours
 ),
@@ -133,6 +134,7 @@ sn_choice as (
     qualify row_number() over (
         partition by y.period_year, y.series
         order by
+            coalesce(s.set_year = $sn_year, false) desc,
             (y.period_year >= coalesce(s.applies_from_year, y.period_year)
                 and y.period_year <= coalesce(s.applies_to_year, y.period_year)) desc,
             abs(s.set_year - y.period_year),

@@ -199,7 +199,7 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
         rep.step(f"compute: {len(indicators)} indicators")
         values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
         rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
-        comparisons = compare.build_comparisons(con, indicators)
+        comparisons = compare.build_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
         rep.step(f"compare: {comparisons.height:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()

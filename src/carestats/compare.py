@@ -103,15 +103,21 @@ def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
                              pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
 
 
-def build_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> pl.DataFrame:
-    """Create the `comparisons` table from indicator_values and return it."""
+def build_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
+                      neighbour_set: str = "auto") -> pl.DataFrame:
+    """Create the `comparisons` table from indicator_values and return it.
+
+    `neighbour_set` is "auto" (each period takes the set drawn up for it) or the year of one set ("2021",
+    "2025") to apply to every period, as [report] neighbour_set in carestats.toml.
+    """
+    sn_year = None if neighbour_set in ("", "auto") else int(neighbour_set)
     ensure_reference(con)
     meta = pl.DataFrame({"indicator_id": [i.id for i in indicators], "unit": [i.unit for i in indicators],
                          "polarity": [i.polarity for i in indicators]},
                         schema={"indicator_id": pl.String, "unit": pl.String, "polarity": pl.String})
     con.register("cs_indicator_meta", meta.to_arrow())
     try:
-        base = warehouse.query_pl(con, SQL.read_text(encoding="utf-8"))
+        base = warehouse.query_pl(con, SQL.read_text(encoding="utf-8"), {"sn_year": sn_year})
     except duckdb.Error as exc:
         name = paths.display(SQL, paths.PROJECT_ROOT)
         raise QueryError(f"{name}: {str(exc).splitlines()[0]}", "fix the comparisons query") from exc
