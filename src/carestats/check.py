@@ -111,8 +111,10 @@ class GeoIndex:
     pairs: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
 
     def commit(self, local: dict[tuple[str, str], tuple[str, str, int]]) -> None:
+        """Keep a passing file's pairs; old→new LA codes hold within one file and period only, so not them."""
         for key, value in local.items():
-            self.pairs.setdefault(key, value)
+            if not key[0].startswith("old-new"):
+                self.pairs.setdefault(key, value)
 
 
 PAIR_WORDS = {"country": ("country_code", "country_name"), "region": ("region_code", "region_name"),
@@ -189,20 +191,21 @@ class _Checker:
         return ok
 
     def geography(self, row: list[str], line: int) -> None:
+        if self.area(row, line):
+            self.period_pair(row, line)
+
+    def area(self, row: list[str], line: int) -> bool:
+        """The rules on a row's geography that do not depend on its period; False when the level is unknown.
+
+        The fast path (fastcheck.py) runs this once per distinct area rather than once per row.
+        """
         level = self.cell(row, "geographic_level")
         if level not in GEO_LEVELS:
             near = next((g for g in GEO_LEVELS if g.lower() == level.strip().lower()), None)
             hint = f"write {near!r}" if near else f"use one of {', '.join(sorted(USED_LEVELS))}"
             self.report(line, "geographic_level", "GEO-LEVEL", f"unknown geographic level {level!r}", hint)
-            return
-        for col in GEO_COLUMNS:
-            v = self.cell(row, col).strip()
-            if v.lower() in {"total", "all"}:
-                self.report(line, col, "GEO-TOTAL", f"{col} is {v!r}",
-                            "geography and time columns hold areas and periods; totals go in filter columns")
-            elif v != self.cell(row, col) and col in self.h:
-                self.report(line, col, "LABEL-SPACE", f"{col} {self.cell(row, col)!r} has surrounding spaces; "
-                            "matched trimmed", "")
+            return False
+        self.geo_labels(row, line)
         code_col = CODE_FOR_LEVEL.get(level)
         if code_col and code_col in self.h and not self.cell(row, code_col).strip():
             self.report(line, code_col, "GEO-CODE", f"{level} row has no {code_col}", "fill in the area code")
@@ -213,7 +216,19 @@ class _Checker:
         if level == "Local authority" and "region_code" in self.h and not self.cell(row, "region_code").strip():
             self.report(line, "region_code", "GEO-REGION", "Local authority row has no region", "")
         self.code_formats(row, line)
-        self.pairs(row, line)
+        self.area_pairs(row, line)
+        return True
+
+    def geo_labels(self, row: list[str], line: int) -> None:
+        """Geography and time cells hold no totals and no surrounding spaces (cells of absent columns are empty)."""
+        for col in GEO_COLUMNS:
+            v = self.cell(row, col).strip()
+            if v.lower() in {"total", "all"}:
+                self.report(line, col, "GEO-TOTAL", f"{col} is {v!r}",
+                            "geography and time columns hold areas and periods; totals go in filter columns")
+            elif v != self.cell(row, col) and col in self.h:
+                self.report(line, col, "LABEL-SPACE", f"{col} {self.cell(row, col)!r} has surrounding spaces; "
+                            "matched trimmed", "")
 
     def code_formats(self, row: list[str], line: int) -> None:
         for col, pattern, example in (("country_code", GSS_CODE, "E92000001"), ("region_code", GSS_CODE, "E12000001"),
@@ -223,24 +238,29 @@ class _Checker:
                 self.report(line, col, "GEO-CODE-FORMAT", f"{col} {v!r} is not a valid code",
                             f"codes look like {example}")
 
-    def pairs(self, row: list[str], line: int) -> None:
+    def area_pairs(self, row: list[str], line: int) -> None:
         """A code keeps one name (and an LA's new code one old code) in this file and in every earlier one."""
+        for kind, (a, b) in PAIR_WORDS.items():
+            self.pair(kind, self.cell(row, a).strip(), self.cell(row, b).strip(), line)
+
+    def period_pair(self, row: list[str], line: int) -> None:
+        """Within one file and period an old LA code stands for one area."""
         period = self.cell(row, "time_period").strip()
-        checks = [(kind, self.cell(row, a).strip(), self.cell(row, b).strip()) for kind, (a, b) in PAIR_WORDS.items()]
-        # Within one file and period an old LA code stands for one area.
-        checks.append((f"old-new@{period}", self.cell(row, "old_la_code").strip(), self.cell(row, "new_la_code").strip()))
-        for kind, code, partner in checks:
-            if not code or not partner or code == "x":
-                continue
-            key = (kind, code)
-            earlier = self.geo.pairs.get(key) if not kind.startswith("old-new") else None
-            if earlier is None:
-                earlier = self.local.setdefault(key, (partner, self.f.name, line))
-            if earlier[0] != partner:
-                a, b = (PAIR_WORDS[kind] if kind in PAIR_WORDS else ("old_la_code", "new_la_code"))
-                where = f"line {earlier[2]}" if earlier[1] == self.f.name else f"{earlier[1]} line {earlier[2]}"
-                self.report(line, b, "GEO-PAIR", f"{a} {code} goes with {b} {partner!r} here but {earlier[0]!r} "
-                            f"in {where}", "use the publisher's code and name (a typo or an outdated code?)")
+        self.pair(f"old-new@{period}", self.cell(row, "old_la_code").strip(), self.cell(row, "new_la_code").strip(),
+                  line)
+
+    def pair(self, kind: str, code: str, partner: str, line: int) -> None:
+        if not code or not partner or code == "x":
+            return
+        key = (kind, code)
+        earlier = self.geo.pairs.get(key) if not kind.startswith("old-new") else None
+        if earlier is None:
+            earlier = self.local.setdefault(key, (partner, self.f.name, line))
+        if earlier[0] != partner:
+            a, b = (PAIR_WORDS[kind] if kind in PAIR_WORDS else ("old_la_code", "new_la_code"))
+            where = f"line {earlier[2]}" if earlier[1] == self.f.name else f"{earlier[1]} line {earlier[2]}"
+            self.report(line, b, "GEO-PAIR", f"{a} {code} goes with {b} {partner!r} here but {earlier[0]!r} "
+                        f"in {where}", "use the publisher's code and name (a typo or an outdated code?)")
 
     def time(self, row: list[str], line: int, families: dict[str, int]) -> None:
         tid, period = self.cell(row, "time_identifier"), self.cell(row, "time_period")
@@ -268,27 +288,33 @@ class _Checker:
 
     def values(self, row: list[str], line: int) -> None:
         for col in self.measures:
-            v = self.cell(row, col)
-            s = v.strip()
-            if s in SYMBOLS:
-                continue
-            if not NUMBER.match(s):
-                self.report(line, col, "VALUE", f"value {_shown(v)} is neither a number nor a symbol "
-                            "(c, k, u, x, z, low)", _value_hint(s))
-            elif s.startswith("-") and COUNT_HINT.search(col):
-                self.report(line, col, "NEGATIVE-COUNT", f"count {v!r} is negative", "check the value in the source")
-            elif PERCENT_HINT.search(col) and "change" not in col.lower() and not 0 <= float(s) <= 100:
-                self.report(line, col, "PERCENT-RANGE", f"percentage {v!r} is outside 0–100",
-                            "check the value in the source")
-            elif s != v:
-                self.report(line, col, "VALUE-SPACE", f"value {v!r} has surrounding spaces; trimmed", "")
+            self.value(col, self.cell(row, col), line)
         for col in self.filters:
-            v = self.cell(row, col)
-            if not v.strip():
-                self.report(line, col, "BLANK-CELL", f"{col} is blank", "use 'Total' for the all-items row, or the "
-                            "publisher's label")
-            elif v != v.strip():
-                self.report(line, col, "LABEL-SPACE", f"label {v!r} has surrounding spaces; matched trimmed", "")
+            self.label(col, self.cell(row, col), line)
+
+    def value(self, col: str, v: str, line: int) -> None:
+        """One measure cell: a number or a symbol (a rule on the cell alone, so the fast path runs it per value)."""
+        s = v.strip()
+        if s in SYMBOLS:
+            return
+        if not NUMBER.match(s):
+            self.report(line, col, "VALUE", f"value {_shown(v)} is neither a number nor a symbol "
+                        "(c, k, u, x, z, low)", _value_hint(s))
+        elif s.startswith("-") and COUNT_HINT.search(col):
+            self.report(line, col, "NEGATIVE-COUNT", f"count {v!r} is negative", "check the value in the source")
+        elif PERCENT_HINT.search(col) and "change" not in col.lower() and not 0 <= float(s) <= 100:
+            self.report(line, col, "PERCENT-RANGE", f"percentage {v!r} is outside 0–100",
+                        "check the value in the source")
+        elif s != v:
+            self.report(line, col, "VALUE-SPACE", f"value {v!r} has surrounding spaces; trimmed", "")
+
+    def label(self, col: str, v: str, line: int) -> None:
+        """One filter cell: not blank, no surrounding spaces."""
+        if not v.strip():
+            self.report(line, col, "BLANK-CELL", f"{col} is blank", "use 'Total' for the all-items row, or the "
+                        "publisher's label")
+        elif v != v.strip():
+            self.report(line, col, "LABEL-SPACE", f"label {v!r} has surrounding spaces; matched trimmed", "")
 
     def duplicate(self, row: list[str], line: int, seen: dict[tuple, int]) -> None:
         key = tuple(self.cell(row, c).strip() for c in ("time_period", "time_identifier", "geographic_level",

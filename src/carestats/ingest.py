@@ -7,15 +7,17 @@ header, wherever it sits in the input folder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
-from carestats import archives, paths, workbooks
+from carestats import archives, fastcheck, paths, workbooks
 from carestats.check import GeoIndex, check_ees, looks_like_ees, not_ees
 from carestats.csvread import UNREADABLE, CsvFile, read_csv
 from carestats import neighbours
@@ -65,11 +67,17 @@ def table_name(path: Path) -> str:
 
 
 def publication_of(table: str) -> str:
-    rules = yaml.safe_load((paths.QUERIES_DIR / "publications.yaml").read_text(encoding="utf-8"))
-    for rule in rules:
+    path = paths.QUERIES_DIR / "publications.yaml"
+    for rule in _publication_rules(path, path.stat().st_mtime_ns):
         if re.search(rule["match"], table):
             return str(rule["publication"])
     return "ees"
+
+
+@functools.lru_cache(maxsize=4)
+def _publication_rules(path: Path, mtime_ns: int) -> list[dict]:
+    """publications.yaml, parsed once per version of the file rather than once per input file."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def period_end_year(period: str) -> int | None:
@@ -131,6 +139,11 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         if suffix in workbooks.SUFFIXES:
             workbooks.read_workbook(data, info, result, seen, quarantined=bool(skip and name in skip))
             continue
+        fast = None if path.name.lower().endswith(".meta.csv") else \
+            fastcheck.screen(path, name, digest, data, measures.get(table_name(Path(name)), set()), geo)
+        if fast:  # a clean EES data file, proved so column by column
+            _accept(fast[0], info, seen, result, skip, fast[1])
+            continue
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
         if path.name.lower().endswith(".meta.csv"):
@@ -150,26 +163,40 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             else:
                 info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
-        info.kind = "ees-csv"
-        info.table = table_name(Path(name))
         if f.ok:
-            check_ees(f, measures.get(info.table, set()), geo)
-        result.findings.extend(f.findings)
-        if skip and name in skip:
-            info.status, info.reason = "invalid", "quarantined: failed the input checks"
-            continue
-        if not f.ok:
-            info.status, info.reason = "invalid", "failed the input checks"
-            continue
-        _load_ees(f, info, seen, result)
+            check_ees(f, measures.get(table_name(Path(name)), set()), geo)
+        _accept(f, info, seen, result, skip)
     return result
 
 
-def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult) -> None:
+def _accept(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult,
+            skip: set[str] | None, cells: pa.Table | None = None) -> None:
+    """A checked EES data file: its findings kept, and its rows loaded unless it failed or is quarantined."""
+    info.encoding = f.encoding
+    info.kind = "ees-csv"
+    info.table = table_name(Path(f.name))
+    result.findings.extend(f.findings)
+    if skip and f.name in skip:
+        info.status, info.reason = "invalid", "quarantined: failed the input checks"
+        return
+    if not f.ok:
+        info.status, info.reason = "invalid", "failed the input checks"
+        return
+    _load_ees(f, info, seen, result, cells)
+
+
+def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult,
+              cells: pa.Table | None = None) -> None:
+    """Rows become an arrow table of text cells plus where each came from; `cells`, when given, holds the
+    fast path's cells (then f.rows is empty and row i is on line i + 2)."""
     if not IDENT.match(info.table):
         raise DataError(f"{f.name}: cannot derive a table name from the file name", "rename the file")
-    ip = f.header.index("time_period")
-    years = [y for y in (period_end_year(r[ip]) for r in f.rows) if y is not None]
+    if cells is not None:
+        periods = pc.unique(cells["time_period"]).to_pylist()
+    else:
+        ip = f.header.index("time_period")
+        periods = [r[ip] for r in f.rows]
+    years = [y for y in map(period_end_year, periods) if y is not None]
     info.vintage = max(years) if years else 0
     info.release = f"{publication_of(info.table)}-{info.vintage}"
     key = (info.table, info.vintage)
@@ -180,16 +207,26 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
             "keep only one copy of each release file in the input folder",
         )
     seen[key] = info
-    columns = {c: [r[i] for r in f.rows] for i, c in enumerate(f.header) if c}
-    n = len(f.rows)
-    columns["_release"] = [info.release] * n
-    columns["_vintage"] = [info.vintage] * n  # type: ignore[list-item]
-    columns["_file"] = [f.name] * n
-    columns["_line"] = f.lines  # type: ignore[assignment]
-    table = pa.table(columns)
+    if cells is not None:
+        table = _with_origin(cells, info, f.name, pa.array(range(2, cells.num_rows + 2), pa.int64()))
+    else:
+        columns = {c: pa.array([r[i] for r in f.rows], pa.string()) for i, c in enumerate(f.header) if c}
+        table = _with_origin(pa.table(columns) if columns else pa.table({}), info, f.name,
+                             pa.array(f.lines, pa.int64()))
     info.rows = table.num_rows
     info.status = "loaded"
     result.tables.setdefault(info.table, []).append(table)
+
+
+def _with_origin(cells: pa.Table, info: InputFile, name: str, lines: pa.Array) -> pa.Table:
+    """The cells with the release, vintage, file and line of every row."""
+    n = len(lines)
+    origin = {"_release": pa.repeat(pa.scalar(info.release, pa.string()), n),
+              "_vintage": pa.repeat(pa.scalar(info.vintage, pa.int64()), n),
+              "_file": pa.repeat(pa.scalar(name, pa.string()), n), "_line": lines}
+    for col, values in origin.items():
+        cells = cells.append_column(col, values)
+    return cells
 
 
 def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, result: IngestResult) -> None:

@@ -1,0 +1,264 @@
+"""The fast path (fastcheck.py) against the slow one (csvread.py + check.py): same tables, same findings.
+
+The fast path may decline a file (then ingest reads it the slow way); whenever it accepts one, the slow path
+must agree that the file passes, with the same header, cells, lines, warnings and geography pairs. Files are
+generated clean and then given a few of the corruptions the rules exist for, so both outcomes are exercised;
+a clean file must be accepted, or the fast path would silently never run.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from carestats import fastcheck, ingest
+from carestats.check import GeoIndex, check_ees
+from carestats.csvread import read_csv
+from carestats.ingest import is_ees_header, read_inputs
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+INVALID = Path(__file__).parent / "data" / "invalid"
+MEASURES = {"children_count", "children_percent", "rate_per_10k"}
+GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+       "region_name", "old_la_code", "new_la_code", "la_name"]
+AREAS = [("National", "", "", "", "", ""), ("Regional", "E12000001", "North East", "", "", ""),
+         ("Regional", "E12000007", "London", "", "", ""),
+         ("Local authority", "E12000001", "North East", "805", "E06000001", "Hartlepool"),
+         ("Local authority", "E12000001", "North East", "806", "E06000002", "Middlesbrough"),
+         ("Local authority", "E12000007", "London", "202", "E09000007", "Camden"),
+         ("Local authority", "E12000007", "London", "", "x", "x"),
+         ("Local authority", "E12000001", "North East", "805", "E06000099", "Hartlepool and Elsewhere")]
+PERIODS = {"Reporting year": ["2023", "2024", "2025"], "Academic year": ["202223", "202324", "202425"]}
+LABELS = ["Total", "Boys", "Girls", "Aged 10 to 15", "Aged 16, 17", 'The "other" group', "Gone Abroad",
+          "gone abroad", "Café"]
+VALUES = ["0", "1", "12", "12.5", ".5", "100", "c", "k", "low", "x", "z"]
+JUNK = ["", " ", "N/A", "#DIV/0!", "1,234", "62%", "-5", "1e3", " 7", "7 ", "101", "Total", "all", "national",
+        " E92000001", "E9200001", "E06000009", "Hartlepol", "Reporting Year", "2025/26", "202426", "2025",
+        "202425", "Academic year", "\u00a0x", "\u2028", "Girls", "boys", "805", "geographic_level", "E12000007", "999"]
+CORRUPTIONS = ["cell", "duplicate-row", "blank-line", "lone-cr", "stray-quote", "quoted-newline", "cp1252",
+               "ragged", "header-space", "no-final-newline", "empty-cells-row", "repeat-header", "nul",
+               "tab-line", "unclosed-quote", "text-after-quote", "case-duplicate"]
+
+
+def field(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\r\n') else v
+
+
+@st.composite
+def ees_files(draw):  # type: ignore[no-untyped-def]
+    """A clean EES file's header and rows (one time family, distinct observations, consistent codes)."""
+    la_cols = draw(st.booleans())
+    header = GEO[:7] + (GEO[7:] if la_cols else []) if draw(st.booleans()) or la_cols else GEO[:5]
+    filters = draw(st.sampled_from([["breakdown"], ["breakdown", "age_group"], []]))
+    measures = draw(st.lists(st.sampled_from(sorted(MEASURES)), min_size=1, max_size=3, unique=True))
+    header = header + filters + measures
+    tid = draw(st.sampled_from(sorted(PERIODS)))
+    areas = AREAS if la_cols else AREAS[:3] if "region_code" in header else AREAS[:1]
+    keys = draw(st.lists(st.tuples(st.sampled_from(PERIODS[tid]), st.integers(0, len(areas) - 1),
+                                   *[st.sampled_from(LABELS) for _ in filters]),
+                         min_size=1, max_size=30, unique_by=lambda k: (k[0], k[1], *(x.lower() for x in k[2:]))))
+    # 805 is Hartlepool's old code, except in the first period where it stands for another area: clean
+    keys = [k for k in keys if (k[0] == PERIODS[tid][0]) == (areas[k[1]][4] == "E06000099") or
+            areas[k[1]][3] != "805"]
+    assume(keys)
+    rows = []
+    for period, area, *labels in keys:
+        level, rcode, rname, old, new, name = areas[area]
+        geo = dict(zip(GEO, [period, tid, level, "E92000001", "England", rcode, rname, old, new, name]))
+        rows.append([geo[c] for c in header if c in geo] + labels +
+                    [draw(st.sampled_from(VALUES)) for _ in measures])
+    return header, rows
+
+
+def render(header: list[str], rows: list[list[str]], newline: str) -> str:
+    return "".join(",".join(field(v) for v in r) + newline for r in [header, *rows])
+
+
+@st.composite
+def files(draw):  # type: ignore[no-untyped-def]
+    """The bytes of a generated EES file, clean or with up to three corruptions."""
+    header, rows = draw(ees_files())
+    rows = copy.deepcopy(rows)
+    kinds = draw(st.lists(st.sampled_from(CORRUPTIONS), max_size=3))
+    for kind in [k for k in kinds if k in ("cell", "duplicate-row", "empty-cells-row", "repeat-header",
+                                            "case-duplicate")]:
+        i = draw(st.integers(0, len(rows) - 1))
+        if kind == "case-duplicate":  # the same observation, a label written in another case
+            rows.insert(i, [v.swapcase() if c == "breakdown" else v for c, v in zip(header, rows[i])])
+        elif kind == "cell":
+            rows[i][draw(st.integers(0, len(header) - 1))] = draw(st.sampled_from(JUNK))
+        elif kind == "duplicate-row":
+            rows.insert(i, list(rows[i]))
+        else:
+            rows.insert(i, [""] * len(header) if kind == "empty-cells-row" else list(header))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = render(header, rows, newline)
+    lines = text.split(newline)
+    for kind in kinds:
+        k = draw(st.integers(1, len(lines) - 1))
+        if kind == "blank-line":
+            lines.insert(k, "")
+        elif kind == "lone-cr":
+            lines[k - 1] += "\r"
+        elif kind == "stray-quote":
+            pos = draw(st.integers(0, len(lines[k - 1])))
+            lines[k - 1] = lines[k - 1][:pos] + '"' + lines[k - 1][pos:]
+        elif kind == "quoted-newline":
+            lines[k - 1] += ',"a' + newline + 'b"'
+        elif kind == "ragged":
+            lines[k - 1] += ","
+        elif kind == "header-space":
+            lines[0] = " " + lines[0]
+        elif kind == "tab-line":
+            lines[k - 1] = lines[k - 1].replace(",", "\t")
+        elif kind == "unclosed-quote":
+            lines[k - 1] += ',"open'
+        elif kind == "text-after-quote":
+            lines[k - 1] = lines[k - 1] + ',"q"x'
+    text = newline.join(lines)
+    if "no-final-newline" in kinds:
+        text = text.rstrip("\r\n")
+    data = text.encode("cp1252" if "cp1252" in kinds else "utf-8", errors="replace")
+    if "nul" in kinds:
+        data = data.replace(b",", b",\x00", 1)
+    if draw(st.booleans()) and "cp1252" not in kinds:
+        data = b"\xef\xbb\xbf" + data
+    return data
+
+
+@st.composite
+def earlier(draw):  # type: ignore[no-untyped-def]
+    """A GeoIndex as an earlier file may have left it: agreeing with the generated areas or not."""
+    geo = GeoIndex()
+    for key, name in draw(st.lists(st.sampled_from([(("la", "E06000001"), "Hartlepool"),
+                                                     (("la", "E06000001"), "Hartlepol"),
+                                                     (("region", "E12000007"), "London"),
+                                                     (("country", "E92000001"), "England (all)"),
+                                                     (("la-old", "E09000007"), "203")]), max_size=3)):
+        geo.pairs.setdefault(key, (name, "earlier.csv", 7))
+    return geo
+
+
+def slow(data: bytes, geo: GeoIndex):  # type: ignore[no-untyped-def]
+    f = read_csv(Path("f.csv"), "f.csv", "", data)
+    if f.header and is_ees_header(f.header) and f.ok:
+        check_ees(f, MEASURES, geo)
+    return f
+
+
+def assert_same(data: bytes, geo: GeoIndex) -> bool:
+    """The fast path's answer, if any, equals the slow path's; True when the fast path took the file."""
+    geo_slow, geo_fast = copy.deepcopy(geo), copy.deepcopy(geo)
+    f = slow(data, geo_slow)
+    fast = fastcheck.screen(Path("f.csv"), "f.csv", "", data, MEASURES, geo_fast)
+    if fast is None:
+        assert geo_fast.pairs == geo.pairs  # declining changes nothing
+        return False
+    g, cells = fast
+    assert f.ok and is_ees_header(f.header), f.findings
+    assert (g.header, g.encoding, g.findings) == (f.header, f.encoding, f.findings)
+    assert cells.column_names == f.header
+    assert cells.to_pydict() == {c: [r[i] for r in f.rows] for i, c in enumerate(f.header)}
+    assert f.lines == f.ends == list(range(2, len(f.rows) + 2))
+    assert geo_fast.pairs == geo_slow.pairs
+    return True
+
+
+@SETTINGS
+@given(files(), earlier())
+def test_the_fast_path_agrees_with_the_slow_one(data: bytes, geo: GeoIndex) -> None:
+    event("fast path" if assert_same(data, geo) else "slow path")
+
+
+@SETTINGS
+@given(ees_files(), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_a_clean_file_takes_the_fast_path(file, newline: str, bom: bool) -> None:  # type: ignore[no-untyped-def]
+    header, rows = file
+    data = (b"\xef\xbb\xbf" if bom else b"") + render(header, rows, newline).encode()
+    assert assert_same(data, GeoIndex())
+
+
+def test_warnings_of_a_whole_file_keep_the_fast_path() -> None:
+    header, rows = GEO[:5] + ["breakdown", "children_count"], [["2025", "Reporting year", "National", "E92000001",
+                                                                 "England", "Café", "5"]]
+    text = render(header, rows, "\n")
+    assert assert_same(text.encode("cp1252"), GeoIndex())
+    assert assert_same(text.rstrip("\n").encode(), GeoIndex())
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in INVALID.iterdir() if p.is_file()))
+def test_every_invalid_fixture_gives_the_same_answer(fixture: str) -> None:
+    assert_same((INVALID / fixture).read_bytes(), GeoIndex())
+
+
+def test_a_code_named_differently_by_an_earlier_file_is_left_to_the_slow_path() -> None:
+    folder = INVALID / "GEO-PAIR"
+    geo = GeoIndex()
+    first, second = sorted(folder.iterdir())
+    assert assert_same(first.read_bytes(), geo)
+    fastcheck.screen(first, first.name, "", first.read_bytes(), MEASURES, geo)
+    assert not assert_same(second.read_bytes(), geo)
+
+
+def test_an_old_code_for_two_areas_in_one_period_is_left_to_the_slow_path() -> None:
+    header = GEO + ["breakdown", "children_count"]
+    row = ["2025", "Reporting year", "Local authority", "E92000001", "England", "E12000001", "North East"]
+    rows = [[*row, "805", "E06000001", "Hartlepool", "Total", "5"], [*row, "805", "E06000099", "Other", "Total", "5"]]
+    assert not assert_same(render(header, rows, "\n").encode(), GeoIndex())
+    rows[1][0] = "2024"  # in another period the old code may stand for another area
+    assert assert_same(render(header, rows, "\n").encode(), GeoIndex())
+
+
+def test_labels_are_compared_lower_cased_for_duplicates() -> None:
+    header = GEO[:5] + ["breakdown", "children_count"]
+    row = ["2025", "Reporting year", "National", "E92000001", "England"]
+    rows = [[*row, "Gone Abroad", "5"], [*row, "gone abroad", "6"]]
+    assert not assert_same(render(header, rows, "\n").encode(), GeoIndex())  # DUP-OBS
+    rows[1][0] = "2024"
+    assert assert_same(render(header, rows, "\n").encode(), GeoIndex())
+
+
+def result_of(raw: Path) -> tuple:
+    res = read_inputs(raw)
+    tables = {k: [(t.schema, t.to_pydict()) for t in v] for k, v in res.tables.items()}
+    return res.files, res.findings, tables
+
+
+def test_ingest_gives_the_same_result_with_or_without_the_fast_path(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(INVALID, tmp_path / "invalid")
+    header, rows = GEO + ["breakdown", "children_count"], [
+        [p, "Reporting year", *AREAS[a][:1], "E92000001", "England", *AREAS[a][1:], label, "5"]
+        for p in PERIODS["Reporting year"] for a in range(len(AREAS) - 1) for label in ("Total", "Boys")]
+    (tmp_path / "cla_number_and_rate_per_10k_children.csv").write_text(render(header, rows, "\r\n"))
+    renamed = [[*r[:9], "Hartlepol" if r[9] == "Hartlepool" else r[9], *r[10:]] for r in rows]
+    (tmp_path / "z_later.csv").write_text(render(header, renamed, "\n"))
+    calls: list[bool] = []
+    screen = fastcheck.screen
+    monkeypatch.setattr(fastcheck, "screen", lambda *a: calls.append(bool(r := screen(*a))) or r)
+    fast = result_of(tmp_path)
+    assert any(calls)
+    monkeypatch.setattr(fastcheck, "screen", lambda *a: None)
+    assert result_of(tmp_path) == fast
+    assert any(f.rule == "GEO-PAIR" and f.path == "z_later.csv" for f in fast[1])
+    assert isinstance(fast[2]["cla_number_and_rate_per_10k_children"][0][0], pa.Schema)
+
+
+def test_ingest_loads_the_cells_line_numbers_and_origin_of_a_fast_file(tmp_path: Path) -> None:
+    header = GEO[:5] + ["breakdown", "children_count"]
+    rows = [["2024", "Reporting year", "National", "E92000001", "England", "Aged 16, 17", "12"],
+            ["2025", "Reporting year", "National", "E92000001", "England", "Aged 16, 17", "c"]]
+    (tmp_path / "cla_number_and_rate_per_10k_children.csv").write_text(render(header, rows, "\n"))
+    res = read_inputs(tmp_path)
+    table = res.tables["cla_number_and_rate_per_10k_children"][0]
+    assert table.column("breakdown").to_pylist() == ["Aged 16, 17"] * 2
+    assert table.column("_line").to_pylist() == [2, 3]
+    assert table.column("_release").to_pylist() == ["cla-2025"] * 2
+    assert table.column("_vintage").type == pa.int64() and table.column("_file").to_pylist()[0].endswith(".csv")
+    assert ingest.table_name(Path("cla_number_and_rate_per_10k_children.csv")) in res.tables
