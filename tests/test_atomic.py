@@ -229,8 +229,9 @@ def test_swap_without_atomic_exchange_still_replaces_the_build(base, tmp_path, m
 
 KILLER = """
 import os, signal, sys
-import carestats.build as b
-holder = {"build": b, "warehouse": b.warehouse, "stage": b.stage, "compute": b.compute, "shutil": b.shutil}
+import carestats.build as b, carestats.compute, carestats.stage, carestats.warehouse
+holder = {"build": b, "warehouse": carestats.warehouse, "stage": carestats.stage, "compute": carestats.compute,
+          "shutil": b.shutil}
 where, attr = sys.argv[1].split(".")
 
 def die(*args, **kwargs):

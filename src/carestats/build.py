@@ -15,15 +15,16 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from carestats import compare, compute, ingest, neighbours, stage, warehouse
-from carestats.errors import CheckFailed, DataError
+from carestats import cache
+from carestats.errors import CheckFailed, DataError, Finding
 from carestats.manifest import write_manifest
 from carestats.progress import Reporter
 from carestats.registry import load_indicators
+
+if TYPE_CHECKING:  # the pipeline modules load polars, pyarrow and duckdb: imported where used, so a no-op is quick
+    from carestats import ingest
 
 
 @dataclass
@@ -36,16 +37,18 @@ class BuildOptions:
     template_dirs: list[Path] = field(default_factory=list)
     until: str = "render"  # the last stage to run: ingest, stage, compute or render
     settings: Any = None  # config.Settings: report year, areas, sections, branding (None: defaults)
+    force: bool = False  # redo every stage, reusing nothing from the previous build
 
 
 @dataclass
 class BuildResult:
     out: Path
-    files: list[ingest.InputFile]
+    files: list  # ingest.InputFile, or cache.Recorded when the checks were not re-run
     rows: int
     indicators: int
     reports: list[Path]
     findings: list
+    up_to_date: bool = False  # nothing had changed: the previous outputs were left as they were
 
 
 def _siblings(out: Path, tag: str) -> list[Path]:
@@ -127,6 +130,10 @@ def source_date_epoch(year: int) -> None:
 
 
 def load_raw(con, result: ingest.IngestResult) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    from carestats import warehouse
+
     for name, tables in sorted(result.tables.items()):
         table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
         warehouse.load_table(con, "raw", name, table)
@@ -135,71 +142,156 @@ def load_raw(con, result: ingest.IngestResult) -> None:  # type: ignore[no-untyp
     warehouse.load_table(con, "meta", "input_files", inv)
 
 
-def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
-    rep = rep or Reporter(quiet=True)
-    out = opts.out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    check_replaceable(out)
-    indicators = load_indicators(opts.indicator_dirs)
+@dataclass
+class Keys:
+    """This build's cache keys (see cache.py), recorded in the manifest for the next build to compare."""
+    data: str
+    build: str
 
-    rep.step(f"ingest: reading {opts.raw}")
-    result = ingest.read_inputs(opts.raw)
-    loaded = [f for f in result.files if f.status == "loaded"]
-    rep.step(f"check: {len(result.files)} files, {len(loaded)} data files loaded, "
-             f"{sum(f.rows for f in loaded):,} rows; {len(result.errors)} error(s)")
-    for f in result.findings:
+    @classmethod
+    def of(cls, opts: BuildOptions) -> Keys:
+        data = cache.data_key(opts.raw, opts.indicator_dirs, opts.until, opts.skip_invalid, opts.settings)
+        return cls(data, cache.build_key(data, opts.template_dirs, opts.settings, opts.reports, opts.until))
+
+
+@dataclass
+class Checked:
+    """What the input checks found: from ingest, or from the previous manifest when the inputs are unchanged."""
+    files: list
+    findings: list[Finding]
+    result: Any = None  # ingest.IngestResult when the inputs were read in this run
+
+    @property
+    def loaded(self) -> list:
+        return [f for f in self.files if f.status == "loaded"]
+
+    @classmethod
+    def recorded(cls, prev: cache.Previous) -> Checked:
+        return cls(prev.inputs(), [Finding(**f) for f in prev.doc.get("findings") or []])
+
+
+def report_checks(checked: Checked, opts: BuildOptions, rep: Reporter, note: str = "") -> None:
+    """Tell what the checks found, and stop on errors (unless --skip-invalid) or when nothing loaded."""
+    loaded, errors = checked.loaded, [f for f in checked.findings if f.severity == "error"]
+    rep.step(f"check: {len(checked.files)} files, {len(loaded)} data files loaded, "
+             f"{sum(f.rows for f in loaded):,} rows; {len(errors)} error(s){note}")
+    for f in checked.findings:
         if f.severity == "warning":
             rep.detail(f"warning: {f.format()}")
-    if result.errors and not opts.skip_invalid:
-        raise CheckFailed(result.findings)
-    quarantined = [f.name for f in result.files if f.status == "invalid"]
+    if errors and not opts.skip_invalid:
+        raise CheckFailed(checked.findings)
+    quarantined = [f.name for f in checked.files if f.status == "invalid"]
     if quarantined:  # --skip-invalid: listed here, in the manifest and in the reports' method section
         rep.step(f"check: {len(quarantined)} file(s) left out: {', '.join(quarantined)}")
     if not loaded:
         raise DataError(f"no data files found in {opts.raw}",
                         "point --raw at the folder holding the downloaded release files")
 
+
+def _previous(out: Path, opts: BuildOptions) -> cache.Previous | None:
+    return None if opts.force else cache.Previous.load(out)
+
+
+def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
+    """Build, reusing what the previous build in --out made from the same inputs (unless opts.force)."""
+    rep = rep or Reporter(quiet=True)
+    out = opts.out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out)
+    check_replaceable(out)
+    keys = Keys.of(opts)
+    prev = _previous(out, opts)
+    if prev is not None and prev.key("build") == keys.build and prev.all_intact():
+        return _up_to_date(opts, prev, rep)
+    same_data = prev is not None and prev.key("data") == keys.data and all(map(prev.intact, prev.data_outputs()))
+    indicators = load_indicators(opts.indicator_dirs)
+    if same_data:
+        checked = Checked.recorded(prev)  # type: ignore[arg-type]
+        report_checks(checked, opts, rep, " (inputs unchanged since the last build)")
+    else:
+        from carestats import ingest
+
+        rep.step(f"ingest: reading {opts.raw}")
+        result = ingest.read_inputs(opts.raw)
+        checked = Checked(result.files, result.findings, result)
+        report_checks(checked, opts, rep)
+
     work = out.parent / f".{out.name}.new-{os.getpid()}"
     work.mkdir()
     try:
-        reports = _build_into(work, opts, result, indicators, rep)
+        reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep)
         swap_in(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     rep.step(f"done: outputs in {opts.out}")
-    return BuildResult(out=opts.out, files=result.files, rows=sum(f.rows for f in loaded),
+    return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
                        indicators=len(indicators), reports=[out / r.relative_to(work) for r in reports],
-                       findings=result.findings)
+                       findings=checked.findings)
 
 
-def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, indicators, rep: Reporter):  # type: ignore[no-untyped-def]
-    inputs = [{"name": f.name, "sha256": f.sha256, "bytes": f.size, "rows": f.rows, "release": f.release,
-               "table": f.table, "status": f.status, "reason": f.reason, "encoding": f.encoding}
-              for f in result.files]
-    skipped = [{"name": f.name, "reason": f.reason} for f in result.files if f.status == "invalid"]
-    extra = {"stages": opts.until, "quarantined": skipped, "indicators": [i.id for i in indicators]}
+def _up_to_date(opts: BuildOptions, prev: cache.Previous, rep: Reporter) -> BuildResult:
+    """Nothing changed since the previous build and its outputs are intact: leave them as they are."""
+    checked = Checked.recorded(prev)
+    report_checks(checked, opts, rep, " (inputs unchanged since the last build)")
+    rep.step(f"up to date: nothing changed since the last build in {opts.out} (--force rebuilds)")
+    return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
+                       indicators=len(prev.doc.get("indicators") or []), reports=prev.report_files(),
+                       findings=checked.findings, up_to_date=True)
+
+
+def _inputs(files: list) -> list[dict]:
+    return [{"name": f.name, "sha256": f.sha256, "bytes": f.size, "rows": f.rows, "release": f.release,
+             "table": f.table, "status": f.status, "reason": f.reason, "encoding": f.encoding} for f in files]
+
+
+def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  # type: ignore[no-untyped-def]
+                keys: Keys, prev: cache.Previous | None, same_data: bool, rep: Reporter) -> list[Path]:
+    """Make (or reuse) the data outputs in `work`, then the reports, then the manifest."""
+    inputs = _inputs(checked.files)
+    if same_data and prev is not None:
+        prev.copy_data_into(work)
+        year = prev.doc.get("report_year") if opts.until not in ("ingest", "stage") else None
+        rep.step("data: inputs, queries and code unchanged; warehouse and exports reused from the last build")
+    else:
+        year = make_data(work, opts, checked.result, indicators, rep)
+    made: list = []
+    if opts.reports and opts.until == "render" and year:
+        made = render_all(indicators, year, inputs, work, opts.template_dirs, rep, opts.settings, previous=prev)
+    extra: dict[str, Any] = {"stages": opts.until,
+                             "quarantined": [{"name": f.name, "reason": f.reason} for f in checked.files
+                                             if f.status == "invalid"],
+                             "indicators": [i.id for i in indicators]}
+    if year is not None:
+        extra["report_year"] = year
+    extra["findings"] = [asdict(f) for f in checked.findings]
+    extra["cache"] = {"data": keys.data, "build": keys.build,
+                      "reports": {f"reports/{r.name}": r.key for r in sorted(made, key=lambda r: r.name)}}
+    write_manifest(work, inputs, extra)
+    return [r.path for r in made]
+
+
+def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
+              rep: Reporter) -> int | None:
+    """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
+    from carestats import compare, compute, neighbours, stage, warehouse
+
     con = warehouse.connect(work / warehouse.WAREHOUSE_NAME)
     try:
         load_raw(con, result)
         neighbours.load_reference(con, result)
         if opts.until == "ingest":
-            con.close()
-            write_manifest(work, inputs, extra)
-            return []
+            return None
         rep.step("stage: building staging views")
         missing = stage.build_staging(con)
         for view, tables in missing.items():
             rep.detail(f"{view}: no input for {', '.join(tables)}")
         if opts.until == "stage":
-            con.close()
-            write_manifest(work, inputs, extra)
-            return []
+            return None
         rep.step(f"compute: {len(indicators)} indicators")
         values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
         rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
-        comparisons = compare.build_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
+        comparisons = compare.build_comparisons(con, indicators)
         rep.step(f"compare: {comparisons.height:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()
@@ -208,13 +300,7 @@ def _build_into(work: Path, opts: BuildOptions, result: ingest.IngestResult, ind
     write_analyst_exports(work, values, indicators, result, rep)
     from carestats.reports import report_year
 
-    year = report_year(values)
-    extra["report_year"] = year
-    reports: list[Path] = []
-    if opts.reports and opts.until == "render" and year:
-        reports = render_all(values, indicators, year, inputs, work, opts.template_dirs, rep, opts.settings)
-    write_manifest(work, inputs, extra)
-    return reports
+    return report_year(values)
 
 
 def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestResult,  # type: ignore[no-untyped-def]
@@ -231,15 +317,17 @@ def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestR
         shutil.copyfile(table, folder / table.name)
 
 
-def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
+def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
                template_dirs: list[Path], rep: Reporter, settings=None, areas: list[str] | None = None,
-               england: bool = True) -> list[Path]:
+               england: bool = True, previous: cache.Previous | None = None) -> list:
     """The England report and one report per local authority in the report year, by a process pool.
 
     `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` (from
     carestats.toml) may fix the year, the areas, the sections, the branding and the number of workers.
+    A report whose key (cache.report_key) equals that of the `previous` build's is linked, not rendered.
+    Returns render.Rendered records (path, name under reports/, key, whether reused).
     """
-    from carestats import render, reportdata
+    from carestats import render, reportdata, warehouse
     from carestats.reports import Options
 
     year = getattr(settings, "year", None) or year
@@ -255,9 +343,13 @@ def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # 
                             "use a code such as E10000016; the LA reports list the codes of the report year")
         las = [(c, known[c]) for c in wanted]
     tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    options = Options.from_settings(settings)
     job = render.RenderJob(data=data, indicators=indicators, out=out / "reports", template_dirs=template_dirs,
                            inputs=[i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
-                           options=Options.from_settings(settings), epoch=os.environ.get("SOURCE_DATE_EPOCH", ""))
+                           options=options, epoch=epoch,
+                           asset_key=cache.asset_key(template_dirs, options.logo, render.PDF_OPTIONS, epoch),
+                           reusable=previous.reusable_reports() if previous is not None else {})
     jobs = int(getattr(settings, "jobs", 0) or 0)
     rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "
              f"{jobs or os.cpu_count()} worker(s)")
@@ -266,13 +358,20 @@ def render_all(values, indicators, year: int, inputs: list[dict], out: Path,  # 
         if done % 20 == 0 or done == total:
             rep.step(f"render: {done}/{total} reports")
 
-    return render.render_reports(job, tasks, jobs, progress)
+    made = render.render_many(job, tasks, jobs, progress)
+    reused = sum(r.reused for r in made)
+    rep.step(f"render: {reused} reused, {len(made) - reused} rendered")
+    return made
 
 
 def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None = None,  # type: ignore[no-untyped-def]
                 england: bool = True) -> list[Path]:
-    """Re-render reports from an existing warehouse (templates changed, data did not), or only some LAs."""
-    from carestats import reportdata
+    """Re-render reports from an existing warehouse (templates changed, data did not), or only some LAs.
+
+    The reports are written in place and the manifest is not rewritten, so the next build sees that they
+    no longer match their recorded hashes and renders them again rather than reusing them.
+    """
+    from carestats import reportdata, warehouse
 
     db = out / warehouse.WAREHOUSE_NAME
     if not db.exists():
@@ -288,5 +387,6 @@ def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None
     year = reportdata.report_year(values)
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
-    return render_all(values, indicators, year, inputs, out, getattr(settings, "template_dirs", None) or [], rep,
+    made = render_all(indicators, year, inputs, out, getattr(settings, "template_dirs", None) or [], rep,
                       settings, areas, england)
+    return [r.path for r in made]

@@ -73,32 +73,39 @@ def _raw(raw: Optional[Path]) -> Path:
 
 
 def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
-         jobs: Optional[int] = None) -> None:
+         jobs: Optional[int] = None, force: bool = False) -> None:
     from carestats.build import BuildOptions, run
 
     settings = _settings(raw=raw, out=out, jobs=jobs)
     out = settings.out
     res = run(BuildOptions(raw=_raw(settings.raw), out=out, skip_invalid=skip_invalid, reports=reports,
                            until=until, indicator_dirs=settings.indicator_dirs,
-                           template_dirs=settings.template_dirs, settings=settings), _reporter())
+                           template_dirs=settings.template_dirs, settings=settings, force=force), _reporter())
     if not STATE["quiet"]:
         loaded = sum(1 for f in res.files if f.status == "loaded")
         typer.echo(f"{loaded} data files, {res.rows:,} rows, {res.indicators} indicators"
-                   + (f", {len(res.reports)} report(s)" if res.reports else "") + f" → {out}")
+                   + (f", {len(res.reports)} report(s)" if res.reports else "") + f" → {out}"
+                   + (" (up to date)" if res.up_to_date else ""))
 
 
 @app.command()
 def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           no_reports: Annotated[bool, typer.Option("--no-reports", help="Stop after the exports.")] = False,
-          jobs: JobsOpt = None) -> None:
+          jobs: JobsOpt = None,
+          force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing from the "
+                                              "previous build in OUT.")] = False) -> None:
     """Run every stage: ingest, check, stage, compute, render.
 
     Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/reports/*.pdf and
     OUT/manifest.json. Nothing is replaced unless the whole build succeeds.
 
+    Rebuilds are incremental: when the inputs, queries, code and settings are those of the build already
+    in OUT, its warehouse and exports are reused, and a report whose HTML, assets and logo are unchanged is
+    reused too. With nothing changed, the build says "up to date" and leaves OUT as it is.
+
     Example:  carestats build --raw ~/Downloads/cla-2025 --out build
     """
-    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs)
+    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs, force=force)
 
 
 @app.command()

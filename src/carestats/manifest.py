@@ -8,7 +8,8 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ["carestats", "duckdb", "polars", "pyarrow", "jinja2", "weasyprint", "typer", "fastexcel", "pyyaml"]
+PACKAGES = ["carestats", "duckdb", "polars", "pyarrow", "jinja2", "weasyprint", "pydyf", "fonttools", "typer",
+            "fastexcel", "pyyaml"]
 
 
 def sha256_file(path: Path) -> str:

@@ -88,6 +88,9 @@ def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  #
     return AssetFetcher()
 
 
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "attachments": [], "uncompressed_pdf": False}  # part of every report key
+
+
 def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None,
                 asset_files: tuple[Path, ...] = ()) -> None:
     import weasyprint
@@ -99,7 +102,7 @@ def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None,
     tmp = out.with_name(out.name + ".part")
     try:
         doc = weasyprint.HTML(string=html, base_url=str(paths.TEMPLATES_DIR) + "/", url_fetcher=fetcher)
-        doc.write_pdf(tmp, pdf_variant="pdf/ua-1", attachments=[], uncompressed_pdf=False)
+        doc.write_pdf(tmp, **PDF_OPTIONS)
     except FatalURLFetchingError as exc:
         tmp.unlink(missing_ok=True)
         raise RenderError(f"{out.name}: {exc}", "remove the link from the template or data") from None
@@ -116,6 +119,17 @@ class RenderJob:
     template_dirs: list[Path] = field(default_factory=list)
     options: object = None  # reports.Options
     epoch: str = ""  # SOURCE_DATE_EPOCH for byte-identical PDFs
+    asset_key: str = ""  # cache.asset_key: what besides its HTML shapes a report's PDF
+    reusable: dict[str, tuple[str, str]] = field(default_factory=dict)  # name under out → (key, earlier PDF)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One report of the build: where it is, its name under the reports folder, its key, whether reused."""
+    path: Path
+    name: str
+    key: str
+    reused: bool
 
 
 _WORKER: dict = {}
@@ -138,9 +152,8 @@ def _la_index():  # type: ignore[no-untyped-def]
     return _WORKER["index"]
 
 
-def render_one(task: tuple[str, str, str]) -> Path:
-    """Render one report in this process: ('england', '', '') or ('la', code, name)."""
-    job: RenderJob = _WORKER["job"]
+def report_html(job: RenderJob, task: tuple[str, str, str]) -> tuple[Path, str]:
+    """The report's file and its HTML: ('england', '', '') or ('la', code, name)."""
     env = environment(job.template_dirs)
     kind, code, name = task
     if kind == "england":
@@ -148,31 +161,49 @@ def render_one(task: tuple[str, str, str]) -> Path:
 
         ctx = england_context(job.data, job.indicators, job.inputs, job.options)  # type: ignore[arg-type]
         target = job.out / f"england-{job.data.year}.pdf"  # type: ignore[attr-defined]
-        html = env.get_template("england.html.j2").render(**ctx)
-    else:
-        from carestats.lareport import la_context
+        return target, env.get_template("england.html.j2").render(**ctx)
+    from carestats.lareport import la_context
 
-        ctx = la_context(_la_index(), code, name, job.inputs, job.options)  # type: ignore[arg-type]
-        target = job.out / "la" / output_name(code, name, job.data.year)  # type: ignore[attr-defined]
-        html = env.get_template("la.html.j2").render(**ctx)
+    ctx = la_context(_la_index(), code, name, job.inputs, job.options)  # type: ignore[arg-type]
+    target = job.out / "la" / output_name(code, name, job.data.year)  # type: ignore[attr-defined]
+    return target, env.get_template("la.html.j2").render(**ctx)
+
+
+def render_one(task: tuple[str, str, str]) -> Rendered:
+    """Make one report in this process: the earlier build's PDF when its key is the same, else WeasyPrint's."""
+    from carestats import cache
+
+    job: RenderJob = _WORKER["job"]
+    target, html = report_html(job, task)
+    name, key = target.relative_to(job.out).as_posix(), cache.report_key(job.asset_key, html)
+    earlier = job.reusable.get(name)
+    if earlier is not None and earlier[0] == key:
+        cache.place(Path(earlier[1]), target)
+        return Rendered(target, name, key, True)
     logo = getattr(job.options, "logo", "")
     html_to_pdf(html, target, job.template_dirs, (Path(logo),) if logo else ())
-    return target
+    return Rendered(target, name, key, False)
 
 
 def render_reports(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0,
                    progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Render every task (see render_many); the reports' paths, sorted."""
+    return [r.path for r in render_many(job, tasks, jobs, progress)]
+
+
+def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0,
+                progress: Callable[[int, int], None] | None = None) -> list[Rendered]:
     """Render every task; in parallel when jobs > 1 (0: all cores). A failure stops the rest and is raised."""
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-    done: list[Path] = []
+    done: list[Rendered] = []
     if jobs == 1 or len(tasks) <= 1:
         _setup(payload)
         for i, task in enumerate(tasks, 1):
             done.append(render_one(task))
             if progress:
                 progress(i, len(tasks))
-        return sorted(done)
+        return sorted(done, key=lambda r: r.path)
     # spawn, not fork: the parent holds DuckDB and Polars thread pools, which do not survive a fork
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
                              initializer=_setup, initargs=(payload,)) as pool:
@@ -188,4 +219,4 @@ def render_reports(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int 
                 done.append(fut.result())
                 if progress:
                     progress(len(done), len(tasks))
-    return sorted(done)
+    return sorted(done, key=lambda r: r.path)

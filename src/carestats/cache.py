@@ -1,0 +1,230 @@
+"""Incremental builds: what each stage's outputs depend on, as keys, and whether earlier outputs still stand.
+
+Three keys, all sha256 hex digests of content (never of times or absolute paths), so a clean build and an
+incremental one record the same keys in manifest.json:
+
+- the data key: every input file, every query and indicator file, the carestats source, the package
+  versions and the settings that change figures. Equal keys mean the warehouse and the exports would come
+  out the same, so the previous build's are reused.
+- a report key: the report's rendered HTML, every asset the renderer may fetch (CSS, images, the logo),
+  the renderer's versions and PDF options. Equal keys mean the same PDF bytes.
+- the build key: the data key and everything else a report can depend on (templates, report settings).
+  Equal keys mean there is nothing to do at all.
+
+This module imports no heavy library, so a no-op build answers in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from carestats import paths
+from carestats.manifest import sha256_file, versions
+
+FORMAT = "carestats-cache-1"  # change when a key's meaning changes, so old manifests never match
+MANIFEST = "manifest.json"
+WAREHOUSE = paths.WAREHOUSE_NAME
+REPORTS = "reports/"  # outputs under this folder belong to the render stage, everything else to the data stage
+TEMPLATE_SOURCES = (".j2",)  # template files that shape the HTML; every other file there is an asset
+DATA_SETTINGS = ("neighbour_set",)  # carestats.toml settings that change figures, not only reports
+REPORT_SETTINGS = ("year", "areas", "sections", "organisation", "primary_colour", "accent_colour", "logo")
+
+
+class Key:
+    """A sha256 fed with labelled, length-prefixed parts, so no two different inputs run together."""
+
+    def __init__(self, label: str) -> None:
+        self._h = hashlib.sha256()
+        self.add("format", FORMAT).add("key", label)
+
+    def add(self, label: str, value: str | bytes) -> Key:
+        data = value.encode("utf-8") if isinstance(value, str) else value
+        for part in (label.encode("utf-8"), data):
+            self._h.update(len(part).to_bytes(8, "big") + part)
+        return self
+
+    def add_json(self, label: str, value: object) -> Key:
+        return self.add(label, json.dumps(value, sort_keys=True, default=str))
+
+    def add_files(self, label: str, folder: Path, keep=lambda p: True) -> Key:  # type: ignore[no-untyped-def]
+        """Every file under `folder` by its relative name and content hash; a missing folder adds nothing."""
+        for path in files_under(folder):
+            if keep(path):
+                self.add(f"{label}:{path.relative_to(folder).as_posix()}", sha256_file(path))
+        return self
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def files_under(folder: Path) -> list[Path]:
+    """The files a stage may read from a folder: the same choice as ingest.discover (no hidden files)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _source(key: Key) -> Key:
+    """The code and the software: a change to either may change any output."""
+    key.add_files("src", paths.PACKAGE_DIR, lambda p: p.suffix == ".py")
+    return key.add_json("versions", versions())
+
+
+def _data_stage(until: str) -> str:
+    """`compute`, `build --no-reports` and `build` make the same data outputs; `ingest` and `stage` fewer."""
+    return until if until in ("ingest", "stage") else "compute"
+
+
+def data_key(raw: Path, indicator_dirs: list[Path], until: str, skip_invalid: bool, settings: object) -> str:
+    """What the warehouse and the exports depend on."""
+    key = _source(Key("data")).add_files("raw", raw).add_files("queries", paths.QUERIES_DIR)
+    for i, folder in enumerate(indicator_dirs):
+        key.add_files(f"indicators{i}", folder)
+    return key.add_json("options", {"stage": _data_stage(until), "skip_invalid": skip_invalid,
+                                    **{k: getattr(settings, k, None) for k in DATA_SETTINGS}}).hexdigest()
+
+
+def _template_files(key: Key, template_dirs: list[Path], keep) -> Key:  # type: ignore[no-untyped-def]
+    """The user's folders in order, then the built-ins: a user's file shadows the built-in of that name."""
+    for i, folder in enumerate([*template_dirs, paths.TEMPLATES_DIR]):
+        key.add_files(f"templates{i}", folder, keep)
+    return key
+
+
+def _logo(key: Key, logo: object) -> Key:
+    return key.add("logo", sha256_file(Path(str(logo))) if logo and Path(str(logo)).is_file() else "")
+
+
+def asset_key(template_dirs: list[Path], logo: object, pdf_options: dict, epoch: str) -> str:
+    """Everything besides a report's HTML that shapes its PDF: assets, logo, renderer, PDF options, date."""
+    key = _template_files(_source(Key("assets")), template_dirs, lambda p: p.suffix not in TEMPLATE_SOURCES)
+    return _logo(key, logo).add_json("pdf", pdf_options).add("epoch", epoch).hexdigest()
+
+
+def report_key(assets: str, html: str) -> str:
+    return Key("report").add("assets", assets).add("html", html).hexdigest()
+
+
+def build_key(data: str, template_dirs: list[Path], settings: object, reports: bool, until: str) -> str:
+    """What the whole build depends on: when it is unchanged and the outputs are intact, nothing is done.
+
+    Templates and report settings count only when reports are made, so a build without reports records
+    the same key however it was asked for.
+    """
+    key = Key("build").add("data", data).add_json("stages", {"reports": reports, "until": until})
+    if not (reports and until == "render"):
+        return key.hexdigest()
+    chosen = {k: getattr(settings, k, None) for k in REPORT_SETTINGS}
+    return _logo(_template_files(key, template_dirs, lambda p: True), chosen["logo"]).add_json(
+        "settings", chosen).hexdigest()
+
+
+def place(src: Path, dst: Path) -> None:
+    """Put an earlier output into the new build: a hard link where possible (no bytes copied), else a copy.
+
+    Earlier outputs are never written to, so sharing their inode leaves the previous build as it was.
+    """
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+@dataclass
+class Recorded:
+    """An input file as the previous build's manifest recorded it (the fields of ingest.InputFile)."""
+    name: str
+    sha256: str = ""
+    size: int = 0
+    rows: int = 0
+    release: str = ""
+    table: str = ""
+    status: str = "unused"
+    reason: str = ""
+    encoding: str = ""
+
+    @classmethod
+    def from_manifest(cls, entry: dict) -> Recorded:
+        fields = {k: v for k, v in entry.items() if k in cls.__dataclass_fields__}
+        return cls(**fields, size=int(entry.get("bytes", 0)))
+
+
+@dataclass
+class Previous:
+    """The build already in the output folder, as its manifest describes it."""
+    folder: Path
+    doc: dict
+    written_ns: int  # when the manifest was written: outputs not modified since are trusted without hashing
+
+    @classmethod
+    def load(cls, out: Path) -> Previous | None:
+        """None when there is no usable previous build (none, unreadable, or made before incremental builds)."""
+        target = out / MANIFEST
+        try:
+            doc = json.loads(target.read_text(encoding="utf-8"))
+            stamp = target.stat().st_mtime_ns
+        except (OSError, ValueError):
+            return None
+        if not isinstance(doc, dict) or not isinstance(doc.get("cache"), dict) \
+                or not isinstance(doc.get("outputs"), dict):
+            return None
+        return cls(out, doc, stamp)
+
+    def key(self, name: str) -> str:
+        return str(self.doc["cache"].get(name) or "")
+
+    @property
+    def outputs(self) -> dict[str, dict]:
+        return self.doc["outputs"]
+
+    def intact(self, rel: str) -> bool:
+        """The output is there with the recorded size, and either untouched since the build or of the same hash."""
+        record, path = self.outputs.get(rel), self.folder / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        if not isinstance(record, dict) or st.st_size != record.get("bytes"):
+            return False
+        return st.st_mtime_ns <= self.written_ns or sha256_file(path) == record.get("sha256")
+
+    def all_intact(self) -> bool:
+        """Every recorded output intact and nothing else in the folder (a clean build would not have it)."""
+        present = {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if p.is_file()}
+        return present - {MANIFEST} == set(self.outputs) and all(self.intact(rel) for rel in self.outputs)
+
+    def data_outputs(self) -> list[str]:
+        return sorted(rel for rel in self.outputs if not rel.startswith(REPORTS))
+
+    def reusable_reports(self) -> dict[str, tuple[str, str]]:
+        """Report path under reports/ → (its key, the earlier PDF), for every intact earlier report."""
+        keys = self.doc["cache"].get("reports") or {}
+        return {rel[len(REPORTS):]: (str(k), str(self.folder / rel)) for rel, k in sorted(keys.items())
+                if rel in self.outputs and self.intact(rel)}
+
+    def copy_data_into(self, work: Path) -> None:
+        """The warehouse is copied (DuckDB may write to its file); the exports are linked."""
+        for rel in self.data_outputs():
+            if rel == WAREHOUSE:
+                shutil.copyfile(self.folder / rel, work / rel)
+            else:
+                place(self.folder / rel, work / rel)
+
+    def inputs(self) -> list[Recorded]:
+        return [Recorded.from_manifest(i) for i in self.doc.get("inputs") or []]
+
+    def report_files(self) -> list[Path]:
+        return [self.folder / rel for rel in sorted(self.outputs) if rel.startswith(REPORTS) and rel.endswith(".pdf")]
+
+
+def count(items: Iterable[bool]) -> tuple[int, int]:
+    """(how many True, how many False): reused and rendered reports."""
+    flags = list(items)
+    return sum(flags), len(flags) - sum(flags)
