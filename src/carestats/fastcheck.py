@@ -30,6 +30,9 @@ from carestats.csvread import DIALECT, CsvFile, decode, sniff_type
 BOM = b"\xef\xbb\xbf"
 # Measure values the rules pass whatever the column (no sign, no spaces, ASCII digits): no need to look again.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+# Empty, or starting or ending with a separator or control character: a superset of what Python's strip()
+# removes (its whitespace is all in Unicode categories Z and Cc), so other labels pass the label rules.
+MAYBE_UNTRIMMED = r"^$|^[\pZ\pC]|[\pZ\pC]$"
 TIME_COLUMNS = ("time_period", "time_identifier")
 DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code", "region_code", "old_la_code",
            "new_la_code")
@@ -176,18 +179,29 @@ def _rules(f: CsvFile, header: list[str], cells: pa.Table, measures: set[str],
 
 
 def _labels(checker: _Checker, col: str, column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Run the label rules on each distinct label; the column as DUP-OBS compares it (lower-cased).
+    """Run the label rules on each distinct label that may need them; the column as DUP-OBS compares it.
 
-    Cells here are trimmed or the label rules fire. Lower-casing is Python's, applied per distinct label.
+    DUP-OBS compares labels lower-cased by Python: the column itself when that tells no two labels apart
+    that were different, else its lower-cased copy. Cells here are trimmed, or the label rules fire.
     """
     encoded = pc.dictionary_encode(column.combine_chunks())
-    labels = encoded.dictionary.to_pylist()
-    for v in labels:
+    labels = encoded.dictionary
+    for v in labels.filter(pc.match_substring_regex(labels, MAYBE_UNTRIMMED)).to_pylist():
         checker.label(col, v, 0)
-    lowered = [v.lower() for v in labels]
-    if len(set(lowered)) == len(labels):
-        return column  # lower-casing tells no two labels apart that were different
-    return pc.take(pa.array(lowered, pa.string()), encoded.indices)
+    lowered = _lower(labels)
+    if len(pc.unique(lowered)) == len(labels):
+        return column
+    return pc.take(lowered, encoded.indices)
+
+
+def _lower(labels: pa.Array) -> pa.Array:
+    """Python's str.lower of each label: Arrow's for ASCII ones (the same there), Python's for the rest."""
+    lowered = pc.ascii_lower(labels)
+    other = pc.invert(pc.string_is_ascii(labels))
+    if not pc.any(other).as_py():
+        return lowered
+    return pc.replace_with_mask(lowered, other, pa.array([v.lower() for v in labels.filter(other).to_pylist()],
+                                                         pa.string()))
 
 
 def _row(width: int, index: dict[str, int], values: dict[str, str]) -> list[str]:
@@ -206,11 +220,24 @@ def _distinct(cells: pa.Table, cols: list[str]) -> list[tuple[int, dict[str, str
     """
     if not cols:
         return []
-    numbered = cells.select(cols).append_column("_i", pa.array(range(cells.num_rows), pa.int64()))
+    numbered = cells.select(cols).append_column("_i", row_numbers(cells.num_rows))
     groups = numbered.group_by(cols, use_threads=False).aggregate([("_i", "min")]).sort_by("_i_min")
     firsts = groups["_i_min"].to_pylist()
     columns = {c: groups[c].to_pylist() for c in cols}
     return [(first + 2, {c: columns[c][k] for c in cols}) for k, first in enumerate(firsts)]
+
+
+_NUMBERS = pa.array([], pa.int64())
+
+
+def row_numbers(n: int, start: int = 0) -> pa.Array:
+    """start, start + 1, … (n of them), sliced from one array kept between files: building a fresh one
+    from a Python range costs more than the screening it serves."""
+    global _NUMBERS
+    if len(_NUMBERS) < n:
+        _NUMBERS = pa.array(range(max(n, 2 * len(_NUMBERS))), pa.int64())
+    numbers = _NUMBERS.slice(0, n)
+    return pc.add(numbers, start) if start else numbers
 
 
 def _old_codes(cells: pa.Table) -> None:

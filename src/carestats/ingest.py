@@ -3,6 +3,9 @@
 Every file found is accounted for: loaded (with its row count checked), listed as not recognised, or
 reported as unreadable. A CSV is recognised as a DfE "Explore education statistics" data file by its
 header, wherever it sits in the input folder.
+
+A clean EES data file is read and screened column by column (fastcheck.py); any file that may hold a
+finding is read row by row (csvread.py, check.py), which locates every finding. Both give the same tables.
 """
 
 from __future__ import annotations
@@ -139,14 +142,15 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         if suffix in workbooks.SUFFIXES:
             workbooks.read_workbook(data, info, result, seen, quarantined=bool(skip and name in skip))
             continue
-        fast = None if path.name.lower().endswith(".meta.csv") else \
+        is_meta = path.name.lower().endswith(".meta.csv")
+        fast = None if is_meta else \
             fastcheck.screen(path, name, digest, data, measures.get(table_name(Path(name)), set()), geo)
-        if fast:  # a clean EES data file, proved so column by column
+        if fast:  # a clean EES data file, proved so column by column; any other file is read row by row
             _accept(fast[0], info, seen, result, skip, fast[1])
             continue
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
-        if path.name.lower().endswith(".meta.csv"):
+        if is_meta:
             _check_metadata(f, path, raw, info, result)
             continue
         if neighbours.is_neighbour_file(f.header):
@@ -208,7 +212,7 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
         )
     seen[key] = info
     if cells is not None:
-        table = _with_origin(cells, info, f.name, pa.array(range(2, cells.num_rows + 2), pa.int64()))
+        table = _with_origin(cells, info, f.name, fastcheck.row_numbers(cells.num_rows, start=2))
     else:
         columns = {c: pa.array([r[i] for r in f.rows], pa.string()) for i, c in enumerate(f.header) if c}
         table = _with_origin(pa.table(columns) if columns else pa.table({}), info, f.name,
