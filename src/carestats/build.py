@@ -4,6 +4,12 @@ Everything is written to a hidden sibling of the output folder; only a complete 
 previous outputs, in one atomic exchange of the two folders (Linux renameat2; two renames elsewhere). A
 failure, Ctrl-C or kill at any point leaves the previous outputs as they were, and the next run cleans
 up what the interrupted one left. A folder that carestats did not write is never replaced.
+
+Builds are incremental (cache.py holds the keys): with the same data key as the build already in the
+output folder, its warehouse and exports are copied or linked into the new build instead of being made
+again, and each report whose key is unchanged is linked instead of rendered. With the same build key and
+intact outputs there is nothing to do: the outputs are left exactly as they are. The new build is still
+made aside and swapped in, so a failed incremental build leaves the previous outputs as they were.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ FORMAT = "carestats-cache-1"  # change when a key's meaning changes, so old mani
 MANIFEST = "manifest.json"
 WAREHOUSE = paths.WAREHOUSE_NAME
 REPORTS = "reports/"  # outputs under this folder belong to the render stage, everything else to the data stage
+RENDERER = "render.py"  # the code between a report's HTML and its PDF bytes
 TEMPLATE_SOURCES = (".j2",)  # template files that shape the HTML; every other file there is an asset
 DATA_SETTINGS = ("neighbour_set",)  # carestats.toml settings that change figures, not only reports
 REPORT_SETTINGS = ("year", "areas", "sections", "organisation", "primary_colour", "accent_colour", "logo")
@@ -102,8 +103,16 @@ def _logo(key: Key, logo: object) -> Key:
 
 
 def asset_key(template_dirs: list[Path], logo: object, pdf_options: dict, epoch: str) -> str:
-    """Everything besides a report's HTML that shapes its PDF: assets, logo, renderer, PDF options, date."""
-    key = _template_files(_source(Key("assets")), template_dirs, lambda p: p.suffix not in TEMPLATE_SOURCES)
+    """Everything besides a report's HTML that shapes its PDF: assets, logo, renderer, PDF options, date.
+
+    Assets are keyed by name and content only, folder by folder: a user's folder of templates alone (no
+    CSS or images) leaves the key as it was, so reports it does not change are reused. Of the code, only
+    the module that turns HTML into PDF counts: all the rest shows in the HTML, so a change elsewhere in
+    carestats re-renders only the reports whose HTML it changes.
+    """
+    key = Key("assets").add("renderer", sha256_file(paths.PACKAGE_DIR / RENDERER)).add_json("versions", versions())
+    for folder in [*template_dirs, paths.TEMPLATES_DIR]:
+        key.add_files("asset", folder, lambda p: p.suffix not in TEMPLATE_SOURCES)
     return _logo(key, logo).add_json("pdf", pdf_options).add("epoch", epoch).hexdigest()
 
 
