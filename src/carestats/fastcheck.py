@@ -71,7 +71,7 @@ def _body(data: bytes, f: CsvFile) -> tuple[bytes, bool]:
     if not sniff_type(data, f):
         raise Dirty
     text = decode(data, f)
-    if text is None or not text.strip():
+    if text is None or not text or text.isspace():
         raise Dirty
     if f.encoding == "cp1252":
         body = text.encode("utf-8")
@@ -80,8 +80,9 @@ def _body(data: bytes, f: CsvFile) -> tuple[bytes, bool]:
     returns = body.count(b"\r")
     if returns and returns != body.count(b"\r\n"):
         raise Dirty  # a lone carriage return
-    if body.startswith((b"\n", b"\r")) or b"\n\n" in body or (returns and b"\n\r\n" in body):
-        raise Dirty  # a blank line
+    if body.startswith((b"\n", b"\r")):
+        raise Dirty  # a blank line above the header
+    # A blank line further down reads as a row of empty cells, which the geographic level rule rejects.
     _plain_quotes(body)
     return body, body.endswith(b"\n")
 
@@ -154,16 +155,7 @@ def _rules(f: CsvFile, header: list[str], cells: pa.Table, measures: set[str],
     checker = _Checker(scratch, measures, geo)
     if not checker.columns():
         raise Dirty
-    n = cells.num_rows
-    width = len(header)
-    index = {c: i for i, c in enumerate(header)}
-    families: dict[str, int] = {}
-    for line, values in _distinct(cells, [c for c in header if c in TIME_COLUMNS]):
-        row = _row(width, index, values)
-        checker.geo_labels(row, line)
-        checker.time(row, line, families)
-    for line, values in _distinct(cells, [c for c in header if c in GEO_COLUMNS and c not in TIME_COLUMNS]):
-        checker.area(_row(width, index, values), line)
+    _time_and_area_rules(checker, cells)
     _old_codes(cells)
     for col in checker.measures:
         for v in _unusual_values(col, cells[col]):
@@ -173,9 +165,26 @@ def _rules(f: CsvFile, header: list[str], cells: pa.Table, measures: set[str],
         keys[f"filter:{col}"] = _labels(checker, col, cells[col])
     if scratch.findings or checker.counts:
         raise Dirty
-    if pa.table(keys).group_by(list(keys), use_threads=False).aggregate([]).num_rows != n:
+    if pa.table(keys).group_by(list(keys), use_threads=False).aggregate([]).num_rows != cells.num_rows:
         raise Dirty  # a duplicate observation
     return {k: v for k, v in checker.local.items() if k[0] in PAIR_WORDS}
+
+
+def _time_and_area_rules(checker: _Checker, cells: pa.Table) -> None:
+    """The row rules on time and geography, once per distinct period and once per distinct area.
+
+    A file has a few periods and a few hundred areas, against thousands of rows. The old-code-per-period
+    rule, which needs both, is left to _old_codes.
+    """
+    header = checker.f.header
+    index = {c: i for i, c in enumerate(header)}
+    families: dict[str, int] = {}
+    for line, values in _distinct(cells, [c for c in header if c in TIME_COLUMNS]):
+        row = _row(len(header), index, values)
+        checker.geo_labels(row, line)
+        checker.time(row, line, families)
+    for line, values in _distinct(cells, [c for c in header if c in GEO_COLUMNS and c not in TIME_COLUMNS]):
+        checker.area(_row(len(header), index, values), line)
 
 
 def _labels(checker: _Checker, col: str, column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
