@@ -184,6 +184,23 @@ def test_a_clean_file_takes_the_fast_path(file, newline: str, bom: bool) -> None
     assert assert_same(data, GeoIndex())
 
 
+any_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(any_text, st.sampled_from(VALUES) | any_text), min_size=1, max_size=12,
+                unique_by=lambda cell: cell[0]), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from(["utf-8", "cp1252"]))
+def test_any_label_and_value_text_gives_the_same_answer(cells: list[tuple[str, str]], newline: str,
+                                                        encoding: str) -> None:
+    """Labels and values of any text (quotes, commas, line breaks, odd spaces, any case): the two paths agree."""
+    header = GEO[:5] + ["breakdown", "children_count", "children_percent"]
+    rows = [["2025", "Reporting year", "National", "E92000001", "England", label, value, value]
+            for label, value in cells]
+    data = render(header, rows, newline).encode(encoding, errors="replace")
+    event("fast path" if assert_same(data, GeoIndex()) else "slow path")
+
+
 def test_warnings_of_a_whole_file_keep_the_fast_path() -> None:
     header, rows = GEO[:5] + ["breakdown", "children_count"], [["2025", "Reporting year", "National", "E92000001",
                                                                  "England", "Café", "5"]]
