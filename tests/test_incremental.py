@@ -130,8 +130,9 @@ class Counts:
         from carestats import compute, render
 
         self.pdfs: list[str] = []
+        self.html: list[str] = []
         self.computes = 0
-        to_pdf, compute_all = render.html_to_pdf, compute.compute_all
+        to_pdf, compute_all, report_html = render.html_to_pdf, compute.compute_all, render.report_html
 
         def counted_pdf(html, out, *args, **kwargs):  # type: ignore[no-untyped-def]
             self.pdfs.append(out.name)
@@ -141,7 +142,13 @@ class Counts:
             self.computes += 1
             return compute_all(*args, **kwargs)
 
+        def counted_html(job, task):  # type: ignore[no-untyped-def]
+            target, html = report_html(job, task)
+            self.html.append(target.name)
+            return target, html
+
         monkeypatch.setattr(render, "html_to_pdf", counted_pdf)
+        monkeypatch.setattr(render, "report_html", counted_html)
         monkeypatch.setattr(compute, "compute_all", counted_compute)
 
 
@@ -176,7 +183,7 @@ def test_the_first_build_has_several_reports(first) -> None:  # type: ignore[no-
     assert len(json.loads((out / "manifest.json").read_text())["cache"]["reports"]) == 4
 
 
-def test_a_no_op_rebuild_touches_nothing_and_says_up_to_date(again, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_no_op_rebuild_touches_nothing_and_says_up_to_date(again, monkeypatch, capsys) -> None:
     p, out = again
     before = stats(out)
     counts = Counts(monkeypatch)
@@ -187,7 +194,7 @@ def test_a_no_op_rebuild_touches_nothing_and_says_up_to_date(again, monkeypatch,
     assert "up to date" in capsys.readouterr().err
 
 
-def test_a_changed_template_re_renders_only_the_reports_using_it(again, monkeypatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_template_re_renders_only_the_reports_using_it(again, monkeypatch, tmp_path, capsys) -> None:
     p, out = again
     (p["templates"] / "la.html.j2").write_text(LA_TEMPLATE.format(note="<p>For the board</p>"), encoding="utf-8")
     england = out / "reports" / "england-2025.pdf"
@@ -196,13 +203,14 @@ def test_a_changed_template_re_renders_only_the_reports_using_it(again, monkeypa
     run(options(p, out), Reporter())
     assert sorted(counts.pdfs) == sorted(p.name for p in (out / "reports" / "la").glob("*.pdf"))
     assert len(counts.pdfs) == 3 and counts.computes == 0  # the data stage was reused too
+    assert sorted(counts.html) == sorted(counts.pdfs)  # England's templates did not change: no HTML made
     assert england.stat().st_ino == inode  # linked from the previous build, not written again
     assert "render: 1 reused, 3 rendered" in capsys.readouterr().err
     monkeypatch.undo()
     same_as_clean(out, clean_build(p, tmp_path))
 
 
-def test_a_new_template_folder_re_renders_only_the_report_it_overrides(again, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_template_folder_re_renders_only_the_report_it_overrides(again, monkeypatch, tmp_path) -> None:
     p, out = again
     more = tmp_path / "more-templates"
     more.mkdir()
@@ -212,7 +220,7 @@ def test_a_new_template_folder_re_renders_only_the_report_it_overrides(again, mo
     opts.template_dirs = [more, *opts.template_dirs]
     counts = Counts(monkeypatch)
     run(opts)
-    assert counts.pdfs == ["england-2025.pdf"] and counts.computes == 0
+    assert counts.pdfs == counts.html == ["england-2025.pdf"] and counts.computes == 0
     monkeypatch.undo()
     opts.out = tmp_path / "clean"
     run(opts)
@@ -220,7 +228,7 @@ def test_a_new_template_folder_re_renders_only_the_report_it_overrides(again, mo
 
 
 @pytest.mark.parametrize("change", ["figure", "unused-file"])
-def test_a_changed_input_gives_the_clean_result_and_reuses_unchanged_reports(change, again, monkeypatch,  # type: ignore[no-untyped-def]
+def test_a_changed_input_gives_the_clean_result_and_reuses_unchanged_reports(change, again, monkeypatch,
                                                                              tmp_path, first, capsys) -> None:
     """A changed figure changes the reports that show it (England's and that LA's here); a file that is not
     loaded changes the manifest's inputs only, so the data stage runs again and every report is reused."""
@@ -231,7 +239,7 @@ def test_a_changed_input_gives_the_clean_result_and_reuses_unchanged_reports(cha
         (p["raw"] / "notes.txt").write_text("where these files came from\n", encoding="utf-8")
     counts = Counts(monkeypatch)
     run(options(p, out), Reporter())
-    assert counts.computes == 1
+    assert counts.computes == 1 and len(counts.html) == 4  # new data: every report's HTML is made and compared
     monkeypatch.undo()
     clean = clean_build(p, tmp_path)
     same_as_clean(out, clean)
@@ -256,7 +264,7 @@ def test_force_redoes_everything(again, monkeypatch, tmp_path) -> None:  # type:
     same_as_clean(out, clean_build(p, tmp_path))
 
 
-def test_a_changed_query_file_invalidates_the_data_stage(again, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_query_file_invalidates_the_data_stage(again, monkeypatch, tmp_path) -> None:
     p, out = again
     (p["indicators"] / "my_leavers.sql").write_text(INDICATOR.format(measure="starting"), encoding="utf-8")
     before = json.loads((out / "manifest.json").read_text())["cache"]
@@ -269,7 +277,7 @@ def test_a_changed_query_file_invalidates_the_data_stage(again, monkeypatch, tmp
     same_as_clean(out, clean_build(p, tmp_path))
 
 
-def test_the_data_key_covers_every_query_file(first, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_data_key_covers_every_query_file(first, tmp_path: Path, monkeypatch) -> None:
     p, _ = first
     queries = tmp_path / "queries"
     shutil.copytree(paths.QUERIES_DIR, queries)
@@ -296,7 +304,7 @@ def test_an_edited_output_is_made_again(again, monkeypatch) -> None:  # type: ig
     assert la.read_bytes() == original
 
 
-def test_a_failed_incremental_build_leaves_the_previous_outputs(again, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_incremental_build_leaves_the_previous_outputs(again, monkeypatch) -> None:
     p, out = again
     (p["templates"] / "la.html.j2").write_text(LA_TEMPLATE.format(note="<p>changed</p>"), encoding="utf-8")
     before, data = stats(out), files(out)

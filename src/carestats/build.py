@@ -15,6 +15,7 @@ made aside and swapped in, so a failed incremental build leaves the previous out
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import datetime as dt
 import errno
 import os
@@ -263,7 +264,8 @@ def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  #
         year = make_data(work, opts, checked.result, indicators, rep)
     made: list = []
     if opts.reports and opts.until == "render" and year:
-        made = render_all(indicators, year, inputs, work, opts.template_dirs, rep, opts.settings, previous=prev)
+        made = render_all(indicators, year, inputs, work, opts.template_dirs, rep, opts.settings, previous=prev,
+                          data_key=keys.data)
     extra: dict[str, Any] = {"stages": opts.until,
                              "quarantined": [{"name": f.name, "reason": f.reason} for f in checked.files
                                              if f.status == "invalid"],
@@ -271,8 +273,10 @@ def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  #
     if year is not None:
         extra["report_year"] = year
     extra["findings"] = [asdict(f) for f in checked.findings]
+    ordered = sorted(made, key=lambda r: r.name)
     extra["cache"] = {"data": keys.data, "build": keys.build,
-                      "reports": {f"reports/{r.name}": r.key for r in sorted(made, key=lambda r: r.name)}}
+                      "reports": {f"reports/{r.name}": r.key for r in ordered},
+                      "report_inputs": {f"reports/{r.name}": r.inputs for r in ordered}}
     write_manifest(work, inputs, extra)
     return [r.path for r in made]
 
@@ -325,13 +329,15 @@ def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestR
 
 def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
                template_dirs: list[Path], rep: Reporter, settings=None, areas: list[str] | None = None,
-               england: bool = True, previous: cache.Previous | None = None) -> list:
+               england: bool = True, previous: cache.Previous | None = None, data_key: str = "") -> list:
     """The England report and one report per local authority in the report year, by a process pool.
 
     `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` (from
     carestats.toml) may fix the year, the areas, the sections, the branding and the number of workers.
-    A report whose key (cache.report_key) equals that of the `previous` build's is linked, not rendered.
-    Returns render.Rendered records (path, name under reports/, key, whether reused).
+    Reuse from the `previous` build, in two steps: a report whose inputs key (data, code, settings, its
+    own templates) is unchanged is linked at once, without making its HTML; any other is made as HTML in
+    a worker, and linked if its key (cache.report_key) is unchanged, rendered otherwise.
+    Returns render.Rendered records (path, name under reports/, keys, whether reused).
     """
     from carestats import render, reportdata, warehouse
     from carestats.reports import Options
@@ -351,23 +357,53 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     options = Options.from_settings(settings)
+    assets = cache.asset_key(template_dirs, options.logo, render.PDF_OPTIONS, epoch)
     job = render.RenderJob(data=data, indicators=indicators, out=out / "reports", template_dirs=template_dirs,
                            inputs=[i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
-                           options=options, epoch=epoch,
-                           asset_key=cache.asset_key(template_dirs, options.logo, render.PDF_OPTIONS, epoch),
+                           options=options, epoch=epoch, asset_key=assets,
                            reusable=previous.reusable_reports() if previous is not None else {})
+    known = _html_inputs_keys(tasks, data.year, data_key, settings, assets, template_dirs) if data_key else {}
+    ready = _reuse_unchanged(job, tasks, known)
+    todo = [t for t in tasks if render.report_name(t, data.year) not in {r.name for r in ready}]
     jobs = int(getattr(settings, "jobs", 0) or 0)
     rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "
-             f"{jobs or os.cpu_count()} worker(s)")
+             f"{len(ready)} unchanged; {jobs or os.cpu_count()} worker(s) for the rest")
 
     def progress(done: int, total: int) -> None:
         if done % 20 == 0 or done == total:
             rep.step(f"render: {done}/{total} reports")
 
-    made = render.render_many(job, tasks, jobs, progress)
+    made = render.render_many(job, todo, jobs, progress) if todo else []
+    made = sorted((dataclasses.replace(r, inputs=known.get(r.name, "")) for r in [*ready, *made]),
+                  key=lambda r: r.path)
     reused = sum(r.reused for r in made)
     rep.step(f"render: {reused} reused, {len(made) - reused} rendered")
     return made
+
+
+def _html_inputs_keys(tasks: list, year: int, data_key: str, settings, assets: str,  # type: ignore[no-untyped-def]
+                      template_dirs: list[Path]) -> dict[str, str]:
+    """Each report's inputs key (cache.html_inputs_key), by its name under reports/."""
+    from carestats import render
+
+    env = render.environment(template_dirs)
+    closures = {kind: cache.template_closure(env, root, template_dirs) for kind, root in render.ROOTS.items()}
+    basis = cache.html_basis(data_key, settings, assets)
+    return {render.report_name(t, year): cache.html_inputs_key(basis, closures[t[0]], t) for t in tasks}
+
+
+def _reuse_unchanged(job, tasks: list, known: dict[str, str]) -> list:  # type: ignore[no-untyped-def]
+    """Link every earlier report whose inputs key is unchanged into the new build (its HTML would be the same)."""
+    from carestats import render
+
+    ready = []
+    for task in tasks:
+        name = render.report_name(task, job.data.year)
+        earlier = job.reusable.get(name)
+        if earlier is not None and known.get(name) and earlier[1] == known[name]:
+            cache.place(Path(earlier[2]), job.out / name)
+            ready.append(render.Rendered(job.out / name, name, earlier[0], True))
+    return ready
 
 
 def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None = None,  # type: ignore[no-untyped-def]

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +119,45 @@ def report_key(assets: str, html: str) -> str:
     return Key("report").add("assets", assets).add("html", html).hexdigest()
 
 
+def report_settings(settings: object) -> dict:
+    return {k: getattr(settings, k, None) for k in REPORT_SETTINGS}
+
+
+def template_closure(env, root: str, template_dirs: list[Path]) -> str:  # type: ignore[no-untyped-def]
+    """The sources of `root` and of every template it extends, includes or imports, as the loader finds them.
+
+    When a template names another by an expression (which jinja2.meta cannot follow), every template file
+    counts instead.
+    """
+    from jinja2 import meta
+
+    sources: dict[str, str] = {}
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name not in sources:
+            sources[name] = env.loader.get_source(env, name)[0]
+            refs = list(meta.find_referenced_templates(env.parse(sources[name])))
+            if None in refs:
+                return _template_files(Key("templates"), template_dirs, lambda p: True).hexdigest()
+            todo.extend(refs)
+    key = Key("templates")
+    for name in sorted(sources):
+        key.add(name, sources[name])
+    return key.hexdigest()
+
+
+def html_basis(data: str, settings: object, assets: str) -> str:
+    """What every report's HTML depends on besides its templates: the data, the code, the report settings."""
+    return _source(Key("html")).add("data", data).add("assets", assets).add_json(
+        "settings", report_settings(settings)).hexdigest()
+
+
+def html_inputs_key(basis: str, templates: str, task: tuple[str, str, str]) -> str:
+    """A key for one report known before its HTML is made: equal keys mean equal HTML, so equal PDFs."""
+    return Key("report-inputs").add("basis", basis).add("templates", templates).add_json("task", task).hexdigest()
+
+
 def build_key(data: str, template_dirs: list[Path], settings: object, reports: bool, until: str) -> str:
     """What the whole build depends on: when it is unchanged and the outputs are intact, nothing is done.
 
@@ -129,7 +167,7 @@ def build_key(data: str, template_dirs: list[Path], settings: object, reports: b
     key = Key("build").add("data", data).add_json("stages", {"reports": reports, "until": until})
     if not (reports and until == "render"):
         return key.hexdigest()
-    chosen = {k: getattr(settings, k, None) for k in REPORT_SETTINGS}
+    chosen = report_settings(settings)
     return _logo(_template_files(key, template_dirs, lambda p: True), chosen["logo"]).add_json(
         "settings", chosen).hexdigest()
 
@@ -212,11 +250,12 @@ class Previous:
     def data_outputs(self) -> list[str]:
         return sorted(rel for rel in self.outputs if not rel.startswith(REPORTS))
 
-    def reusable_reports(self) -> dict[str, tuple[str, str]]:
-        """Report path under reports/ → (its key, the earlier PDF), for every intact earlier report."""
+    def reusable_reports(self) -> dict[str, tuple[str, str, str]]:
+        """Report path under reports/ → (its key, its inputs key, the earlier PDF), for every intact report."""
         keys = self.doc["cache"].get("reports") or {}
-        return {rel[len(REPORTS):]: (str(k), str(self.folder / rel)) for rel, k in sorted(keys.items())
-                if rel in self.outputs and self.intact(rel)}
+        inputs = self.doc["cache"].get("report_inputs") or {}
+        return {rel[len(REPORTS):]: (str(k), str(inputs.get(rel, "")), str(self.folder / rel))
+                for rel, k in sorted(keys.items()) if rel in self.outputs and self.intact(rel)}
 
     def copy_data_into(self, work: Path) -> None:
         """The warehouse is copied (DuckDB may write to its file); the exports are linked."""
@@ -232,8 +271,3 @@ class Previous:
     def report_files(self) -> list[Path]:
         return [self.folder / rel for rel in sorted(self.outputs) if rel.startswith(REPORTS) and rel.endswith(".pdf")]
 
-
-def count(items: Iterable[bool]) -> tuple[int, int]:
-    """(how many True, how many False): reused and rendered reports."""
-    flags = list(items)
-    return sum(flags), len(flags) - sum(flags)

@@ -120,18 +120,26 @@ class RenderJob:
     options: object = None  # reports.Options
     epoch: str = ""  # SOURCE_DATE_EPOCH for byte-identical PDFs
     asset_key: str = ""  # cache.asset_key: what besides its HTML shapes a report's PDF
-    reusable: dict[str, tuple[str, str]] = field(default_factory=dict)  # name under out → (key, earlier PDF)
+    reusable: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # see cache.Previous.reusable_reports
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One report of the build: where it is, its name under the reports folder, its key, whether reused."""
+    """One report of the build: where it is, its name under the reports folder, its keys, whether reused."""
     path: Path
     name: str
-    key: str
+    key: str  # cache.report_key, from the HTML
     reused: bool
+    inputs: str = ""  # cache.html_inputs_key, known before the HTML is made
 
 
+def report_name(task: tuple[str, str, str], year: int) -> str:
+    """The report's file under the reports folder: england-<year>.pdf or la/<code>-<name>-<year>.pdf."""
+    kind, code, name = task
+    return f"england-{int(year)}.pdf" if kind == "england" else f"la/{output_name(code, name, year)}"
+
+
+ROOTS = {"england": "england.html.j2", "la": "la.html.j2"}  # the template each kind of report starts from
 _WORKER: dict = {}
 
 
@@ -156,17 +164,16 @@ def report_html(job: RenderJob, task: tuple[str, str, str]) -> tuple[Path, str]:
     """The report's file and its HTML: ('england', '', '') or ('la', code, name)."""
     env = environment(job.template_dirs)
     kind, code, name = task
+    target = job.out / report_name(task, job.data.year)  # type: ignore[attr-defined]
     if kind == "england":
         from carestats.reports import england_context
 
         ctx = england_context(job.data, job.indicators, job.inputs, job.options)  # type: ignore[arg-type]
-        target = job.out / f"england-{job.data.year}.pdf"  # type: ignore[attr-defined]
-        return target, env.get_template("england.html.j2").render(**ctx)
+        return target, env.get_template(ROOTS["england"]).render(**ctx)
     from carestats.lareport import la_context
 
     ctx = la_context(_la_index(), code, name, job.inputs, job.options)  # type: ignore[arg-type]
-    target = job.out / "la" / output_name(code, name, job.data.year)  # type: ignore[attr-defined]
-    return target, env.get_template("la.html.j2").render(**ctx)
+    return target, env.get_template(ROOTS["la"]).render(**ctx)
 
 
 def render_one(task: tuple[str, str, str]) -> Rendered:
@@ -178,7 +185,7 @@ def render_one(task: tuple[str, str, str]) -> Rendered:
     name, key = target.relative_to(job.out).as_posix(), cache.report_key(job.asset_key, html)
     earlier = job.reusable.get(name)
     if earlier is not None and earlier[0] == key:
-        cache.place(Path(earlier[1]), target)
+        cache.place(Path(earlier[2]), target)
         return Rendered(target, name, key, True)
     logo = getattr(job.options, "logo", "")
     html_to_pdf(html, target, job.template_dirs, (Path(logo),) if logo else ())
