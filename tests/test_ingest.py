@@ -3,9 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carestats.errors import DataError
 from carestats.ingest import period_end_year, read_inputs, table_name
+from carestats.workbooks import RowKeys, cell_keys, has_header
 
 HEADER = "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
 
@@ -68,3 +71,16 @@ def test_two_different_copies_of_one_release_are_an_error(tmp_path: Path) -> Non
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="does not exist"):
         read_inputs(tmp_path / "nope")
+
+
+words = st.sampled_from(["Local", "authority", "LOCAL", "Authority", "code", "Straße", "STRASSE", "ﬁle", "file", "",
+                         " ", "\n", "\u00a0", "x"])
+cells = st.lists(words, max_size=4).map("".join) | st.none() | st.integers(0, 9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(cells, max_size=8), st.lists(st.lists(words, min_size=1, max_size=3).map(" ".join), min_size=1,
+                                             max_size=3).map(tuple))
+def test_a_workbook_row_is_ruled_out_as_a_header_only_when_it_is_not_one(row: list, header: tuple) -> None:
+    """The cheap test on a row's text never rules out a row that holds every header name."""
+    assert RowKeys([tuple(row)]).has_header(0, header) == has_header(cell_keys(tuple(row)), header)

@@ -124,6 +124,37 @@ def has_header(keys: frozenset[str], header: tuple[str, ...]) -> bool:
     return all(h.casefold() in keys for h in header)
 
 
+class RowKeys:
+    """cell_keys of each row of a sheet, worked out only for the rows that need them.
+
+    Normalising every cell of a large sheet costs more than the rest of reading it. Most rows are ruled
+    out as a header row by a cheap test on their raw text: for a cell to match a header name, every word
+    of the case-folded name must appear in the row's case-folded text (folding neither makes nor removes
+    whitespace, so it keeps the words of a cell).
+    """
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.known: dict[int, frozenset[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> frozenset[str]:
+        if i not in self.known:
+            self.known[i] = cell_keys(self.rows[i])
+        return self.known[i]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (self[i] for i in range(len(self.rows)))
+
+    def has_header(self, i: int, header: tuple[str, ...]) -> bool:
+        text = "\n".join(str(c) for c in self.rows[i] if c is not None).casefold()
+        if not all(word in text for h in header for word in h.casefold().split()):
+            return False
+        return has_header(self[i], header)
+
+
 def find_header(rows: list[Row], header: tuple[str, ...], within: int = HEADER_WITHIN) -> int | None:
     for i, row in enumerate(rows[:within]):
         if has_header(cell_keys(row), header):
@@ -183,7 +214,7 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
         finding(start + 1, "", "WORKBOOK-NOTE", f"the sheet does not say /{source.note.pattern}/ above the "
                 "header; its figures may be in another unit",
                 f"check the unit in the sheet, then update the note of {source.id} in queries/workbooks.yaml")
-    keys = [cell_keys(row) for row in rows]
+    keys = RowKeys(rows)
     codes_at = find_codes(keys, source.codes) if source.codes else None
     if source.codes and codes_at is None:
         finding(start + 1, "", "WORKBOOK-CODES", "no row of variable codes found in the sheet",
@@ -195,7 +226,7 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
         row = rows[i]
         if i == codes_at:
             continue
-        if has_header(keys[i], source.header):
+        if keys.has_header(i, source.header):
             names = _block_names(rows, keys, i, source.header, codes, codes_at, finding)
             for name in names:
                 if name and name not in out.columns:
@@ -219,12 +250,12 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
     return out
 
 
-def _block_names(rows: list[Row], keys: list[frozenset[str]], at: int, header: tuple[str, ...], codes: Row | None,
+def _block_names(rows: list[Row], keys: RowKeys, at: int, header: tuple[str, ...], codes: Row | None,
                  codes_at: int | None, finding) -> list[str]:  # type: ignore[no-untyped-def]
     """The column names of the table whose header is at row `at`; unnamed empty columns are dropped."""
     names = column_names(rows[at], codes)
     end = at + 1
-    while end < len(rows) and not is_blank(rows[end]) and not has_header(keys[end], header):
+    while end < len(rows) and not is_blank(rows[end]) and not keys.has_header(end, header):
         end += 1
     body = [r for k, r in enumerate(rows[at + 1:end], at + 1) if k != codes_at]
     seen: dict[str, int] = {}
