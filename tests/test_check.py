@@ -236,3 +236,17 @@ def test_a_lookup_of_codes_and_names_is_unused_not_an_error(tmp_path: Path) -> N
     res = read_inputs(tmp_path)
     assert {f.name: f.status for f in res.files} == {"countries.csv": "unused", "typo.csv": "invalid"}
     assert [(x.rule, x.column) for x in res.errors] == [("MISSING-COLUMN", "time_identifier")]
+
+
+def test_findings_come_out_in_the_same_order_whatever_the_hash_seed(tmp_path: Path) -> None:
+    (tmp_path / "two_problems.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,number\n"
+        "2025,Reporting year,Regional,E92000001, England ,Total,North East,5\n", encoding="utf-8")
+    outputs = set()
+    for seed in ("0", "1", "2", "3"):
+        res = subprocess.run([sys.executable, "-m", "carestats", "check", "--raw", str(tmp_path)],
+                             capture_output=True, text=True, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"})
+        assert res.returncode == 1
+        outputs.add(res.stdout + res.stderr)
+    assert len(outputs) == 1
+    assert "GEO-TOTAL" in outputs.pop()

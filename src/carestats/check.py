@@ -51,8 +51,9 @@ FOUR_DIGIT_FAMILIES = {"calendar", "reporting", "week", "month"}
 SYMBOLS = {"c", "k", "u", "x", "z", "low"}
 NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 CODE_FOR_LEVEL = {"National": "country_code", "Regional": "region_code", "Local authority": "new_la_code"}
-GEO_COLUMNS = {"time_period", "time_identifier", "geographic_level", "country_code", "country_name",
-               "region_code", "region_name", "old_la_code", "new_la_code", "la_name"}
+# a tuple, not a set: findings on one row come out in the same order on every run
+GEO_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+               "region_code", "region_name", "old_la_code", "new_la_code", "la_name")
 REQUIRED = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
 LA_COLUMNS = ("old_la_code", "new_la_code", "la_name")
 REGION_COLUMNS = ("region_code", "region_name")
