@@ -301,7 +301,7 @@ def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indic
         rep.step(f"compute: {len(indicators)} indicators")
         values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
         rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
-        comparisons = compare.build_comparisons(con, indicators)
+        comparisons = compare.build_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
         rep.step(f"compare: {comparisons.height:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()

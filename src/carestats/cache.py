@@ -1,13 +1,16 @@
 """Incremental builds: what each stage's outputs depend on, as keys, and whether earlier outputs still stand.
 
-Three keys, all sha256 hex digests of content (never of times or absolute paths), so a clean build and an
+The keys are sha256 hex digests of content (never of times or absolute paths), so a clean build and an
 incremental one record the same keys in manifest.json:
 
 - the data key: every input file, every query and indicator file, the carestats source, the package
   versions and the settings that change figures. Equal keys mean the warehouse and the exports would come
   out the same, so the previous build's are reused.
+- a report's inputs key: the data key, the code, the report settings, the assets and the templates that
+  report reaches. Equal keys mean the same HTML, so the earlier PDF is reused without making the HTML.
 - a report key: the report's rendered HTML, every asset the renderer may fetch (CSS, images, the logo),
-  the renderer's versions and PDF options. Equal keys mean the same PDF bytes.
+  the renderer's versions and PDF options. Equal keys mean the same PDF bytes: this catches the reports
+  that new data (or a template change) leaves as they were.
 - the build key: the data key and everything else a report can depend on (templates, report settings).
   Equal keys mean there is nothing to do at all.
 
