@@ -50,6 +50,30 @@ def test_own_check_passes_the_ees_output(tmp_path: Path) -> None:
     assert kinds == [("carestats_indicators.csv", "loaded"), ("carestats_indicators.meta.csv", "metadata")]
 
 
+def test_a_council_that_changed_its_code_has_one_code_per_period(tmp_path: Path) -> None:
+    """The children looked after files code Buckinghamshire's 31 March 2020 as E06000060, the children in
+    need files as E10000002: the export uses the current code for both, so its LA number has one code."""
+    geo = pl.concat([GEO, pl.DataFrame([
+        {"geographic_level": "Local authority", "country_code": "E92000001", "country_name": "England",
+         "region_code": "E12000008", "region_name": "South East", "new_la_code": code,
+         "la_name": "Buckinghamshire", "old_la_code": "825"} for code in ("E06000060", "E10000002")])])
+
+    def row(ind: str, code: str, value: float, release: str) -> dict:
+        return {"indicator_id": ind, "time_period": 2020, "geographic_level": "Local authority", "area_code": code,
+                "area_name": "Buckinghamshire", "breakdown": "Total", "value": value, "status": None,
+                "numerator": None, "denominator": None, "release": release}
+
+    values = pl.DataFrame([row("cla_count", "E06000060", 484.0, "cla-2024"), row("cin_count", "E10000002", 3328.0,
+                           "cin-2025"), row("cpp_count", "E10000002", 300.0, "cin-2023"),
+                           row("cpp_count", "E06000060", 301.0, "cin-2025")], schema=SCHEMA)
+    ees.write(values, load_indicators(), geo, tmp_path)
+    assert read_inputs(tmp_path).errors == []
+    data = pl.read_csv(tmp_path / "carestats_indicators.csv", infer_schema=False)
+    assert set(data["new_la_code"]) == {"E06000060"}
+    assert dict(zip(data["indicator"], data["value"])) == {"cla_count": "484", "cin_count": "3328",
+                                                           "cpp_count": "301"}  # the later release
+
+
 def test_a_broken_meta_file_is_caught(tmp_path: Path) -> None:
     ees.write(value_rows(), load_indicators(), GEO, tmp_path)
     meta = tmp_path / "carestats_indicators.meta.csv"

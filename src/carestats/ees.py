@@ -42,6 +42,32 @@ def time_identifier(period: int, ind: Indicator) -> str:
     return "Financial year" if ind.theme == "spending" else "Academic year"
 
 
+def current_codes(values: pl.DataFrame) -> pl.DataFrame:
+    """One code per council and period in the export.
+
+    Publications disagree on the code of a council that only changed its code (the same council and area:
+    a `code_change` in queries/reference/reorganisations.yaml): for 31 March 2020 the children looked after
+    files give Buckinghamshire E06000060 and the children in need files E10000002. One EES file may give an
+    LA number one code per period, so the export shows such a council under its current code for every
+    year, as publishers show time series; where two releases gave a figure under both codes, the later
+    release's is kept. indicator_values keeps each code as published. Reorganisations into different
+    councils are left alone: their LA numbers differ.
+    """
+    from carestats.areas import load_reorganisations
+
+    recode = {c.before[0]: c.after[0] for c in load_reorganisations()
+              if c.kind == "code_change" and len(c.before) == 1 and len(c.after) == 1}
+    for _ in range(len(recode)):  # follow chains (a code changed twice) to the last code
+        recode = {a: recode.get(b, b) for a, b in recode.items()}
+    is_la = pl.col("geographic_level") == "Local authority"
+    out = values.with_columns(
+        pl.when(is_la).then(pl.col("area_code").replace(recode)).otherwise(pl.col("area_code")).alias("area_code"),
+        pl.col("release").str.extract(r"(\d+)$").cast(pl.Int64).alias("_vintage"))
+    key = ["indicator_id", "time_period", "geographic_level", "area_code", "breakdown"]
+    return (out.sort("_vintage", descending=True, maintain_order=True)
+            .unique(subset=key, keep="first", maintain_order=True).drop("_vintage"))
+
+
 def to_ees(values: pl.DataFrame, indicators: list[Indicator], geography: pl.DataFrame) -> dict[str, pl.DataFrame]:
     meta = {i.id: i for i in indicators}
     la = (geography.filter(pl.col("geographic_level") == "Local authority")
@@ -49,8 +75,8 @@ def to_ees(values: pl.DataFrame, indicators: list[Indicator], geography: pl.Data
           .unique(subset=["new_la_code"], keep="first"))
     reg = (geography.filter(pl.col("geographic_level") == "Regional").select("region_code", "region_name")
            .unique(subset=["region_code"], keep="first"))
-    v = plain_numbers(values.select("indicator_id", "time_period", "geographic_level", "area_code", "area_name",
-                                    "breakdown", "value", "status"))
+    v = plain_numbers(current_codes(values).select("indicator_id", "time_period", "geographic_level", "area_code",
+                                                   "area_name", "breakdown", "value", "status"))
     v = v.with_columns(pl.coalesce("value", "status").alias("value"))
     v = v.with_columns(
         pl.struct("time_period", "indicator_id").map_elements(
