@@ -343,8 +343,14 @@ def test_nested_linked_encrypted_and_damaged_zips_are_refused(tmp_path: Path) ->
     data[central + 24:central + 28] = (10).to_bytes(4, "little")  # declares 10 bytes uncompressed
     liar.write_bytes(bytes(data))
     cases["liar"] = liar
+    deflate64 = make_zip(tmp_path / "deflate64.zip", {"data/x.csv": CSV}, zipfile.ZIP_STORED)
+    data = bytearray(deflate64.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # method field of the local and central header
+        data[data.index(sig) + at:data.index(sig) + at + 2] = (9).to_bytes(2, "little")
+    deflate64.write_bytes(bytes(data))
+    cases["deflate64"] = deflate64
     expected = {"nested": "ZIP-NESTED", "link": "ZIP-PATH", "encrypted": "ZIP-ENCRYPTED", "damaged": "ZIP-BAD",
-                "liar": "ZIP-BAD"}
+                "liar": "ZIP-BAD", "deflate64": "ZIP-METHOD"}
     for case, path in cases.items():
         sources, findings = zip_findings(path)
         assert [f.rule for f in findings] == [expected[case]], case

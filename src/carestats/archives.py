@@ -20,6 +20,9 @@ from carestats import paths
 from carestats.errors import Finding
 
 MiB = 1 << 20
+# the compression methods Python's zipfile can read; any other (e.g. Deflate64) is refused by name
+METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+           zipfile.ZIP_LZMA: "lzma"}
 NESTED = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz", ".zst")
 
 
@@ -89,7 +92,7 @@ def _read_members(path: Path, name: str, limits: Limits) -> list[tuple[str, byte
             return [(i.filename, _read_capped(zf, i, limits)) for i in wanted]
     except ArchiveRejected:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         raise ArchiveRejected("ZIP-BAD", f"archive cannot be read: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
                               "download the release zip again") from None
 
@@ -114,6 +117,10 @@ def _screen(infos: list[zipfile.ZipInfo], limits: Limits) -> list[zipfile.ZipInf
                                   "them", member)
         if info.flag_bits & 0x1:
             raise ArchiveRejected("ZIP-ENCRYPTED", "member is encrypted", "unpack it by hand", member)
+        if info.compress_type not in METHODS:
+            raise ArchiveRejected("ZIP-METHOD", f"member is compressed with method {info.compress_type}, which "
+                                  f"carestats cannot read (it reads {', '.join(METHODS.values())})",
+                                  "unpack the release by hand and pass its folder", member)
         if member.lower().endswith(NESTED):
             raise ArchiveRejected("ZIP-NESTED", "archive holds another archive", "unpack the inner archive "
                                   "yourself and pass the folder", member)

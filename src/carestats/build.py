@@ -413,20 +413,22 @@ def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None
     The reports are written in place and the manifest is not rewritten, so the next build sees that they
     no longer match their recorded hashes and renders them again rather than reusing them.
     """
+    import polars as pl
+
     from carestats import reportdata, warehouse
 
     db = out / warehouse.WAREHOUSE_NAME
     if not db.exists():
         raise DataError(f"no warehouse at {db}", "run `carestats build` (or `carestats compute`) first")
+    indicators = load_indicators(getattr(settings, "indicator_dirs", None) or [])
     con = warehouse.connect(db, read_only=True)
-    try:
+    try:  # the input list and the report year only: render_all reads the rest once
         files = warehouse.query_pl(con, (reportdata.QUERIES / "input_files.sql").read_text(encoding="utf-8"))
+        values = warehouse.query_pl(con, (reportdata.QUERIES / "values.sql").read_text(encoding="utf-8"))
     finally:
         con.close()
     inputs = [r for r in files.iter_rows(named=True)]
-    indicators = load_indicators(getattr(settings, "indicator_dirs", None) or [])
-    values = reportdata.load(db, indicators).values
-    year = reportdata.report_year(values)
+    year = reportdata.report_year(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
     made = render_all(indicators, year, inputs, out, getattr(settings, "template_dirs", None) or [], rep,
