@@ -248,3 +248,30 @@ def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
             assert re.search(rf'<title id="{re.escape(title_id)}">[^<]+</title>', html), title_id
             assert re.search(rf'<desc id="{re.escape(desc_id)}">[^<]{{20,}}</desc>', html), desc_id
         assert len(set(re.findall(r'id="([^"]+)"', html))) == len(re.findall(r'id="([^"]+)"', html))  # ids unique
+
+
+def test_a_worker_compiles_each_template_once_and_keeps_the_callers_collector(
+        data: ReportData, tmp_path: Path, monkeypatch) -> None:
+    import gc
+
+    from carestats import render
+
+    made = []
+    real = render.environment
+
+    def counting(template_dirs=None):  # type: ignore[no-untyped-def]
+        made.append(template_dirs)
+        return real(template_dirs)
+
+    monkeypatch.setattr(render, "environment", counting)
+    before = gc.get_threshold()
+    tasks = [("la", *LAS[0]), ("la", *LAS[1]), ("la", *LAS[2])]
+    render_reports(RenderJob(data, INDICATORS, [], tmp_path / "r"), tasks, jobs=1)
+    assert len(made) == 1  # one environment for three reports: templates are compiled once
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    render._setup(__import__("pickle").dumps(RenderJob(data, INDICATORS, [], tmp_path / "w")))
+    try:  # a worker process: fewer collections while it lays out reports
+        assert gc.get_threshold() == render.GC_THRESHOLD and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

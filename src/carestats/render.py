@@ -8,6 +8,7 @@ rendered by a pool of worker processes, each of which prepares the shared lookup
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import re
@@ -143,12 +144,20 @@ ROOTS = {"england": "england.html.j2", "la": "la.html.j2"}  # the template each 
 _WORKER: dict = {}
 
 
+# A report's layout makes about a million short-lived Python objects; with the default thresholds the
+# cyclic collector runs thousands of times a report and costs a tenth of its time (benchmarks/README.md).
+GC_THRESHOLD = (50_000, 20, 100)
+
+
 def _setup(payload: bytes) -> None:
     job: RenderJob = pickle.loads(payload)
     if job.epoch:
         os.environ["SOURCE_DATE_EPOCH"] = job.epoch
     _WORKER.clear()
     _WORKER["job"] = job
+    gc.collect()
+    gc.freeze()  # the job's data lives as long as the worker: the collector need not walk it again
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _la_index():  # type: ignore[no-untyped-def]
@@ -160,9 +169,17 @@ def _la_index():  # type: ignore[no-untyped-def]
     return _WORKER["index"]
 
 
+def _environment(job: RenderJob) -> jinja2.Environment:
+    """The worker's Jinja environment: made once, so each template is compiled once, not once a report."""
+    key = tuple(str(d) for d in job.template_dirs)
+    if _WORKER.get("env_key") != key:
+        _WORKER["env"], _WORKER["env_key"] = environment(job.template_dirs), key
+    return _WORKER["env"]
+
+
 def report_html(job: RenderJob, task: tuple[str, str, str]) -> tuple[Path, str]:
     """The report's file and its HTML: ('england', '', '') or ('la', code, name)."""
-    env = environment(job.template_dirs)
+    env = _environment(job)
     kind, code, name = task
     target = job.out / report_name(task, job.data.year)  # type: ignore[attr-defined]
     if kind == "england":
@@ -205,11 +222,16 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
     payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
     done: list[Rendered] = []
     if jobs == 1 or len(tasks) <= 1:
-        _setup(payload)
-        for i, task in enumerate(tasks, 1):
-            done.append(render_one(task))
-            if progress:
-                progress(i, len(tasks))
+        threshold = gc.get_threshold()
+        try:
+            _setup(payload)
+            for i, task in enumerate(tasks, 1):
+                done.append(render_one(task))
+                if progress:
+                    progress(i, len(tasks))
+        finally:  # this process goes on after rendering: give it back its collector
+            gc.unfreeze()
+            gc.set_threshold(*threshold)
         return sorted(done, key=lambda r: r.path)
     # spawn, not fork: the parent holds DuckDB and Polars thread pools, which do not survive a fork
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
