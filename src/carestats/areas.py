@@ -14,9 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import yaml
 
-from carestats import paths
+from carestats import paths, yamltext
 from carestats.errors import ConfigError
 
 REORGANISATIONS = paths.QUERIES_DIR / "reference" / "reorganisations.yaml"
@@ -44,7 +43,7 @@ class Change:
 
 def load_reorganisations(path: Path = REORGANISATIONS) -> list[Change]:
     name = paths.display(path, paths.PROJECT_ROOT)
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = yamltext.load(path.read_text(encoding="utf-8")) or []
     changes = []
     for i, e in enumerate(entries, start=1):
         if not isinstance(e, dict) or set(e) != {"date", "kind", "from", "to", "why"}:
@@ -106,7 +105,7 @@ def region_of(geo: pl.DataFrame) -> dict[str, str]:
                      & (pl.col("region_code") != ""))
           .sort(["period_year", "vintage", "region_code"], descending=True)
           .unique(subset=["code"], keep="first", maintain_order=True))
-    parents = yaml.safe_load(SUBREGIONS.read_text(encoding="utf-8")) or {}
+    parents = yamltext.load(SUBREGIONS.read_text(encoding="utf-8")) or {}
     return {**{str(k): str(v) for k, v in parents.items()}, **dict(zip(la["code"], la["region_code"]))}
 
 

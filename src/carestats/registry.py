@@ -1,7 +1,8 @@
 """The SQL registry: staging views and indicators, each one .sql file with a YAML header.
 
 A file starts with a block comment holding YAML metadata, then one SELECT. The header is parsed with
-yaml.safe_load and checked against the keys below; an unknown or missing key is an error naming the file.
+the safe YAML loader (yamltext.py) and checked against the keys below; an unknown or missing key is an
+error naming the file.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
-from carestats import paths
+from carestats import paths, yamltext
 from carestats.errors import ConfigError
 
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/(.*)\Z", re.S)
@@ -85,8 +85,8 @@ def split_header(path: Path) -> tuple[dict, str]:
     if not m:
         raise ConfigError(f"{name}: no metadata header", "start the file with a /* … */ block of YAML")
     try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError as exc:
+        meta = yamltext.load(m.group(1))
+    except yamltext.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
         raise ConfigError(f"{name}:{line}: the metadata header is not valid YAML", str(exc).splitlines()[0]) from exc
     if not isinstance(meta, dict):

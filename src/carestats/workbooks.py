@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import fastexcel
 import pyarrow as pa
-import yaml
 
-from carestats import paths
+from carestats import paths, yamltext
 from carestats.errors import ConfigError, DataError, Finding
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def _pattern(name: str, key: str, value: object) -> re.Pattern:
 
 def load_spec(path: Path | None = None) -> tuple[list[Source], list[Unused]]:
     path = path or paths.QUERIES_DIR / "workbooks.yaml"
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spec = yamltext.load(path.read_text(encoding="utf-8")) or {}
     sources = []
     for entry in spec.get("sources", []):
         name = str(entry.get("id", "?"))
