@@ -150,7 +150,11 @@ GC_THRESHOLD = (50_000, 20, 100)
 
 
 def _setup(payload: bytes) -> None:
-    job: RenderJob = pickle.loads(payload)
+    """A worker process's start: the job, pickled once for all workers."""
+    _install(pickle.loads(payload))
+
+
+def _install(job: RenderJob) -> None:
     if job.epoch:
         os.environ["SOURCE_DATE_EPOCH"] = job.epoch
     _WORKER.clear()
@@ -219,12 +223,11 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
                 progress: Callable[[int, int], None] | None = None) -> list[Rendered]:
     """Render every task; in parallel when jobs > 1 (0: all cores). A failure stops the rest and is raised."""
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
     done: list[Rendered] = []
-    if jobs == 1 or len(tasks) <= 1:
+    if jobs == 1 or len(tasks) <= 1:  # in this process: the job as it is, not a pickled copy
         threshold = gc.get_threshold()
         try:
-            _setup(payload)
+            _install(job)
             for i, task in enumerate(tasks, 1):
                 done.append(render_one(task))
                 if progress:
@@ -235,7 +238,8 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
         return sorted(done, key=lambda r: r.path)
     # spawn, not fork: the parent holds DuckDB and Polars thread pools, which do not survive a fork
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
-                             initializer=_setup, initargs=(payload,)) as pool:
+                             initializer=_setup,
+                             initargs=(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL),)) as pool:
         futures = [pool.submit(render_one, t) for t in tasks]
         pending = set(futures)
         while pending:
