@@ -301,3 +301,38 @@ def test_the_manifest_keys_do_not_depend_on_where_the_build_ran(first, tmp_path:
     elsewhere = json.loads((clean_build(p, tmp_path) / "manifest.json").read_text())["cache"]
     assert keys == elsewhere
     assert all(len(k) == 64 for k in [keys["data"], keys["build"], *keys["reports"].values()])
+
+
+def test_a_changed_font_or_renderer_library_re_renders_every_report(again, monkeypatch, tmp_path) -> None:
+    from carestats import manifest
+
+    p, out = again
+    font = tmp_path / "fonts" / "Extra.ttf"
+    font.parent.mkdir()
+    font.write_bytes(b"font, first version")
+    real = manifest.font_files()
+    assert real, "fontconfig lists no font on this machine"
+    monkeypatch.setattr(cache, "font_files", lambda: [*real, font])
+    counts = Counts(monkeypatch)
+    run(options(p, out))  # a font appeared: every PDF may change
+    assert len(counts.pdfs) == 4 and counts.computes == 0
+    counts.pdfs.clear()
+    run(options(p, out))
+    assert counts.pdfs == []
+    font.write_bytes(b"font, second version")
+    run(options(p, out))
+    assert len(counts.pdfs) == 4
+    counts.pdfs.clear()
+    monkeypatch.setattr(cache, "system_versions", lambda: {"libharfbuzz0b": "a newer one"})
+    run(options(p, out))
+    assert len(counts.pdfs) == 4 and counts.computes == 0
+
+
+def test_the_manifest_names_the_renderers_system_libraries(first) -> None:  # type: ignore[no-untyped-def]
+    from carestats import manifest
+
+    _, out = first
+    system = json.loads((out / "manifest.json").read_text())["system"]
+    assert system == manifest.system_versions()
+    if shutil.which("dpkg-query"):
+        assert system["libharfbuzz-subset0"] != "not installed" and set(system) == set(manifest.RENDERER_LIBRARIES)

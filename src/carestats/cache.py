@@ -9,10 +9,11 @@ incremental one record the same keys in manifest.json:
 - a report's inputs key: the data key, the code, the report settings, the assets and the templates that
   report reaches. Equal keys mean the same HTML, so the earlier PDF is reused without making the HTML.
 - a report key: the report's rendered HTML, every asset the renderer may fetch (CSS, images, the logo),
-  the renderer's versions and PDF options. Equal keys mean the same PDF bytes: this catches the reports
-  that new data (or a template change) leaves as they were.
-- the build key: the data key and everything else a report can depend on (templates, report settings).
-  Equal keys mean there is nothing to do at all.
+  the renderer's versions (its Python packages, its system libraries and the installed fonts) and PDF
+  options. Equal keys mean the same PDF bytes: this catches the reports that new data (or a template
+  change) leaves as they were.
+- the build key: the data key and everything else a report can depend on (templates, report settings,
+  the renderer's system libraries and fonts). Equal keys mean there is nothing to do at all.
 
 This module imports no heavy library, so a no-op build answers in a fraction of a second.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carestats import paths
-from carestats.manifest import sha256_file, versions
+from carestats.manifest import font_files, sha256_file, system_versions, versions
 
 FORMAT = "carestats-cache-1"  # change when a key's meaning changes, so old manifests never match
 MANIFEST = "manifest.json"
@@ -100,6 +101,15 @@ def _template_files(key: Key, template_dirs: list[Path], keep) -> Key:  # type: 
     return key
 
 
+def _system(key: Key) -> Key:
+    """The renderer's system libraries (pango, harfbuzz, fontconfig) and every installed font: an update
+    to any of them may change the bytes of every PDF."""
+    key.add_json("system", system_versions())
+    for font in font_files():
+        key.add(f"font:{font.as_posix()}", sha256_file(font))
+    return key
+
+
 def _logo(key: Key, logo: object) -> Key:
     return key.add("logo", sha256_file(Path(str(logo))) if logo and Path(str(logo)).is_file() else "")
 
@@ -113,6 +123,7 @@ def asset_key(template_dirs: list[Path], logo: object, pdf_options: dict, epoch:
     carestats re-renders only the reports whose HTML it changes.
     """
     key = Key("assets").add("renderer", sha256_file(paths.PACKAGE_DIR / RENDERER)).add_json("versions", versions())
+    _system(key)
     for folder in [*template_dirs, paths.TEMPLATES_DIR]:
         key.add_files("asset", folder, lambda p: p.suffix not in TEMPLATE_SOURCES)
     return _logo(key, logo).add_json("pdf", pdf_options).add("epoch", epoch).hexdigest()
@@ -171,7 +182,7 @@ def build_key(data: str, template_dirs: list[Path], settings: object, reports: b
     if not (reports and until == "render"):
         return key.hexdigest()
     chosen = report_settings(settings)
-    return _logo(_template_files(key, template_dirs, lambda p: True), chosen["logo"]).add_json(
+    return _logo(_template_files(_system(key), template_dirs, lambda p: True), chosen["logo"]).add_json(
         "settings", chosen).hexdigest()
 
 
