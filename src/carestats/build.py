@@ -137,13 +137,15 @@ def source_date_epoch(year: int) -> None:
 
 
 def load_raw(con, result: ingest.IngestResult) -> None:  # type: ignore[no-untyped-def]
+    """raw.* and meta.input_files. The raw tables are copied batch by batch from the ingest store, unless
+    make_data has already made the store's file the warehouse (then they are in place)."""
     import pyarrow as pa
 
     from carestats import warehouse
 
-    for name, tables in sorted(result.tables.items()):
-        table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
-        warehouse.load_table(con, "raw", name, table)
+    store = result.tables.store
+    if store is not None and store.con is not None:
+        store.copy_into(con)
     files = [asdict(f) for f in result.files]
     inv = pa.Table.from_pylist(files) if files else pa.table({"name": pa.array([], pa.string())})
     warehouse.load_table(con, "meta", "input_files", inv)
@@ -286,12 +288,18 @@ def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indic
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
     from carestats import compare, compute, neighbours, stage, warehouse
 
-    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME)
+    from carestats import ees
+
+    db, spill = work / warehouse.WAREHOUSE_NAME, work / warehouse.SPILL_NAME
+    if result.tables.store is not None:  # ingest loaded the raw tables file by file: that file is the warehouse
+        result.tables.store.hand_over(db)
+    con = warehouse.connect(db, spill=spill)
     try:
         load_raw(con, result)
         neighbours.load_reference(con, result)
         if opts.until == "ingest":
             return None
+        geography = ees.geography_from_warehouse(con, result.tables.store)
         rep.step("stage: building staging views")
         missing = stage.build_staging(con)
         for view, tables in missing.items():
@@ -305,24 +313,33 @@ def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indic
         rep.step(f"compare: {comparisons.height:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()
+        warehouse.remove_tree(spill)
     compute.write_exports(values, work / "indicators", "indicator_values")
     compute.write_exports(comparisons, work / "indicators", "comparisons")
-    write_analyst_exports(work, values, indicators, result, rep)
+    write_analyst_exports(work, values, indicators, result, rep, geography)
     from carestats.reports import report_year
 
     return report_year(values)
 
 
 def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestResult,  # type: ignore[no-untyped-def]
-                          rep: Reporter) -> None:
-    """build/exports/: the XLSX workbook, the EES-format files, and copies of the CSV/Parquet tables."""
-    from carestats import ees, exports
+                          rep: Reporter, geography=None) -> None:
+    """build/exports/: the XLSX workbook, the EES-format files, and copies of the CSV/Parquet tables.
+
+    `geography` (ees.geography_from_warehouse) is read from the warehouse in `work` when not given."""
+    from carestats import ees, exports, warehouse
     from carestats.reports import report_year
 
+    if geography is None:
+        con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)
+        try:
+            geography = ees.geography_from_warehouse(con, result.tables.store)
+        finally:
+            con.close()
     folder = work / "exports"
     rep.step("exports: XLSX workbook and EES-format files")
     exports.write_xlsx(values, indicators, folder / "carestats_indicators.xlsx", report_year(values))
-    ees.write(values, indicators, ees.geography_from_tables(result.tables), folder / "ees")
+    ees.write(values, indicators, geography, folder / "ees")
     for table in sorted((work / "indicators").glob("*.*")):
         shutil.copyfile(table, folder / table.name)
 

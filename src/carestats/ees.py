@@ -36,6 +36,14 @@ def geography_from_tables(tables: dict[str, list[pa.Table]]) -> pl.DataFrame:
     return df.with_columns(pl.col(c).str.strip_chars() for c in df.columns)
 
 
+def geography_from_warehouse(con, store) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    """geography_from_tables, read from the warehouse's raw tables (see neighbours.raw_selection)."""
+    from carestats.neighbours import RAW_TABLE, raw_selection
+
+    return geography_from_tables(raw_selection(con, store, ["geographic_level", *GEO],
+                                               ("new_la_code", "region_code"), exclude=(RAW_TABLE,)))
+
+
 def time_identifier(period: int, ind: Indicator) -> str:
     if len(str(period)) == 4:
         return "Reporting year"

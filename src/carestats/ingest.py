@@ -6,6 +6,10 @@ header, wherever it sits in the input folder.
 
 A clean EES data file is read and screened column by column (fastcheck.py); any file that may hold a
 finding is read row by row (csvread.py, check.py), which locates every finding. Both give the same tables.
+
+Each file's rows go to a DuckDB store (warehouse.RawStore) as soon as the file is read and checked, and
+its arrow table is dropped: memory holds one file's rows at a time, whatever the number of files. The
+build takes the store's file over as its warehouse; `IngestResult.tables` reads a table back on demand.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from carestats import archives, fastcheck, paths, workbooks
+from carestats import archives, fastcheck, paths, warehouse, workbooks
 from carestats.check import GeoIndex, check_ees, looks_like_ees, not_ees
 from carestats.csvread import UNREADABLE, CsvFile, read_csv
 from carestats import neighbours
@@ -49,11 +54,54 @@ class InputFile:
     reason: str = ""
 
 
+class _Appender:
+    """What `tables.setdefault(name, [])` gives: appending a table adds its rows to the store."""
+
+    def __init__(self, tables: RawTables, name: str) -> None:
+        self.tables, self.name = tables, name
+
+    def append(self, table: pa.Table) -> None:
+        self.tables.add(self.name, table)
+
+
+class RawTables(Mapping):
+    """The raw tables read so far, by name; each is the list of its inputs' own tables, as read.
+
+    The rows live in a warehouse.RawStore (created with the first table), not in memory: `add` writes a
+    table there, and looking a name up reads its inputs' tables back.
+    """
+
+    def __init__(self) -> None:
+        self.store: warehouse.RawStore | None = None
+
+    def add(self, name: str, table: pa.Table) -> None:
+        if self.store is None:
+            self.store = warehouse.RawStore()
+        self.store.add(name, table)
+
+    def setdefault(self, name: str, default: object = None) -> _Appender:  # type: ignore[override]
+        return _Appender(self, name)
+
+    def __getitem__(self, name: str) -> list[pa.Table]:
+        if name not in self:
+            raise KeyError(name)
+        return self.store.tables(name)  # type: ignore[union-attr]
+
+    def __contains__(self, name: object) -> bool:
+        return self.store is not None and name in self.store.columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.store.names() if self.store is not None else [])
+
+    def __len__(self) -> int:
+        return len(self.store.columns) if self.store is not None else 0
+
+
 @dataclass
 class IngestResult:
     files: list[InputFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    tables: dict[str, list[pa.Table]] = field(default_factory=dict)
+    tables: RawTables = field(default_factory=RawTables)
 
     @property
     def errors(self) -> list[Finding]:
@@ -219,7 +267,7 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
                              pa.array(f.lines, pa.int64()))
     info.rows = table.num_rows
     info.status = "loaded"
-    result.tables.setdefault(info.table, []).append(table)
+    result.tables.add(info.table, table)
 
 
 def _with_origin(cells: pa.Table, info: InputFile, name: str, lines: pa.Array) -> pa.Table:

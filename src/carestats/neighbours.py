@@ -147,7 +147,7 @@ def accept(f: CsvFile, info: InputFile, result: IngestResult) -> None:
                             pl.lit(f.name).alias("_file")).select(
         "sn_set", "old_la_code", "la_name", "neighbour_rank", "neighbour_old_code", "closeness",
         "_release", "_vintage", "_file", "_line")
-    result.tables.setdefault(RAW_TABLE, []).append(table.to_arrow())
+    result.tables.add(RAW_TABLE, table.to_arrow())
 
 
 def code_for(geo: pl.DataFrame, first: int | None, last: int | None) -> pl.DataFrame:
@@ -184,13 +184,50 @@ def resolve(raw: pl.DataFrame, geo: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames).cast(SCHEMA).sort(["set_year", "area_old_code", "neighbour_rank"])  # type: ignore[arg-type]
 
 
+def raw_selection(con: duckdb.DuckDBPyConnection, store: warehouse.RawStore | None, wanted: list[str],
+                  required: tuple[str, ...], exclude: tuple[str, ...] = ()) -> dict[str, list[pa.Table]]:
+    """The distinct rows of the `wanted` columns in the raw tables, read from the warehouse.
+
+    As if read from each input's own table: an input lacking a `required` column is left out, and the
+    inputs are grouped by which wanted columns they have (one small table per group), so a column that
+    only a later release added is absent, not empty, for the earlier inputs.
+    """
+    if store is None:
+        return {}
+    counts: dict[str, int] = {}
+    groups: dict[str, dict[tuple[str, ...], list[warehouse.Part]]] = {}
+    for part in store.parts:
+        counts[part.table] = counts.get(part.table, 0) + 1
+        if part.table in exclude or not all(c in part.columns for c in required):
+            continue
+        cols = tuple((c, part.name_of(c)) for c in wanted if c in part.columns)
+        groups.setdefault(part.table, {}).setdefault(cols, []).append(part)
+    out: dict[str, list[pa.Table]] = {}
+    for name, by_cols in groups.items():
+        for cols, parts in by_cols.items():
+            select = ", ".join(f'"{n}" as "{c}"' for c, n in cols)
+            params: dict[str, int] = {}
+            where = ""
+            if len(parts) < counts[name]:
+                ranges = []
+                for i, part in enumerate(parts):
+                    params[f"a{i}"], params[f"b{i}"] = part.first, part.first + part.rows
+                    ranges.append(f"(rowid >= $a{i} and rowid < $b{i})")
+                where = "where " + " or ".join(ranges)
+            out.setdefault(name, []).append(
+                con.sql(f'select distinct {select} from raw."{name}" {where}', params=params or None).to_arrow_table())
+    return out
+
+
 def load_reference(con: duckdb.DuckDBPyConnection, result: IngestResult) -> tuple[int, int]:
-    """Create `areas` and ref.statistical_neighbours from what ingest read; returns their row counts."""
-    geo = areas.geography({k: v for k, v in result.tables.items() if k != RAW_TABLE})
+    """Create `areas` and ref.statistical_neighbours from the raw tables; returns their row counts."""
+    store = result.tables.store
+    geo = areas.geography(raw_selection(con, store, [*areas.GEO_COLUMNS, "_vintage"],
+                                        ("geographic_level", "time_period"), exclude=(RAW_TABLE,)))
     area_table = areas.build_areas(geo, areas.load_reorganisations())
     warehouse.load_table(con, "main", "areas", area_table.to_arrow())
-    parts = result.tables.get(RAW_TABLE, [])
-    raw = pl.concat([pl.DataFrame(pl.from_arrow(t)) for t in parts]) if parts else pl.DataFrame()
+    raw = pl.DataFrame(pl.from_arrow(con.sql(f'select * from raw."{RAW_TABLE}"').to_arrow_table())) \
+        if RAW_TABLE in result.tables else pl.DataFrame()
     sn = resolve(raw, geo)
     warehouse.load_table(con, "ref", "statistical_neighbours", sn.to_arrow())
     return area_table.height, sn.height
