@@ -234,3 +234,28 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
                                                     "noop_rebuild", "one_la_report", "linear"]
     assert doc["pandas_baseline"]["covered"] >= 15
     assert not list((tmp_path / "work").glob("*build*")) and not (tmp_path / "work" / "full").exists()
+
+
+@pytest.mark.slow
+def test_the_render_floor_gives_the_builds_own_pdfs(tmp_path: Path, raw_dir: Path) -> None:
+    """The floor times WeasyPrint on exactly what a build gives it: its PDFs are the build's, byte for byte."""
+    import render_floor
+    import synth
+
+    from carestats import render
+    from carestats.build import BuildOptions, run
+    from carestats.config import Settings
+
+    raw = tmp_path / "raw"
+    synth.generate(raw_dir, raw, 1, only=["cla/2025_release/cla_number_and_rate_per_10k_children.csv",
+                                          "ons_mid-year_population_estimates_*.csv"])
+    out = tmp_path / "build"
+    run(BuildOptions(raw=raw, out=out, settings=Settings(jobs=1, areas=["E06000001", "E10000016"])))
+    pdf_step = render.html_to_pdf
+    assert render_floor.write_html(out, tmp_path / "html", ["E06000001", "E10000016"]) == 3
+    assert render.html_to_pdf is pdf_step  # the HTML step leaves the renderer as it was
+    assert render_floor.write_pdfs(tmp_path / "html", tmp_path / "pdf", jobs=1) == 3
+    built = {p.name: p.read_bytes() for p in (out / "reports").rglob("*.pdf")}
+    floor = {p.name: p.read_bytes() for p in (tmp_path / "pdf").glob("*.pdf")}
+    assert sorted(floor) == sorted(built) and len(floor) == 3
+    assert all(floor[name] == built[name] for name in built)
