@@ -27,6 +27,15 @@ def test_help_does_not_import_heavy_libraries() -> None:
     assert out.strip() == "False"
 
 
+@pytest.mark.parametrize("args", [["indicators", "list"], ["indicators", "show", "no_such_indicator"]])
+def test_the_command_leaves_its_heap_to_the_system_on_the_way_out(args: list[str]) -> None:
+    code = ("import atexit, gc, sys; from carestats.cli import main; "
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, file=sys.stderr)); "
+            f"sys.argv = ['carestats', *{args!r}]; main()")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "frozen True" in res.stderr  # after success and after an error alike
+
+
 def test_indicators_list_and_show() -> None:
     res = runner.invoke(app, ["indicators", "list"])
     assert res.exit_code == 0 and "cla_count" in res.output
