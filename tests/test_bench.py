@@ -138,6 +138,7 @@ def test_verdicts_judge_the_medians_against_the_targets() -> None:
         m.name: m
         for m in [
             timed("full_cold_build", 59.0),
+            timed("render_floor", 50.0),
             timed("ingest_compute", 3.0, 2.0, 30.0),
             timed("bare_scan", 1.0, 2.0, 2.5),
             timed("pandas_baseline", 9.0, 11.0, 10.0),
@@ -151,7 +152,9 @@ def test_verdicts_judge_the_medians_against_the_targets() -> None:
         {"scale": 100, "rows": 10000, "ok": True, "wall_s": 1160.0, "error": "", "time_limit_s": 2000},
     ]
     got = {(t["target"], t["what"]): t for t in verdicts(results, scales)}
-    assert got[("full_cold_build", "full cold build ≤ 60 s")]["met"] is True
+    cold = got[("full_cold_build", "full cold build ≤ 60 s")]
+    assert cold["met"] is True
+    assert cold["note"] == "rendering about 56 s of it; WeasyPrint alone on the same HTML 50 s, so carestats adds 6 s"
     ratio = got[("ingest_vs_scan", "ingest + compute ≤ 1.5 × the bare DuckDB scan")]
     assert ratio["figure"] == 1.5 and ratio["met"] is True  # medians 3.0 / 2.0
     speed = got[("pandas_speedup", "≥ 5 × faster than the pandas baseline")]
