@@ -315,14 +315,14 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="An indicat
 def main() -> None:
     """The `carestats` command: runs one command and ends the process."""
     try:
-        _run()
+        _command()
     finally:
         # What is left on the heap (report layouts, data frames) is given back to the system when the
         # process ends; walking it with the cyclic collector on the way out cost over half a second.
         gc.freeze()
 
 
-def _run() -> None:
+def _command() -> None:
     debug = "--debug" in sys.argv or os.environ.get("CARESTATS_DEBUG") == "1"
     try:
         app()
