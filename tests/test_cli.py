@@ -55,3 +55,15 @@ def test_errors_are_one_line_without_traceback(tmp_path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0, proc.stderr
     assert proc.stderr.startswith("Error: ") and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_and_sigterm_stop_with_one_line_and_status_130() -> None:
+    # typer answers Ctrl-C with a silent exit 130; SIGTERM is turned into the same interruption
+    for stop in ("raise SystemExit(130)", "os.kill(os.getpid(), signal.SIGTERM); time.sleep(30)",
+                 "raise KeyboardInterrupt"):
+        code = ("import os, signal, sys, time; from carestats import cli\n"
+                f"def app():\n    {stop}\n"
+                "cli.app = app; sys.argv = ['carestats']; cli.main()")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert res.returncode == 130, (stop, res.stderr)
+        assert res.stderr.strip() == "Interrupted; previous outputs are unchanged.", (stop, res.stderr)

@@ -275,3 +275,19 @@ def test_a_worker_compiles_each_template_once_and_keeps_the_callers_collector(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_an_interrupted_render_stops_at_once_and_leaves_nothing_half_written(data: ReportData,
+                                                                           tmp_path: Path) -> None:
+    from multiprocessing import active_children
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C or SIGTERM would, once the first report is done
+
+    tasks = [("la", code, name) for code, name in LAS] * 2
+    out = tmp_path / "r"
+    with pytest.raises(KeyboardInterrupt):
+        render_reports(RenderJob(data, INDICATORS, [], out), tasks, jobs=2, progress=interrupt)
+    assert active_children() == []  # no worker left rendering the queued reports
+    assert list(out.rglob("*.part")) == []
+    assert len(list(out.rglob("*.pdf"))) < len(set(tasks))  # the queued reports were not made

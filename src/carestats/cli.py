@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -312,8 +313,16 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="An indicat
     typer.echo(ind.sql)
 
 
+INTERRUPTED = "Interrupted; previous outputs are unchanged."
+
+
+def _terminated(signum, frame) -> None:  # type: ignore[no-untyped-def]
+    raise KeyboardInterrupt  # SIGTERM (a CI job cancelled, `kill`) stops a build as Ctrl-C does
+
+
 def main() -> None:
     """The `carestats` command: runs one command and ends the process."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         _command()
     finally:
@@ -338,8 +347,12 @@ def _command() -> None:
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
-        print("Interrupted; previous outputs are unchanged.", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # typer's own answer to Ctrl-C, which says nothing
+            print(INTERRUPTED, file=sys.stderr)
+        raise
     except Exception as exc:  # an unexpected failure: one line, the traceback only with --debug
         if debug:
             raise

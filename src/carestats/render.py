@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from pathlib import Path
 
 import jinja2
@@ -213,6 +213,18 @@ def render_one(task: tuple[str, str, str]) -> Rendered:
     return Rendered(target, name, key, False)
 
 
+def _stop(pool: ProcessPoolExecutor, reports: Path) -> None:
+    """Cancel the reports not yet started, end the workers at once (carestats starts no other process) and
+    remove the PDFs they were writing, so that nothing half-written is left in `reports`."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in active_children():
+        worker.terminate()
+    for worker in active_children():
+        worker.join(timeout=10)
+    for part in reports.rglob("*.pdf.part"):
+        part.unlink(missing_ok=True)
+
+
 def render_reports(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0,
                    progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Render every task (see render_many); the reports' paths, sorted."""
@@ -237,19 +249,20 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
             gc.set_threshold(*threshold)
         return sorted(done, key=lambda r: r.path)
     # spawn, not fork: the parent holds DuckDB and Polars thread pools, which do not survive a fork
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
-                             initializer=_setup,
-                             initargs=(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL),)) as pool:
-        futures = [pool.submit(render_one, t) for t in tasks]
-        pending = set(futures)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
+                               initializer=_setup, initargs=(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL),))
+    try:
+        pending = {pool.submit(render_one, t) for t in tasks}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 if fut.exception() is not None:
-                    for other in pending:
-                        other.cancel()
                     raise fut.exception()  # type: ignore[misc]
                 done.append(fut.result())
                 if progress:
                     progress(len(done), len(tasks))
+    except BaseException:  # a failed report, Ctrl-C or SIGTERM: stop now, not after the queued reports
+        _stop(pool, job.out)
+        raise
+    pool.shutdown()
     return sorted(done, key=lambda r: r.path)
