@@ -309,13 +309,20 @@ def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indic
         rep.step(f"compute: {len(indicators)} indicators")
         values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
         rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
-        comparisons = compare.build_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
-        rep.step(f"compare: {comparisons.height:,} rows beside England, region and statistical neighbours")
+        del vintages  # in the warehouse; only the latest values are written out here
+        rows = compare.write_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
+        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()
         warehouse.remove_tree(spill)
     compute.write_exports(values, work / "indicators", "indicator_values")
+    con = warehouse.connect(db, read_only=True)  # read once DuckDB's working memory has gone with `con`
+    try:
+        comparisons = warehouse.read_frame(con, "main", "comparisons")
+    finally:
+        con.close()
     compute.write_exports(comparisons, work / "indicators", "comparisons")
+    del comparisons  # the largest table: gone before the analyst exports are made
     write_analyst_exports(work, values, indicators, result, rep, geography)
     from carestats.reports import report_year
 

@@ -76,20 +76,30 @@ def funnel_limits(unit: str, england: float | None, denominator: float | None,
     return 100 * l95, 100 * h95, 100 * l998, 100 * h998
 
 
-def judge(base: pl.DataFrame) -> pl.DataFrame:
+JUDGED = ("ci_low", "ci_high", "ci_method", "england_difference", "vs_england", "worse_and_worsening",
+          "funnel_95_low", "funnel_95_high", "funnel_998_low", "funnel_998_high")
+JUDGE_ROWS = 100_000  # rows judged at a time: the Python objects of one slice only
+BATCH_ROWS = 100_000  # rows of the comparisons query fetched at a time
+JUDGED_TABLE = "cs_judged_comparisons"  # temporary: the judged rows before they are ordered
+IN_MEMORY_ROWS = 1_000_000  # more judged rows than this are set aside in JUDGED_TABLE, not kept in memory
+
+
+def judge(base: pl.DataFrame, rows: int = JUDGE_ROWS) -> pl.DataFrame:
     """Add the intervals, the verdict against England, the flag and the funnel limits to each row."""
     cols = ["unit", "polarity", "geographic_level", "value", "numerator", "denominator", "england_value", "trend"]
-    out: dict[str, list] = {k: [] for k in ("ci_low", "ci_high", "ci_method", "england_difference", "vs_england",
-                                            "worse_and_worsening", "funnel_95_low", "funnel_95_high",
-                                            "funnel_998_low", "funnel_998_high")}
-    for unit, polarity, level, value, num, den, england, trend in base.select(cols).iter_rows():
-        ci = interval(unit, value, num, den)
-        difference, verdict = versus(england, ci, polarity, level)
-        limits = funnel_limits(unit, england, den, level)
-        for key, item in zip(out, (*(ci or (None,) * 3), difference, verdict,
-                                   verdict == "worse" and trend == "worsening", *limits)):
-            out[key].append(item)
-    return base.with_columns(pl.Series(k, v, dtype=SCHEMA[k]) for k, v in out.items())
+    parts: dict[str, list[pl.Series]] = {k: [] for k in JUDGED}
+    for start in range(0, max(base.height, 1), rows):
+        out: dict[str, list] = {k: [] for k in JUDGED}
+        for unit, polarity, level, value, num, den, england, trend in base.slice(start, rows).select(cols).iter_rows():
+            ci = interval(unit, value, num, den)
+            difference, verdict = versus(england, ci, polarity, level)
+            limits = funnel_limits(unit, england, den, level)
+            for key, item in zip(out, (*(ci or (None,) * 3), difference, verdict,
+                                       verdict == "worse" and trend == "worsening", *limits)):
+                out[key].append(item)
+        for k, v in out.items():
+            parts[k].append(pl.Series(k, v, dtype=SCHEMA[k]))
+    return base.with_columns(pl.concat(v) for v in parts.values())
 
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -105,25 +115,74 @@ def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
                       neighbour_set: str = "auto") -> pl.DataFrame:
-    """Create the `comparisons` table from indicator_values and return it.
+    """Create the `comparisons` table from indicator_values and return it (see write_comparisons)."""
+    write_comparisons(con, indicators, neighbour_set)
+    return warehouse.read_frame(con, "main", "comparisons")
+
+
+def _store_judged(con: duckdb.DuckDBPyConnection, part: pl.DataFrame, append: bool) -> None:
+    con.register("_judged", part.to_arrow())
+    try:
+        con.execute(f"insert into {JUDGED_TABLE} select * from _judged" if append else
+                    f"create temp table {JUDGED_TABLE} as select * from _judged")
+    finally:
+        con.unregister("_judged")
+
+
+def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
+                      neighbour_set: str = "auto") -> int:
+    """Create the `comparisons` table from indicator_values; returns its number of rows.
 
     `neighbour_set` is "auto" (each period takes the set drawn up for it) or the year of one set ("2021",
     "2025") to apply to every period, as [report] neighbour_set in carestats.toml.
+
+    The query's rows are judged a batch at a time as they arrive. Up to IN_MEMORY_ROWS of them are ordered
+    in memory; beyond that they are set aside in a temporary table, and then each indicator's rows are
+    ordered and appended, in the order of the indicator ids (indicator_id leads the order), so memory holds
+    a batch, or one indicator's rows, never the whole table. Both ways give the same table.
     """
     sn_year = None if neighbour_set in ("", "auto") else int(neighbour_set)
     ensure_reference(con)
     meta = pl.DataFrame({"indicator_id": [i.id for i in indicators], "unit": [i.unit for i in indicators],
                          "polarity": [i.polarity for i in indicators]},
                         schema={"indicator_id": pl.String, "unit": pl.String, "polarity": pl.String})
-    con.register("cs_indicator_meta", meta.to_arrow())
+    reading = con.cursor()  # the query streams on its own connection while the judged rows are stored
+    reading.register("cs_indicator_meta", meta.to_arrow())
+    con.execute(f"drop table if exists {JUDGED_TABLE}")
+    held: list[pl.DataFrame] = []  # judged rows kept in memory until there are more than IN_MEMORY_ROWS
+    stored = False
     try:
-        base = warehouse.query_pl(con, SQL.read_text(encoding="utf-8"), {"sn_year": sn_year})
+        for batch in reading.sql(SQL.read_text(encoding="utf-8"), params={"sn_year": sn_year}).to_arrow_reader(
+                BATCH_ROWS):
+            base = pl.DataFrame(pl.from_arrow(batch))
+            base = base.cast({k: v for k, v in SCHEMA.items() if k in base.columns})  # type: ignore[arg-type]
+            held.append(judge(base).select(list(SCHEMA)))
+            if stored or sum(h.height for h in held) > IN_MEMORY_ROWS:
+                for part in held:
+                    _store_judged(con, part, stored)
+                    stored = True
+                held.clear()
     except duckdb.Error as exc:
         name = paths.display(SQL, paths.PROJECT_ROOT)
         raise QueryError(f"{name}: {str(exc).splitlines()[0]}", "fix the comparisons query") from exc
     finally:
-        con.unregister("cs_indicator_meta")
-    base = base.cast({k: v for k, v in SCHEMA.items() if k in base.columns})  # type: ignore[arg-type]
-    df = compute.order(judge(base).select(list(SCHEMA)))
-    warehouse.load_table(con, "main", "comparisons", df.to_arrow())
-    return df
+        reading.close()
+    if not stored:  # few rows: ordered in memory at once
+        df = compute.order(pl.concat(held)) if held else pl.DataFrame(schema=SCHEMA)
+        warehouse.load_frame(con, "main", "comparisons", df)
+        return df.height
+    rows = 0
+    ids = sorted(r[0] for r in con.execute(f"select distinct indicator_id from {JUDGED_TABLE}").fetchall())
+    con.begin()
+    try:
+        for i, ind in enumerate(ids):
+            part = compute.order(warehouse.query_pl(con, f"select * from {JUDGED_TABLE} where indicator_id = $id",
+                                                    {"id": ind}))
+            warehouse.load_frame(con, "main", "comparisons", part, append=i > 0, transaction=False)
+            rows += part.height
+        con.execute(f"drop table {JUDGED_TABLE}")
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return rows

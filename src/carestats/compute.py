@@ -15,7 +15,7 @@ import polars as pl
 from carestats import paths
 from carestats.errors import QueryError
 from carestats.registry import Indicator
-from carestats.warehouse import query_pl
+from carestats.warehouse import load_frame, query_pl
 
 OUTPUT_COLUMNS = ["time_period", "geographic_level", "area_code", "area_name", "breakdown", "value", "status",
                   "numerator", "denominator", "release"]
@@ -92,21 +92,42 @@ def order(df: pl.DataFrame) -> pl.DataFrame:
         ["indicator_id", "time_period", "_lvl", "area_code", "breakdown", "release"]).drop("_lvl")
 
 
+IN_MEMORY_ROWS = 1_000_000  # up to this many rows, the indicators' rows are ordered all at once
+
+
 def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
                 progress=None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frames = []
+    """Every indicator's rows (`indicator_vintages`) and the latest release's (`indicator_values`).
+
+    Beyond IN_MEMORY_ROWS rows, each indicator is ordered and reduced to its latest figures on its own:
+    indicator_id leads the order and the key, so the tables are the indicators' parts in the order of their
+    ids, and no step sorts or copies the whole table. Both ways give the same tables.
+    """
+    frames: list[tuple[str, pl.DataFrame]] = []
     for ind in indicators:
-        frames.append(run_indicator(con, ind))
+        frames.append((ind.id, run_indicator(con, ind)))
         if progress:
             progress(ind.id)
-    vintages = order(pl.concat(frames, how="vertical")) if frames else pl.DataFrame(schema=SCHEMA)
-    values = latest(vintages)
-    con.register("_values", values.to_arrow())
-    con.register("_vintages", vintages.to_arrow())
-    con.execute("create or replace table indicator_values as select * from _values")
-    con.execute("create or replace table indicator_vintages as select * from _vintages")
-    con.unregister("_values")
-    con.unregister("_vintages")
+    ids = [f[0] for f in frames]
+    if not frames:
+        vintages = pl.DataFrame(schema=SCHEMA)
+        values = latest(vintages)
+    elif sum(f[1].height for f in frames) > IN_MEMORY_ROWS and len(set(ids)) == len(ids):
+        frames.sort(key=lambda f: f[0])
+        parts = []
+        while frames:  # each indicator's rows give way to their ordered copy
+            rows = order(frames.pop(0)[1])
+            parts.append((rows, latest(rows)))
+        vintages = pl.concat([p[0] for p in parts], how="vertical")
+        values = pl.concat([p[1] for p in parts], how="vertical")
+        parts.clear()
+    else:
+        vintages = order(pl.concat([f[1] for f in frames], how="vertical"))
+        frames.clear()
+        values = latest(vintages)
+    # loaded a slice at a time: never a second, arrow copy of a whole table
+    load_frame(con, "main", "indicator_values", values)
+    load_frame(con, "main", "indicator_vintages", vintages)
     return values, vintages
 
 
@@ -115,8 +136,20 @@ def write_exports(df: pl.DataFrame, folder: Path, stem: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
     df.write_parquet(pq, statistics=False, compression="zstd")
-    plain_numbers(excel_safe(df)).write_csv(csv)  # numbers become text after the guard, so -5 stays -5
+    write_csv_chunks(df, csv)
     return [pq, csv]
+
+
+CSV_ROWS = 100_000
+
+
+def write_csv_chunks(df: pl.DataFrame, target: Path, rows: int = CSV_ROWS) -> None:
+    """The CSV export, made safe and plain `rows` at a time (the same bytes as in one go, without a
+    second copy of the whole table as text)."""
+    with target.open("wb") as fh:
+        for start in range(0, max(df.height, 1), rows):
+            # numbers become text after the guard, so -5 stays -5
+            plain_numbers(excel_safe(df.slice(start, rows))).write_csv(fh, include_header=start == 0)
 
 
 def plain_numbers(df: pl.DataFrame) -> pl.DataFrame:

@@ -76,20 +76,34 @@ def current_codes(values: pl.DataFrame) -> pl.DataFrame:
             .unique(subset=key, keep="first", maintain_order=True).drop("_vintage"))
 
 
-def to_ees(values: pl.DataFrame, indicators: list[Indicator], geography: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    meta = {i.id: i for i in indicators}
+SORT = ["indicator", "time_period", "geographic_level", "new_la_code", "region_code", "breakdown"]
+
+
+def _lookups(geography: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     la = (geography.filter(pl.col("geographic_level") == "Local authority")
           .select("new_la_code", "old_la_code", "la_name", "region_code", "region_name")
           .unique(subset=["new_la_code"], keep="first"))
     reg = (geography.filter(pl.col("geographic_level") == "Regional").select("region_code", "region_name")
            .unique(subset=["region_code"], keep="first"))
+    return la, reg
+
+
+def _time_identifiers(indicators: list[Indicator]) -> pl.Expr:
+    """time_identifier() for every row at once."""
+    known = [i.id for i in indicators]
+    spending = [i.id for i in indicators if i.theme == "spending"]
+    ind = pl.col("indicator_id")
+    return (pl.when(~ind.is_in(known) | (pl.col("time_period").cast(pl.String).str.len_chars() == 4))
+            .then(pl.lit("Reporting year")).when(ind.is_in(spending)).then(pl.lit("Financial year"))
+            .otherwise(pl.lit("Academic year")))
+
+
+def _tidy(values: pl.DataFrame, indicators: list[Indicator], la: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the export, with their time identifier, in no particular order."""
     v = plain_numbers(current_codes(values).select("indicator_id", "time_period", "geographic_level", "area_code",
                                                    "area_name", "breakdown", "value", "status"))
     v = v.with_columns(pl.coalesce("value", "status").alias("value"))
-    v = v.with_columns(
-        pl.struct("time_period", "indicator_id").map_elements(
-            lambda s: time_identifier(s["time_period"], meta[s["indicator_id"]]) if s["indicator_id"] in meta
-            else "Reporting year", return_dtype=pl.String).alias("time_identifier"))
+    v = v.with_columns(_time_identifiers(indicators).alias("time_identifier"))
     nat = v.filter(pl.col("geographic_level") == "National")
     nat = nat.with_columns(pl.col("area_code").alias("country_code"), pl.col("area_name").alias("country_name"))
     regional = v.filter(pl.col("geographic_level") == "Regional").join(
@@ -107,15 +121,43 @@ def to_ees(values: pl.DataFrame, indicators: list[Indicator], geography: pl.Data
     for c in GEO:
         if c not in out.columns:
             out = out.with_columns(pl.lit(None, pl.String).alias(c))
-    out = out.select(cols).with_columns(pl.col(c).fill_null("") for c in GEO)
+    return out.select(cols).with_columns(pl.col(c).fill_null("") for c in GEO)
+
+
+def file_name(tid: str) -> str:
+    return BASE if tid == "Reporting year" else f"{BASE}_{tid.lower().replace(' ', '_')}"
+
+
+def to_ees(values: pl.DataFrame, indicators: list[Indicator], geography: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    la, reg = _lookups(geography)
+    out = _tidy(values, indicators, la, reg)
     files = {}
     for tid, part in out.group_by("time_identifier", maintain_order=True):
-        name = BASE if tid[0] == "Reporting year" else f"{BASE}_{str(tid[0]).lower().replace(' ', '_')}"
-        part = part.sort(["indicator", "time_period", "geographic_level", "new_la_code", "region_code", "breakdown"])
+        part = part.sort(SORT)
         if part["breakdown"].n_unique() < 2:  # the screener wants every filter to have 2 or more values
             part = part.drop("breakdown")
-        files[name] = part
+        files[file_name(str(tid[0]))] = part
     return files
+
+
+CHUNK_ROWS = 500_000  # rows of the export made at a time
+
+
+def by_indicator(values: pl.DataFrame, rows: int = CHUNK_ROWS) -> list[pl.DataFrame]:
+    """`values` cut into frames of whole indicators, about `rows` rows each, in the order of the indicator
+    ids (a frame holds the ids that follow the previous frame's)."""
+    counts = values.group_by("indicator_id").len().sort("indicator_id")
+    chunks: list[list[str]] = []
+    size = rows
+    for ind, n in counts.iter_rows():
+        if size >= rows:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(ind)
+        size += n
+    if len(chunks) == 1:
+        return [values]
+    return [values.filter(pl.col("indicator_id").is_in(ids)) for ids in chunks]
 
 
 def meta_file(data: pl.DataFrame, indicators: list[Indicator]) -> pl.DataFrame:
@@ -137,10 +179,33 @@ def _meta_rows() -> list[dict]:
 
 
 def write(values: pl.DataFrame, indicators: list[Indicator], geography: pl.DataFrame, folder: Path) -> list[Path]:
+    """The files of to_ees, made a few indicators at a time (the same bytes: indicator is the first sort
+    key, so each file is its indicators' rows one after another)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in to_ees(values, indicators, geography).items():
-        data.write_csv(folder / f"{name}.csv")
-        meta_file(data, indicators).write_csv(folder / f"{name}.meta.csv")
-        written += [folder / f"{name}.csv", folder / f"{name}.meta.csv"]
+    la, reg = _lookups(geography)
+    parts = by_indicator(values)
+    breakdowns: dict[str, set] = {}  # a file's breakdown column is dropped when it would hold one value
+    for part in parts:
+        tids = part.select(_time_identifiers(indicators).alias("tid"), "breakdown").unique()
+        for tid, breakdown in tids.iter_rows():
+            breakdowns.setdefault(tid, set()).add(breakdown)
+    handles: dict[str, object] = {}
+    written: list[Path] = []
+    try:
+        for part in parts:
+            out = _tidy(part, indicators, la, reg)
+            for tid, rows in out.group_by("time_identifier", maintain_order=True):
+                name = file_name(str(tid[0]))
+                rows = rows.sort(SORT)
+                if len(breakdowns[str(tid[0])]) < 2:  # the screener wants every filter to have 2 or more values
+                    rows = rows.drop("breakdown")
+                first = name not in handles
+                if first:
+                    handles[name] = (folder / f"{name}.csv").open("wb")
+                    meta_file(rows, indicators).write_csv(folder / f"{name}.meta.csv")
+                    written += [folder / f"{name}.csv", folder / f"{name}.meta.csv"]
+                rows.write_csv(handles[name], include_header=first)  # type: ignore[arg-type]
+    finally:
+        for fh in handles.values():
+            fh.close()  # type: ignore[attr-defined]
     return written

@@ -215,7 +215,8 @@ def raw_selection(con: duckdb.DuckDBPyConnection, store: warehouse.RawStore | No
                     ranges.append(f"(rowid >= $a{i} and rowid < $b{i})")
                 where = "where " + " or ".join(ranges)
             out.setdefault(name, []).append(
-                con.sql(f'select distinct {select} from raw."{name}" {where}', params=params or None).to_arrow_table())
+                con.sql(f'select distinct {select} from raw."{name}" {where} order by all',  # the same order every run
+                        params=params or None).to_arrow_table())
     return out
 
 

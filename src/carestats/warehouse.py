@@ -75,6 +75,43 @@ def load_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: pa
         con.unregister("_incoming")
 
 
+def load_frame(con: duckdb.DuckDBPyConnection, schema: str, name: str, df, rows: int = BATCH_ROWS,  # type: ignore[no-untyped-def]
+               append: bool = False, transaction: bool = True) -> None:
+    """Create schema.name from a Polars frame (or append to it), `rows` at a time: only one slice is
+    converted to arrow at once (the table is the one load_table(df.to_arrow()) makes; the name is a
+    validated identifier). The slices go in one transaction (one commit, not one per slice) unless the
+    caller holds one (`transaction=False`)."""
+    if transaction:
+        con.begin()
+    try:
+        con.execute(f"create schema if not exists {schema}")
+        if not append:
+            con.execute(f'drop table if exists {schema}."{name}"')
+        for start in range(0, max(df.height, 1), rows):
+            # a relation, not a registered view: a view would keep its arrow slice until the commit
+            slice_ = con.from_arrow(df.slice(start, rows).to_arrow())
+            if start == 0 and not append:
+                slice_.create(f'{schema}."{name}"')
+            else:
+                slice_.insert_into(f'{schema}."{name}"')
+            del slice_
+    except BaseException:
+        if transaction:
+            con.rollback()
+        raise
+    if transaction:
+        con.commit()
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, schema: str, name: str):  # type: ignore[no-untyped-def]
+    """schema.name as a Polars frame, in its rows' order, fetched in batches (no whole arrow copy)."""
+    import polars as pl
+
+    reader = con.sql(f'select * from {schema}."{name}"').to_arrow_reader(BATCH_ROWS)
+    frames = [pl.DataFrame(pl.from_arrow(batch)) for batch in reader]
+    return pl.concat(frames) if frames else pl.DataFrame(pl.from_arrow(reader.schema.empty_table()))
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
     rows = con.execute(
         "select column_name from information_schema.columns where table_schema = $s and table_name = $t "
@@ -203,7 +240,7 @@ class RawStore:
         """Append one input's rows to raw.name (a validated identifier), adding any columns it brings."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
             raise ValueError(f"not a raw table name: {name!r}")
-        con = self._open()
+        con = self._open()  # each input is committed on its own: a transaction would keep its arrow table
         have = self.columns.get(name)
         new = [c for c in dict.fromkeys(table.column_names) if have is None or c not in have]
         columns = [*(have or []), *new]

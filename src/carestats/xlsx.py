@@ -3,12 +3,19 @@
 Every text cell is an inline string, so Excel never evaluates it, even when it starts with = + - @; numbers
 are numeric cells. There are no dates or clocks in the file and the zip entries carry a fixed time, so the
 same tables give the same bytes. (openpyxl took ~20 s for the full indicator table; this takes ~1 s.)
+
+Sheets are written a slice of rows at a time: each sheet's XML goes to a scratch file beside the target
+(so its exact size is known, which decides the zip entry's format, as when the entry was written at
+once), then is compressed into the workbook in pieces. A sheet may be given as a function that makes its
+table, so only one sheet's table need exist at a time.
 """
 
 from __future__ import annotations
 
-import io
+import os
+import shutil
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -54,24 +61,34 @@ def _cell(col: str, dtype: pl.DataType, letter: str, row: pl.Expr) -> pl.Expr:
                       pl.lit("</t></is></c>")))
 
 
-def sheet_xml(df: pl.DataFrame) -> bytes:
+SHEET_ROWS = 50_000  # rows of XML made at a time
+
+
+def sheet_parts(df: pl.DataFrame, rows: int = SHEET_ROWS) -> Iterator[bytes]:
+    """A worksheet's XML in pieces, `rows` rows at a time."""
     header = "".join(
         f'<c r="{column_letter(i)}1" t="inlineStr"><is><t>{escape_text(c)}</t></is></c>'
         for i, c in enumerate(df.columns))
-    parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
-             f'<row r="1">{header}</row>']
-    if df.height:
-        row = (pl.int_range(2, pl.len() + 2)).cast(pl.String)
+    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
+           f'<row r="1">{header}</row>').encode("utf-8")
+    for start in range(0, df.height, rows):
+        row = (pl.int_range(start + 2, start + pl.len() + 2)).cast(pl.String)
         cells = [_cell(c, t, column_letter(i), row) for i, (c, t) in enumerate(df.schema.items())]
-        rows = df.select(pl.concat_str([pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")])
-                         .alias("x"))["x"]
-        parts.append("".join(rows.to_list()))
-    parts.append("</sheetData></worksheet>")
-    return "".join(parts).encode("utf-8")
+        xml = df.slice(start, rows).select(
+            pl.concat_str([pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")]).alias("x"))["x"]
+        yield "".join(xml.to_list()).encode("utf-8")
+    yield b"</sheetData></worksheet>"
 
 
-def write_xlsx(sheets: list[tuple[str, pl.DataFrame]], target: Path) -> Path:
-    """Write named sheets (names up to 31 characters, unique) to target."""
+def sheet_xml(df: pl.DataFrame) -> bytes:
+    return b"".join(sheet_parts(df))
+
+
+Sheet = pl.DataFrame | Callable[[], pl.DataFrame]
+
+
+def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
+    """Write named sheets (names up to 31 characters, unique; each a table or a function making it)."""
     names = [n for n, _ in sheets]
     if len(set(names)) != len(names) or any(len(n) > 31 or any(ch in n for ch in "[]:*?/\\") for n in names):
         raise ValueError(f"bad sheet names: {names}")
@@ -112,15 +129,32 @@ def write_xlsx(sheets: list[tuple[str, pl.DataFrame]], target: Path) -> Path:
         '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
         '</styleSheet>').encode()
-    for i, (_, df) in enumerate(sheets, 1):
-        files[f"xl/worksheets/sheet{i}.xml"] = sheet_xml(df)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data, compresslevel=6)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(buf.getvalue())
+    scratch = [target.with_name(f".{target.name}.sheet{i}.xml") for i in range(1, len(sheets) + 1)]
+    try:
+        for path, (_, sheet) in zip(scratch, sheets):
+            with path.open("wb") as fh:
+                for piece in sheet_parts(sheet() if callable(sheet) else sheet):
+                    fh.write(piece)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in files.items():
+                z.writestr(_entry(name, len(data)), data, compresslevel=6)
+            for i, path in enumerate(scratch, 1):
+                entry = _entry(f"xl/worksheets/sheet{i}.xml", path.stat().st_size)
+                # the size is set before writing, as writestr does: it decides whether the entry is zip64
+                with path.open("rb") as src, z.open(entry, "w") as dest:
+                    shutil.copyfileobj(src, dest, 1 << 20)
+    finally:
+        for path in scratch:
+            if path.exists():
+                os.remove(path)
     return target
+
+
+def _entry(name: str, size: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.file_size = size
+    info._compresslevel = 6  # type: ignore[attr-defined]  # what writestr(..., compresslevel=6) sets
+    return info
