@@ -10,6 +10,7 @@ In one run, each through the command line as a user would run it (a fresh proces
 - the pandas baseline (benchmarks/pandas_baseline.py) on the same inputs;
 - the no-op rebuild: `carestats build` again into the same folder, inputs unchanged;
 - one LA report: `carestats report --area E06000001`, when that command exists;
+- the floor for rendering: WeasyPrint alone on the HTML of every report (benchmarks/render_floor.py);
 - ingest + compute on synthetic data (benchmarks/synth.py) at 1×, 10× and 100×.
 
 A run that takes less than --cheap seconds is repeated (--reps times in all) and the median is quoted.
@@ -145,6 +146,8 @@ def run_all(b: Bench, scales: list[int], seed: int) -> dict:
         b.skipped("noop_rebuild", noop, "not measured: the cold build failed")
     print("one LA report", flush=True)
     measure_la_report(b, full, cold.ok)
+    print("render floor (WeasyPrint alone)", flush=True)
+    measure_render_floor(b, full, cold.ok)
     print("ingest + compute", flush=True)
     b.measure("ingest_compute", "carestats build --no-reports into an empty folder",
               carestats(*build, "--no-reports", "--out", str(nr)), prepare=fresh(nr))
@@ -191,6 +194,27 @@ def measure_la_report(b: Bench, full: Path, built: bool) -> None:
     else:
         out = ["--out", str(full)] if "--out" in help_text else []
         b.measure("one_la_report", what, carestats("report", "--area", LA_CODE, *out))
+
+
+def measure_render_floor(b: Bench, full: Path, built: bool) -> None:
+    """WeasyPrint alone on the HTML of every report of the full build (benchmarks/render_floor.py)."""
+    what = "WeasyPrint alone on every report's HTML, as many processes as the build (render_floor.py)"
+    if not built:
+        b.skipped("render_floor", what, "not measured: the cold build failed")
+        return
+    html, pdfs = b.work / "floor-html", b.work / "floor-pdf"
+    fresh(html)()
+    script = [sys.executable, str(HERE / "render_floor.py")]
+    made = subprocess.run([*script, "html", "--build", str(full), "--to", str(html)], capture_output=True,
+                          text=True, cwd=b.work)
+    if made.returncode != 0:
+        last = (made.stderr.strip().splitlines() or ["no output"])[-1]
+        b.skipped("render_floor", what, f"not measured: making the HTML failed: {last}")
+    else:
+        b.measure("render_floor", what, [*script, "pdf", "--html", str(html), "--to", str(pdfs)],
+                  prepare=fresh(pdfs))
+    for folder in (html, pdfs):
+        fresh(folder)()
 
 
 def measure_scales(b: Bench, scales: list[int], seed: int) -> list[dict]:

@@ -223,10 +223,11 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
     assert code == 0
     doc = json.loads((tmp_path / "out" / "bench.json").read_text(encoding="utf-8"))
     names = [m["name"] for m in doc["measurements"]]
-    assert names == ["full_cold_build", "noop_rebuild", "one_la_report", "ingest_compute", "bare_scan",
+    assert names == ["full_cold_build", "noop_rebuild", "one_la_report", "render_floor", "ingest_compute", "bare_scan",
                      "pandas_baseline", "ingest_compute_x1", "ingest_compute_x2"]
     by_name = {m["name"]: m for m in doc["measurements"]}
-    for name in ("ingest_compute", "bare_scan", "pandas_baseline", "ingest_compute_x1", "ingest_compute_x2"):
+    for name in ("render_floor", "ingest_compute", "bare_scan", "pandas_baseline", "ingest_compute_x1",
+                 "ingest_compute_x2"):
         assert by_name[name]["ok"], by_name[name]
         assert len(by_name[name]["runs"]) == 1  # --cheap 0: nothing is cheap, nothing repeated
     assert doc["inputs"]["csv_files_loaded"] == 2
@@ -237,6 +238,7 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
                                                     "noop_rebuild", "one_la_report", "linear"]
     assert doc["pandas_baseline"]["covered"] >= 15
     assert not list((tmp_path / "work").glob("*build*")) and not (tmp_path / "work" / "full").exists()
+    assert not list((tmp_path / "work").glob("floor-*"))
 
 
 @pytest.mark.slow
