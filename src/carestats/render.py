@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import active_children, get_context
+from multiprocessing import get_context
 from pathlib import Path
 
 import jinja2
@@ -213,14 +213,12 @@ def render_one(task: tuple[str, str, str]) -> Rendered:
     return Rendered(target, name, key, False)
 
 
-def _stop(pool: ProcessPoolExecutor, reports: Path) -> None:
-    """Cancel the reports not yet started, end the workers at once (carestats starts no other process) and
-    remove the PDFs they were writing, so that nothing half-written is left in `reports`."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in active_children():
-        worker.terminate()
-    for worker in active_children():
-        worker.join(timeout=10)
+def _stop(pool: ProcessPoolExecutor, pending: set, reports: Path) -> None:
+    """Cancel the reports not yet started and wait only for those the workers hold (on Ctrl-C they stop
+    too), then remove any PDF left half-written in `reports`."""
+    for fut in pending:
+        fut.cancel()
+    pool.shutdown(wait=True, cancel_futures=True)
     for part in reports.rglob("*.pdf.part"):
         part.unlink(missing_ok=True)
 
@@ -251,6 +249,7 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
     # spawn, not fork: the parent holds DuckDB and Polars thread pools, which do not survive a fork
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn"),
                                initializer=_setup, initargs=(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL),))
+    pending: set = set()
     try:
         pending = {pool.submit(render_one, t) for t in tasks}
         while pending:
@@ -262,7 +261,7 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
                 if progress:
                     progress(len(done), len(tasks))
     except BaseException:  # a failed report, Ctrl-C or SIGTERM: stop now, not after the queued reports
-        _stop(pool, job.out)
+        _stop(pool, pending, job.out)
         raise
     pool.shutdown()
     return sorted(done, key=lambda r: r.path)
