@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
-from carestats import archives, fastcheck, paths, warehouse, workbooks
+from carestats import archives, fastcheck, paths, warehouse, workbooks, yamltext
 from carestats.check import GeoIndex, check_ees, looks_like_ees, not_ees
 from carestats.csvread import UNREADABLE, CsvFile, read_csv
 from carestats import neighbours
@@ -128,7 +127,7 @@ def publication_of(table: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _publication_rules(path: Path, mtime_ns: int) -> list[dict]:
     """publications.yaml, parsed once per version of the file rather than once per input file."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yamltext.load(path.read_text(encoding="utf-8"))
 
 
 def period_end_year(period: str) -> int | None:

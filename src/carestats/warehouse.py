@@ -65,8 +65,10 @@ def run_script(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                          "fix the SQL in that file") from exc
 
 
-def load_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: pa.Table) -> None:
-    """Create schema.name from an arrow table (the name comes from a validated identifier)."""
+def load_table(con: duckdb.DuckDBPyConnection, schema: str, name: str,
+               table: pa.Table | pa.RecordBatchReader) -> None:
+    """Create schema.name from an arrow table or a reader of batches (the name comes from a validated
+    identifier)."""
     con.execute(f"create schema if not exists {schema}")
     con.register("_incoming", table)
     try:
@@ -131,13 +133,7 @@ def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = Non
 def copy_table(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection, schema: str,
                name: str) -> None:
     """Copy schema.name from one database to another in batches (identifiers validated by the caller)."""
-    reader = source.sql(f'select * from {schema}."{name}"').to_arrow_reader(BATCH_ROWS)
-    target.execute(f"create schema if not exists {schema}")
-    target.register("_incoming", reader)
-    try:
-        target.execute(f'create or replace table {schema}."{name}" as select * from _incoming')
-    finally:
-        target.unregister("_incoming")
+    load_table(target, schema, name, source.sql(f'select * from {schema}."{name}"').to_arrow_reader(BATCH_ROWS))
 
 
 @dataclass(frozen=True)
