@@ -25,10 +25,10 @@ LIST = "reports.json"  # in the HTML folder: each HTML file's report name and te
 
 def write_html(build: Path, to: Path, areas: list[str] | None = None) -> int:
     """Every report's HTML as a build makes it (England and the LAs, or only `areas`), into `to`; how many."""
-    from carestats import build as stages
-    from carestats import render
-    from carestats.config import Settings
-    from carestats.progress import Reporter
+    from carestats.pipeline import build as stages
+    from carestats.reports import render
+    from carestats.core.settings import Settings
+    from carestats.core.progress import Reporter
 
     to.mkdir(parents=True, exist_ok=True)
     made: list[dict] = []
@@ -51,7 +51,7 @@ def write_html(build: Path, to: Path, areas: list[str] | None = None) -> int:
 
 
 def _pdf(item: dict, html_dir: str, to: str) -> None:
-    from carestats import render
+    from carestats.reports import render
 
     if item["epoch"]:
         os.environ["SOURCE_DATE_EPOCH"] = item["epoch"]

@@ -121,7 +121,7 @@ def scan(list_file: Path) -> int:
 
 def baseline_coverage() -> dict:
     """Which of carestats' indicators the pandas baseline computes (those from EES CSV files)."""
-    from carestats.registry import load_indicators
+    from carestats.indicators.registry import load_indicators
 
     try:
         import pandas_baseline

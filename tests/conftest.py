@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from carestats import paths
+from carestats.core import paths
 
 
 def real_raw() -> Path:
@@ -24,7 +24,7 @@ def raw_dir() -> Path:
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
     """One full build of the real published files, shared by the integration tests."""
-    from carestats.build import BuildOptions, run
+    from carestats.pipeline.build import BuildOptions, run
 
     out = tmp_path_factory.mktemp("real") / "build"
     run(BuildOptions(raw=raw_dir, out=out))

@@ -20,8 +20,10 @@ import polars as pl
 import pyarrow as pa
 import yaml
 
-from carestats import compute, stage, warehouse
-from carestats.registry import Indicator
+from carestats.indicators import compute
+from carestats.warehouse import staging as stage
+from carestats.warehouse import db as warehouse
+from carestats.indicators.registry import Indicator
 
 DEFAULTS = {
     "National": {"country_code": "E92000001", "country_name": "England"},

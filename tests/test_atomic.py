@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from buildcompare import same_build, snapshot, tables
 
-from carestats import build
-from carestats.build import BuildOptions, run
-from carestats.config import Settings
-from carestats.errors import CheckFailed, DataError
+from carestats.pipeline import build
+from carestats.pipeline.build import BuildOptions, run
+from carestats.core.settings import Settings
+from carestats.core.errors import CheckFailed, DataError
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
           "old_la_code,la_name,new_la_code,population_type,children_count,population_estimate,rate_per_10000")
@@ -107,14 +107,14 @@ def _interrupt(*args, **kwargs):  # type: ignore[no-untyped-def]
 
 # Every stage after the checks, from loading the warehouse to the final exchange of folders.
 FAULTS = {
-    "load": ("carestats.warehouse.load_table", _boom),
-    "stage": ("carestats.stage.build_staging", _boom),
-    "compute": ("carestats.compute.compute_all", _boom),
-    "compute-ctrl-c": ("carestats.compute.compute_all", _interrupt),
-    "exports": ("carestats.compute.write_exports", _boom),
-    "analyst-exports": ("carestats.build.write_analyst_exports", _boom),
-    "manifest": ("carestats.build.write_manifest", _boom),
-    "swap": ("carestats.build._exchange", _boom),
+    "load": ("carestats.warehouse.db.load_table", _boom),
+    "stage": ("carestats.warehouse.staging.build_staging", _boom),
+    "compute": ("carestats.indicators.compute.compute_all", _boom),
+    "compute-ctrl-c": ("carestats.indicators.compute.compute_all", _interrupt),
+    "exports": ("carestats.indicators.compute.write_exports", _boom),
+    "analyst-exports": ("carestats.pipeline.build.write_analyst_exports", _boom),
+    "manifest": ("carestats.pipeline.build.write_manifest", _boom),
+    "swap": ("carestats.pipeline.build._exchange", _boom),
 }
 
 RECOVER_AFTER = {"compute-ctrl-c", "swap"}
@@ -137,7 +137,7 @@ def test_a_failure_in_any_stage_leaves_the_previous_outputs(fault: str, previous
 
 def test_a_failure_while_rendering_leaves_the_previous_outputs(previous, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     out, raw, before = previous
-    monkeypatch.setattr("carestats.render.html_to_pdf", _boom)
+    monkeypatch.setattr("carestats.reports.render.html_to_pdf", _boom)
     with pytest.raises(RuntimeError):
         run(options(raw, out, reports=True))
     assert snapshot(out) == before and leftovers(out) == []
@@ -199,8 +199,8 @@ def test_swap_without_atomic_exchange_still_replaces_the_build(base, tmp_path, m
 
 KILLER = """
 import os, signal, sys
-import carestats.build as b, carestats.compute, carestats.stage, carestats.warehouse
-holder = {"build": b, "warehouse": carestats.warehouse, "stage": carestats.stage, "compute": carestats.compute,
+import carestats.pipeline.build as b, carestats.indicators.compute, carestats.warehouse.staging, carestats.warehouse.db
+holder = {"build": b, "warehouse": carestats.warehouse.db, "stage": carestats.warehouse.staging, "compute": carestats.indicators.compute,
           "shutil": b.shutil}
 where, attr = sys.argv[1].split(".")
 
@@ -209,7 +209,7 @@ def die(*args, **kwargs):
 
 if where in holder:
     setattr(holder[where], attr, die)
-from carestats.cli import main
+from carestats.cli.commands import main
 sys.argv = ["carestats", "-q", "build", "--no-reports", "--raw", sys.argv[2], "--out", sys.argv[3]]
 main()
 """

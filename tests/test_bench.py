@@ -38,7 +38,7 @@ def baseline(raw_dir: Path):
 
 
 def test_baseline_covers_registry_indicators_from_ees_csv_files() -> None:
-    from carestats.registry import load_indicators
+    from carestats.indicators.registry import load_indicators
 
     module = pandas_baseline()
     from_csv = {i.id for i in load_indicators() if all(f.lower().endswith(".csv") for f in i.source_files)}
@@ -247,9 +247,9 @@ def test_the_render_floor_gives_the_builds_own_pdfs(tmp_path: Path, raw_dir: Pat
     import render_floor
     import synth
 
-    from carestats import render
-    from carestats.build import BuildOptions, run
-    from carestats.config import Settings
+    from carestats.reports import render
+    from carestats.pipeline.build import BuildOptions, run
+    from carestats.core.settings import Settings
 
     raw = tmp_path / "raw"
     synth.generate(raw_dir, raw, 1, only=["cla/2025_release/cla_number_and_rate_per_10k_children.csv",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from carestats import charts
-from carestats.render import environment
+from carestats.reports import charts
+from carestats.reports.render import environment
 
 
 def test_value_axis_includes_zero_and_percentages_run_to_100() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from carestats.check import GeoIndex, check_ees, not_ees, report
-from carestats.csvread import UNREADABLE, read_csv
-from carestats.ingest import is_ees_header, read_inputs
+from carestats.check.rules import GeoIndex, check_ees, not_ees, report
+from carestats.ingest.csvfile import UNREADABLE, read_csv
+from carestats.pipeline.inputs import is_ees_header, read_inputs
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 MEASURES = {"children_count", "children_percent"}

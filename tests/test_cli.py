@@ -6,7 +6,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from carestats.cli import app
+from carestats.cli.commands import app
 
 runner = CliRunner()
 COMMANDS = [[], ["build"], ["check"], ["ingest"], ["stage"], ["compute"], ["render"], ["indicators"],
@@ -21,7 +21,7 @@ def test_help_explains_with_an_example(cmd: list[str]) -> None:
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
-    code = ("import sys; from carestats.cli import app; "
+    code = ("import sys; from carestats.cli.commands import app; "
             "print(any(m in sys.modules for m in ('polars', 'duckdb', 'weasyprint', 'pyarrow')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -32,7 +32,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
 def test_the_command_leaves_its_heap_to_the_system_on_the_way_out(args: list[str], tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     args = [a.format(empty=tmp_path / "empty", out=tmp_path / "out") for a in args]
-    code = ("import atexit, gc, sys; from carestats.cli import main; "
+    code = ("import atexit, gc, sys; from carestats.cli.commands import main; "
             "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, file=sys.stderr)); "
             f"sys.argv = ['carestats', *{args!r}]; main()")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -61,7 +61,7 @@ def test_ctrl_c_and_sigterm_stop_with_one_line_and_status_130() -> None:
     # typer answers Ctrl-C with a silent exit 130; SIGTERM is turned into the same interruption
     for stop in ("raise SystemExit(130)", "os.kill(os.getpid(), signal.SIGTERM); time.sleep(30)",
                  "raise KeyboardInterrupt"):
-        code = ("import os, signal, sys, time; from carestats import cli\n"
+        code = ("import os, signal, sys, time; import carestats.cli.commands as cli\n"
                 f"def app():\n    {stop}\n"
                 "cli.app = app; sys.argv = ['carestats']; cli.main()")
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -12,9 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carestats import areas, compare, compute, neighbours, warehouse
-from carestats.intervals import Z95, Z998, funnel, gamma_quantile, poisson_exact, wilson
-from carestats.registry import Indicator
+from carestats.warehouse import areas
+from carestats.indicators import compare
+from carestats.indicators import compute
+from carestats.ingest import neighbours
+from carestats.warehouse import db as warehouse
+from carestats.indicators.intervals import Z95, Z998, funnel, gamma_quantile, poisson_exact, wilson
+from carestats.indicators.registry import Indicator
 
 # ---- intervals against published reference values ------------------------------------------------------
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carestats.csvread import read_csv
+from carestats.ingest.csvfile import read_csv
 
 
 def read(data: bytes):

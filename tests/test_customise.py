@@ -11,7 +11,7 @@ import pypdf
 import pytest
 from typer.testing import CliRunner
 
-from carestats.cli import app
+from carestats.cli.commands import app
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count,"
           "population_estimate,rate_per_10000\n")

@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from carestats import ees
-from carestats.compute import SCHEMA
-from carestats.ingest import read_inputs
-from carestats.registry import load_indicators
+from carestats.exports import ees
+from carestats.indicators.compute import SCHEMA
+from carestats.pipeline.inputs import read_inputs
+from carestats.indicators.registry import load_indicators
 
 GEO = pl.DataFrame([
     {"geographic_level": "Local authority", "country_code": "E92000001", "country_name": "England",

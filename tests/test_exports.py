@@ -5,10 +5,10 @@ from pathlib import Path
 import polars as pl
 from openpyxl import load_workbook
 
-from carestats.compute import SCHEMA
-from carestats.exports import write_xlsx
-from carestats.registry import load_indicators
-from carestats.xlsx import column_letter
+from carestats.indicators.compute import SCHEMA
+from carestats.exports.workbook import write_xlsx
+from carestats.indicators.registry import load_indicators
+from carestats.exports.xlsx import column_letter
 
 ROWS = [
     {"indicator_id": "cla_count", "time_period": 2025, "geographic_level": "National", "area_code": "E92000001",

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from carestats import fastcheck, ingest
-from carestats.check import GeoIndex, check_ees
-from carestats.csvread import read_csv
-from carestats.ingest import is_ees_header, read_inputs
+from carestats.check import columns as fastcheck
+from carestats.pipeline import inputs as ingest
+from carestats.check.rules import GeoIndex, check_ees
+from carestats.ingest.csvfile import read_csv
+from carestats.pipeline.inputs import is_ees_header, read_inputs
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 INVALID = Path(__file__).parent / "data" / "invalid"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carestats.formatting import fmt_change, fmt_number, fmt_period, fmt_value
+from carestats.reports.formatting import fmt_change, fmt_number, fmt_period, fmt_value
 
 
 def test_half_up_rounding_and_separators() -> None:

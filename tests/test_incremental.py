@@ -17,11 +17,12 @@ import pytest
 from buildcompare import same_build
 from typer.testing import CliRunner
 
-from carestats import cache, paths
-from carestats.build import BuildOptions, run
-from carestats.cli import app
-from carestats.config import Settings
-from carestats.progress import Reporter
+from carestats.pipeline import cache
+from carestats.core import paths
+from carestats.pipeline.build import BuildOptions, run
+from carestats.cli.commands import app
+from carestats.core.settings import Settings
+from carestats.core.progress import Reporter
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
           "old_la_code,la_name,new_la_code,population_type,children_count,population_estimate,rate_per_10000")
@@ -103,7 +104,8 @@ class Counts:
     """How often the expensive steps ran: WeasyPrint (per report) and the indicator computation."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from carestats import compute, render
+        from carestats.indicators import compute
+        from carestats.reports import render
 
         self.pdfs: list[str] = []
         self.html: list[str] = []
@@ -288,7 +290,7 @@ def test_a_failed_incremental_build_leaves_the_previous_outputs(again, monkeypat
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr("carestats.render.html_to_pdf", boom)
+    monkeypatch.setattr("carestats.reports.render.html_to_pdf", boom)
     with pytest.raises(RuntimeError):
         run(options(p, out))
     assert stats(out) == before and files(out) == data
@@ -304,7 +306,7 @@ def test_the_manifest_keys_do_not_depend_on_where_the_build_ran(first, tmp_path:
 
 
 def test_a_changed_font_or_renderer_library_re_renders_every_report(again, monkeypatch, tmp_path) -> None:
-    from carestats import manifest
+    from carestats.core import fingerprint as manifest
 
     p, out = again
     font = tmp_path / "fonts" / "Extra.ttf"
@@ -329,7 +331,7 @@ def test_a_changed_font_or_renderer_library_re_renders_every_report(again, monke
 
 
 def test_the_manifest_names_the_renderers_system_libraries(first) -> None:  # type: ignore[no-untyped-def]
-    from carestats import manifest
+    from carestats.core import fingerprint as manifest
 
     _, out = first
     system = json.loads((out / "manifest.json").read_text())["system"]

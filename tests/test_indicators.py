@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from carestats.registry import load_indicators
+from carestats.indicators.registry import load_indicators
 from harness import compare, load_case, run_case
 
 CASES = Path(__file__).parent / "indicators"

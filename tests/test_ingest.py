@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carestats.errors import DataError
-from carestats.ingest import period_end_year, read_inputs, table_name
-from carestats.workbooks import RowKeys, cell_keys, has_header
+from carestats.core.errors import DataError
+from carestats.pipeline.inputs import period_end_year, read_inputs, table_name
+from carestats.ingest.workbooks import RowKeys, cell_keys, has_header
 
 HEADER = "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
 

@@ -9,13 +9,13 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from carestats import reportdata
-from carestats.compute import SCHEMA
-from carestats.lareport import LAIndex, la_context
-from carestats.registry import Indicator
-from carestats.render import RenderJob, render_reports
-from carestats.reportdata import ReportData, derive_comparisons, local_authorities
-from carestats.reports import Options, england_context
+from carestats.reports import data as reportdata
+from carestats.indicators.compute import SCHEMA
+from carestats.reports.local_authority import LAIndex, la_context
+from carestats.indicators.registry import Indicator
+from carestats.reports.render import RenderJob, render_reports
+from carestats.reports.data import ReportData, derive_comparisons, local_authorities
+from carestats.reports.england import Options, england_context
 
 REGION = ("E12000008", "South East")
 LAS = [(f"E06000{100 + i}", f"Town {i}") for i in range(10)]
@@ -191,15 +191,15 @@ def test_pdfs_render_tagged_in_parallel_and_identically(data: ReportData, tmp_pa
 
 
 def test_unknown_area_is_a_clear_error(tmp_path: Path) -> None:
-    from carestats.build import render_only
-    from carestats.errors import DataError
+    from carestats.pipeline.build import render_only
+    from carestats.core.errors import DataError
 
     with pytest.raises(DataError, match="no warehouse"):
         render_only(tmp_path, reporter(), None, ["E10000016"])
 
 
 def reporter():  # type: ignore[no-untyped-def]
-    from carestats.progress import Reporter
+    from carestats.core.progress import Reporter
 
     return Reporter(quiet=True)
 
@@ -235,7 +235,7 @@ def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:
 def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
     import re
 
-    from carestats.render import environment
+    from carestats.reports.render import environment
 
     env = environment()
     pages = [env.get_template("la.html.j2").render(**la_context(index, LAS[0][0], LAS[0][1], [])),
@@ -254,7 +254,7 @@ def test_a_worker_compiles_each_template_once_and_keeps_the_callers_collector(
         data: ReportData, tmp_path: Path, monkeypatch) -> None:
     import gc
 
-    from carestats import render
+    from carestats.reports import render
 
     made = []
     real = render.environment

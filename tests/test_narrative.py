@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from carestats.narrative import (
+from carestats.reports.narrative import (
     Comparator,
     Formation,
     comparison_sentence,
@@ -14,7 +14,7 @@ from carestats.narrative import (
     record_clause,
     trend_sentence,
 )
-from carestats.registry import Indicator
+from carestats.indicators.registry import Indicator
 
 
 def ind(id: str = "x_measure", unit: str = "count", decimals: int = 0, polarity: str = "lower_is_better",

@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from carestats.check import GeoIndex, check_ees, not_ees
-from carestats.csvread import read_csv
-from carestats.ingest import is_ees_header
+from carestats.check.rules import GeoIndex, check_ees, not_ees
+from carestats.ingest.csvfile import read_csv
+from carestats.pipeline.inputs import is_ees_header
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BREAK = re.compile(r"\r\n|\r|\n")

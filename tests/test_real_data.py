@@ -40,7 +40,7 @@ def test_england_children_in_care_headlines(real_values: pl.DataFrame) -> None:
 
 
 def test_earlier_vintage_stays_queryable(real_build) -> None:
-    from carestats import warehouse
+    from carestats.warehouse import db as warehouse
 
     con = warehouse.connect(real_build / "carestats.duckdb", read_only=True)
     rows = con.execute("select release, value from indicator_vintages where indicator_id = 'cla_count' "

@@ -15,8 +15,11 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from carestats import compute, ingest, stage, warehouse
-from carestats.registry import load_indicators
+from carestats.indicators import compute
+from carestats.pipeline import inputs as ingest
+from carestats.warehouse import staging as stage
+from carestats.warehouse import db as warehouse
+from carestats.indicators.registry import load_indicators
 from published import expected
 
 INDICATORS = {i.id: i for i in load_indicators()}

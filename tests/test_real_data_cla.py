@@ -278,7 +278,7 @@ def test_england_figures(real_values) -> None:
 
 
 def test_starting_keeps_every_release(real_build) -> None:
-    from carestats import warehouse
+    from carestats.warehouse import db as warehouse
 
     con = warehouse.connect(real_build / "carestats.duckdb", read_only=True)
     rows = con.execute("select release, value from indicator_vintages where indicator_id = 'cla_starting' "

@@ -195,7 +195,7 @@ def test_reasons_for_ceasing_agree_with_the_national_file(raw_dir: Path, real_va
 
 def test_ks4_latest_release_wins_whatever_its_version(real_values: pl.DataFrame, real_build: Path) -> None:
     """2021/22 was 'Revised' in the 2022 release and 'Final' in 2025; 2016/17 is only in the 2022 release."""
-    from carestats import warehouse
+    from carestats.warehouse import db as warehouse
 
     eng = {k[0]: r for k, r in rows_of(real_values, "cla_ks4_basics_94_pct").items() if k[2] == "E92000001"}
     assert eng[201617]["release"] == "outcomes-2022"

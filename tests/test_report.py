@@ -45,7 +45,7 @@ def test_manifest_records_inputs_versions_and_outputs(real_build: Path) -> None:
 
 
 def test_two_builds_give_identical_reports_and_exports(real_build: Path, raw_dir: Path, tmp_path: Path) -> None:
-    from carestats.build import BuildOptions, run
+    from carestats.pipeline.build import BuildOptions, run
 
     again = tmp_path / "again"
     run(BuildOptions(raw=raw_dir, out=again))
@@ -68,8 +68,8 @@ def la_pdf(build: Path, code: str) -> Path:
 def test_one_report_per_local_authority_of_the_latest_year(real_build: Path) -> None:
     import re
 
-    from carestats import reportdata
-    from carestats.registry import load_indicators
+    from carestats.reports import data as reportdata
+    from carestats.indicators.registry import load_indicators
 
     data = reportdata.load(real_build / "carestats.duckdb", load_indicators())
     want = reportdata.local_authorities(data.values, 2025, data.areas)
@@ -84,7 +84,7 @@ def test_one_report_per_local_authority_of_the_latest_year(real_build: Path) -> 
 def test_la_report_shows_its_own_figures_beside_its_comparators(real_build: Path, real_values) -> None:
     import polars as pl
 
-    from carestats.formatting import fmt_value
+    from carestats.reports.formatting import fmt_value
 
     comp = pl.read_parquet(real_build / "indicators" / "comparisons.parquet")
     row = comp.filter((pl.col("indicator_id") == "cla_rate_per_10k") & (pl.col("area_code") == "E10000016")

@@ -15,9 +15,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from carestats import warehouse
-from carestats.build import BuildOptions, run
-from carestats.ingest import read_inputs
+from carestats.warehouse import db as warehouse
+from carestats.pipeline.build import BuildOptions, run
+from carestats.pipeline.inputs import read_inputs
 
 GEO = "time_period,time_identifier,geographic_level,country_code,country_name"
 
@@ -139,7 +139,7 @@ def test_duckdb_memory_is_capped_and_spills_only_where_told(tmp_path: Path) -> N
 def value_frame(n: int = 40) -> "pl.DataFrame":
     import polars as pl
 
-    from carestats.compute import SCHEMA
+    from carestats.indicators.compute import SCHEMA
 
     rows = []
     for i in range(n):
@@ -157,7 +157,7 @@ def value_frame(n: int = 40) -> "pl.DataFrame":
 
 
 def test_csv_export_in_slices_is_the_csv_in_one_go(tmp_path: Path) -> None:
-    from carestats import compute
+    from carestats.indicators import compute
 
     df = value_frame()
     compute.write_csv_chunks(df, tmp_path / "sliced.csv", rows=3)
@@ -169,7 +169,7 @@ def test_xlsx_sheets_in_pieces_are_the_workbook_written_at_once(tmp_path: Path, 
     import io
     import zipfile
 
-    from carestats import xlsx
+    from carestats.exports import xlsx
 
     df = value_frame()
     sheets = [("One", df), ("Two", df.head(0)), ("Three", df.tail(7))]
@@ -192,7 +192,7 @@ def test_xlsx_sheets_in_pieces_are_the_workbook_written_at_once(tmp_path: Path, 
 
 
 def test_xlsx_makes_one_sheet_table_at_a_time(tmp_path: Path) -> None:
-    from carestats import xlsx
+    from carestats.exports import xlsx
 
     made: list[weakref.ref] = []
 
@@ -210,8 +210,8 @@ def test_xlsx_makes_one_sheet_table_at_a_time(tmp_path: Path) -> None:
 def test_ees_files_made_indicator_by_indicator_are_the_files_made_at_once(tmp_path: Path) -> None:
     import polars as pl
 
-    from carestats import ees
-    from carestats.registry import load_indicators
+    from carestats.exports import ees
+    from carestats.indicators.registry import load_indicators
 
     indicators = load_indicators()
     df = value_frame()
@@ -234,7 +234,7 @@ def test_ees_files_made_indicator_by_indicator_are_the_files_made_at_once(tmp_pa
 def test_judging_in_slices_is_judging_at_once() -> None:
     import polars as pl
 
-    from carestats import compare
+    from carestats.indicators import compare
 
     base = pl.DataFrame({"unit": ["%", "rate per 10,000", "%", "count"] * 5,
                          "polarity": ["higher_is_better", "lower_is_better", "none", "higher_is_better"] * 5,
@@ -263,7 +263,7 @@ def test_a_frame_loaded_in_slices_is_the_table_loaded_at_once() -> None:
 # ---- compute and compare: past a size, one indicator at a time, with the same tables -------------------------------
 
 def _indicator(id_: str, sql: str = "select 1", unit: str = "%"):  # type: ignore[no-untyped-def]
-    from carestats.registry import Indicator
+    from carestats.indicators.registry import Indicator
 
     return Indicator(id=id_, title=id_, theme="children_in_care", unit=unit, polarity="higher_is_better",
                      decimals=0, definition="", numerator="", denominator="", sources=(), source_files=(),
@@ -275,7 +275,7 @@ def _rows(con, table: str) -> list:  # type: ignore[no-untyped-def]
 
 
 def test_compute_one_indicator_at_a_time_gives_the_same_tables(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from carestats import compute
+    from carestats.indicators import compute
 
     df = value_frame(60)
     results = []
@@ -300,7 +300,8 @@ def test_compute_one_indicator_at_a_time_gives_the_same_tables(monkeypatch) -> N
 
 
 def test_comparisons_set_aside_and_ordered_by_indicator_are_the_comparisons_made_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from carestats import compare, compute
+    from carestats.indicators import compare
+    from carestats.indicators import compute
 
     df = value_frame(60).with_columns(numerator=pl_lit(7.0), denominator=pl_lit(50.0))
     inds = [_indicator("cla_count", unit="count"), _indicator("cla_rate_per_10k", unit="rate per 10,000"),

@@ -14,13 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carestats import archives, compute, warehouse
-from carestats.archives import Limits
-from carestats.build import run
-from carestats.errors import ConfigError, QueryError
-from carestats.ingest import read_inputs
-from carestats.registry import Indicator, parse_indicator
-from carestats.render import RenderError, environment, html_to_pdf, make_fetcher, output_name, slugify
+from carestats.ingest import archives
+from carestats.indicators import compute
+from carestats.warehouse import db as warehouse
+from carestats.ingest.archives import Limits
+from carestats.pipeline.build import run
+from carestats.core.errors import ConfigError, QueryError
+from carestats.pipeline.inputs import read_inputs
+from carestats.indicators.registry import Indicator, parse_indicator
+from carestats.reports.render import RenderError, environment, html_to_pdf, make_fetcher, output_name, slugify
 from test_atomic import options, snapshot, write_release
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,7 +195,7 @@ def test_an_la_and_region_name_carrying_html_print_as_text(tmp_path: Path) -> No
     """Real templates, real build: the names reach the PDFs as text and nothing is fetched or attached."""
     from pypdf import PdfReader
 
-    from carestats.config import Settings
+    from carestats.core.settings import Settings
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     write_release(raw, names={"E12000001": "North " + MARKUP, "E06000001": "Hartle" + MARKUP})

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import synth  # noqa: E402
 
-from carestats.cli import app  # noqa: E402
+from carestats.cli.commands import app  # noqa: E402
 
 # Three layouts: BOM + CRLF, plain LF with many quoted labels, plain LF with a quoted LA name.
 FORMATS = [

@@ -10,11 +10,14 @@ import openpyxl
 import polars as pl
 import pytest
 
-from carestats import compute, stage, warehouse, workbooks
-from carestats.build import load_raw
-from carestats.errors import DataError
-from carestats.ingest import IngestResult, InputFile, read_inputs
-from carestats.registry import load_indicators
+from carestats.indicators import compute
+from carestats.warehouse import staging as stage
+from carestats.warehouse import db as warehouse
+from carestats.ingest import workbooks
+from carestats.pipeline.build import load_raw
+from carestats.core.errors import DataError
+from carestats.pipeline.inputs import IngestResult, InputFile, read_inputs
+from carestats.indicators.registry import load_indicators
 
 ILACS_HEADER = ["Web link", "Local authority area code", "Local authority name", "Ofsted region", "Inspection date",
                 "Publication date", "Overall effectiveness",
@@ -223,7 +226,7 @@ def test_the_spec_names_valid_tables_and_patterns() -> None:
 
 
 def test_bad_specs_are_configuration_errors(tmp_path: Path) -> None:
-    from carestats.errors import ConfigError
+    from carestats.core.errors import ConfigError
 
     spec = tmp_path / "workbooks.yaml"
     spec.write_text("sources:\n  - {id: x, publication: p, sheet: '(', header: [a], vintage: '(\\d{4})'}\n")
@@ -314,12 +317,11 @@ def test_every_real_workbook_is_loaded_or_listed_with_a_reason(raw_dir: Path) ->
     assert found == sorted(REAL)
     for name, (status, release, rows) in REAL.items():
         info = InputFile(name=name, sha256="", size=0, kind="other")
-        res = IngestResult()
-        workbooks.read_workbook((raw_dir / name).read_bytes(), info, res, {})
+        res = workbooks.read_workbook((raw_dir / name).read_bytes(), info, {})
         assert (info.status, info.release, info.rows) == (status, release, rows), name
         assert info.reason and not res.findings, name
-        for tables in res.tables.values():
-            lines = [line for t in tables for line in t["_line"].to_pylist()]
+        for _, table in res.tables:
+            lines = table["_line"].to_pylist()
             assert len(lines) == len(set(lines)) and min(lines) > 1
 
 

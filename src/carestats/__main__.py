@@ -1,3 +1,3 @@
-from carestats.cli import main
+from carestats.cli.commands import main
 
 main()

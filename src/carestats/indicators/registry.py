@@ -1,0 +1,99 @@
+"""The SQL registry: staging views and indicators, each one .sql file with a YAML header.
+
+A file starts with a block comment holding YAML metadata, then one SELECT. The header is parsed with
+the safe YAML loader (yamltext.py) and checked against the keys below; an unknown or missing key is an
+error naming the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+from carestats.core import paths
+from carestats.core.sqlfile import IDENT, as_tuple, check_keys, split_header  # noqa: F401  (IDENT: the CLI checks ids)
+from carestats.core.errors import ConfigError
+from carestats.core.vocabulary import THEMES
+
+UNITS = {"count", "%", "rate per 10,000", "£", "£ thousands", "score", "grade", "ratio", "days", "fte"}
+POLARITIES = {"higher_is_better", "lower_is_better", "none"}
+METHODS = {"published", "derived"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: str
+    theme: str
+    unit: str
+    polarity: str
+    decimals: int
+    definition: str
+    numerator: str
+    denominator: str
+    sources: tuple[str, ...]
+    source_files: tuple[str, ...]
+    method: str
+    method_note: str
+    headline: bool
+    order: int
+    path: Path
+    sql: str
+    short_title: str = ""
+    notes: str = ""
+
+    @property
+    def theme_title(self) -> str:
+        return THEMES[self.theme]
+
+
+IND_REQUIRED = {"id", "title", "theme", "unit", "polarity", "decimals", "definition", "numerator",
+                "denominator", "sources", "source_files", "method"}
+IND_OPTIONAL = {"method_note", "headline", "order", "short_title", "notes"}
+
+
+def parse_indicator(path: Path) -> Indicator:
+    meta, body = split_header(path)
+    name = paths.display(path, paths.RESOURCE_ROOT)
+    check_keys(name, meta, IND_REQUIRED, IND_OPTIONAL)
+    ind_id = str(meta["id"])
+    if ind_id != path.stem or not IDENT.match(ind_id):
+        raise ConfigError(f"{name}: id {ind_id!r} must equal the file name and match [a-z][a-z0-9_]*",
+                          f"rename the file or set id: {path.stem}")
+    checks = [("theme", THEMES), ("unit", UNITS), ("polarity", POLARITIES), ("method", METHODS)]
+    for key, allowed in checks:
+        if meta[key] not in allowed:
+            raise ConfigError(f"{name}: {key} {meta[key]!r} is not one of {', '.join(sorted(allowed))}",
+                              f"set {key} to a valid value")
+    if not isinstance(meta["decimals"], int) or not 0 <= meta["decimals"] <= 3:
+        raise ConfigError(f"{name}: decimals must be a whole number from 0 to 3", "set decimals: 0")
+    if meta["method"] == "derived" and not meta.get("method_note"):
+        raise ConfigError(f"{name}: a derived indicator must say how it is derived",
+                          "add method_note: with the calculation")
+    return Indicator(
+        id=ind_id, title=str(meta["title"]), theme=meta["theme"], unit=meta["unit"],
+        polarity=meta["polarity"], decimals=meta["decimals"], definition=str(meta["definition"]).strip(),
+        numerator=str(meta["numerator"]), denominator=str(meta["denominator"]),
+        sources=as_tuple(meta["sources"]), source_files=as_tuple(meta["source_files"]),
+        method=meta["method"], method_note=str(meta.get("method_note") or "").strip(),
+        headline=bool(meta.get("headline", False)), order=int(meta.get("order", 100)),
+        short_title=str(meta.get("short_title") or meta["title"]), notes=str(meta.get("notes") or "").strip(),
+        path=path, sql=body,
+    )
+
+
+def indicator_dirs(extra: list[Path] | None = None) -> list[Path]:
+    return [paths.QUERIES_DIR / "indicators", *(extra or [])]
+
+
+def load_indicators(extra: list[Path] | None = None) -> list[Indicator]:
+    found: dict[str, Indicator] = {}
+    for folder in indicator_dirs(extra):
+        for path in sorted(folder.glob("*.sql")):
+            ind = parse_indicator(path)
+            if ind.id in found:
+                raise ConfigError(f"{path}: indicator {ind.id} is already defined in {found[ind.id].path}",
+                                  "give the indicator another id")
+            found[ind.id] = ind
+    return sorted(found.values(), key=lambda i: (list(THEMES).index(i.theme), i.order, i.id))

@@ -1,0 +1,342 @@
+"""Chart geometry for hand-drawn SVG: pure functions returning what templates/_charts.html.j2 draws.
+
+- Axes that do not mislead: value axes include zero, a percentage axis runs to 100 once values pass 60,
+  and the time axis is spaced by year, so a gap in the files shows as a gap in time.
+- Colour is never the only cue: each series also has its own dash and marker shape, and the spine chart
+  uses a different shape for each comparator, with a key.
+- A value that is not published is a gap with its symbol marked, never a zero.
+- Every chart carries a title and a description in words (alt text); its data is a table in the report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from carestats.reports.formatting import end_year, fmt_number, fmt_period, fmt_value
+
+# Okabe-Ito colours, safe for the common colour-vision deficiencies.
+# Styles by position: 0 the area, 1 its neighbours, 2 its region, 3 England (as in the spine chart's key).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7", "#E69F00", "#56B4E9"]
+DASHES = ["", "6 3", "2 2", "8 3 2 3", "4 4", "1 3", "3 1"]
+MARKERS = ["circle", "diamond", "triangle", "square", "circle", "square", "triangle"]
+FONT = "DejaVu Sans"
+
+
+@dataclass
+class Series:
+    label: str
+    points: list[tuple[int, float | None, str | None]]  # (period, value, status)
+    style: int | None = None  # index into PALETTE/DASHES/MARKERS; default: the series' position
+
+
+def marker_path(kind: str, x: float, y: float, r: float = 3.0) -> str:
+    """One marker as SVG path data, so a series' markers are drawn as a single element."""
+    if kind == "square":
+        return f"M{x - r:.1f},{y - r:.1f}h{2 * r:.1f}v{2 * r:.1f}h{-2 * r:.1f}Z"
+    if kind == "triangle":
+        return f"M{x:.1f},{y - r - 1:.1f}L{x + r + 1:.1f},{y + r:.1f}L{x - r - 1:.1f},{y + r:.1f}Z"
+    if kind == "diamond":
+        return f"M{x:.1f},{y - r - 1:.1f}L{x + r + 1:.1f},{y:.1f}L{x:.1f},{y + r + 1:.1f}L{x - r - 1:.1f},{y:.1f}Z"
+    return f"M{x - r:.1f},{y:.1f}a{r},{r} 0 1,0 {2 * r:.1f},0a{r},{r} 0 1,0 {-2 * r:.1f},0Z"
+
+
+@dataclass
+class LineChart:
+    width: float
+    height: float
+    left: float
+    top: float
+    plot_w: float
+    plot_h: float
+    x_ticks: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    series: list[dict] = field(default_factory=list)
+    gaps: list[dict] = field(default_factory=list)
+    title: str = ""
+    desc: str = ""
+    unit: str = ""
+    axis_label: str = ""
+    zero_y: float = 0.0
+    grid: str = ""  # path data for the horizontal grid lines
+
+
+@dataclass
+class Multiples:
+    """Small line charts side by side in one SVG (one box to lay out, however many panels)."""
+    width: float
+    height: float
+    panels: list[dict]
+    legend: list[dict]
+    title: str = ""
+    desc: str = ""
+
+
+def multiples(charts_: list[tuple[str, LineChart]], title: str, per_row: int = 3, gap: float = 14.0) -> Multiples:
+    """Place each (heading, chart) in a grid; the key lists every series style used, once."""
+    panels = []
+    seen: dict[str, dict] = {}
+    for n, (heading, c) in enumerate(charts_):
+        col, row = n % per_row, n // per_row
+        panels.append({"x": col * (c.width + gap), "y": row * (c.height + 14), "heading": heading, "chart": c})
+        for s in c.series:
+            seen.setdefault(s["label"], s)
+    if not charts_:
+        return Multiples(0, 0, [], [], title, "Chart with no published values.")
+    cw, ch = charts_[0][1].width, charts_[0][1].height
+    rows = (len(charts_) + per_row - 1) // per_row
+    width = min(len(charts_), per_row) * (cw + gap) - gap
+    desc = " ".join(f"{heading}. {c.desc}" for heading, c in charts_)
+    return Multiples(width, rows * (ch + 14), panels, list(seen.values()), title, desc)
+
+
+def nice_max(v: float) -> float:
+    if v <= 0:
+        return 1.0
+    exp = math.floor(math.log10(v))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * 10**exp >= v * (1 - 1e-12):
+            return m * 10**exp
+    return 10 ** (exp + 1)
+
+
+def nice_step(span: float, ticks: int = 4) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving at most `ticks` intervals."""
+    raw = span / ticks
+    exp = math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * 10**exp >= raw * (1 - 1e-12):
+            return m * 10**exp
+    return 10 ** (exp + 1)
+
+
+def value_range(values: list[float], unit: str) -> tuple[float, float]:
+    """The y-axis: always includes zero, ends on a round tick; percentages run to 100 once values pass 60."""
+    if not values:
+        return 0.0, 1.0
+    hi, lo = max(max(values), 0.0), min(min(values), 0.0)
+    if unit == "%" and 60 < hi <= 100 and lo >= 0:
+        return 0.0, 100.0
+    if hi == lo:
+        return 0.0, 1.0
+    step = nice_step((hi - lo) * 1.05)
+    return round(math.floor(lo / step) * step, 10), round(math.ceil(hi * 1.0001 / step) * step, 10)
+
+
+def tick_label(v: float, span: float) -> str:
+    return fmt_number(v, 0 if span >= 4 else (1 if span >= 0.4 else 2))
+
+
+def line_chart(series: list[Series], title: str, unit: str, decimals: int, width: float = 470,
+               height: float = 170, max_ticks: int = 8, axis_label: str = "") -> LineChart:
+    periods = sorted({p for s in series for p, _, _ in s.points})
+    years = [end_year(p) for p in periods]
+    values = [v for s in series for _, v, _ in s.points if v is not None]
+    y_lo, y_hi = value_range(values, unit)
+    left, top, right, bottom = 50.0, 14.0, 12.0, 24.0
+    pw, ph = width - left - right, height - top - bottom
+    first, last = (min(years), max(years)) if years else (0, 0)
+    span_years = max(1, last - first)
+
+    def x(p: int) -> float:
+        if first == last:
+            return left + pw / 2
+        return left + 8 + (pw - 16) * (end_year(p) - first) / span_years
+
+    def y(v: float) -> float:
+        return top + ph - ph * (v - y_lo) / (y_hi - y_lo)
+
+    step = max(1, math.ceil(len(periods) / max_ticks))
+    x_ticks = [(x(p), fmt_period(p)) for i, p in enumerate(periods) if (len(periods) - 1 - i) % step == 0]
+    step = nice_step(y_hi - y_lo) if y_hi > y_lo else 1.0
+    ticks = [y_lo + step * k for k in range(int(round((y_hi - y_lo) / step)) + 1)]
+    y_ticks = [(y(t), tick_label(t, step * 4)) for t in ticks]
+    chart = LineChart(width, height, left, top, pw, ph, x_ticks, y_ticks, title=title, unit=unit,
+                      axis_label=axis_label, zero_y=y(0.0))
+    chart.grid = "".join(f"M{left:.1f},{ty:.1f}H{left + pw:.1f}" for ty, _ in y_ticks)
+    for i, s in enumerate(series):
+        runs: list[list[tuple[float, float]]] = [[]]
+        markers = []
+        prev_year = None
+        for p, v, status in sorted(s.points):
+            if v is None:
+                if runs[-1]:
+                    runs.append([])
+                chart.gaps.append({"x": x(p), "y": y(0.0), "symbol": status or "–", "series": i,
+                                   "label": s.label})
+                prev_year = None
+                continue
+            if prev_year is not None and end_year(p) - prev_year > 1 and runs[-1]:
+                runs.append([])  # a year missing from the files: no line across it
+            runs[-1].append((x(p), y(v)))
+            markers.append({"x": x(p), "y": y(v), "label": fmt_number(v, decimals)})
+            prev_year = end_year(p)
+        k = i if s.style is None else s.style
+        kind = MARKERS[k % len(MARKERS)]
+        chart.series.append({
+            "label": s.label, "colour": PALETTE[k % len(PALETTE)], "dash": DASHES[k % len(DASHES)],
+            "marker": kind,
+            "path": " ".join(" ".join(f"{'M' if j == 0 else 'L'}{px:.1f},{py:.1f}" for j, (px, py) in enumerate(run))
+                             for run in runs if len(run) > 1),
+            "marker_d": "".join(marker_path(kind, m["x"], m["y"]) for m in markers),
+            "gap_d": "".join(marker_path(kind, g["x"], g["y"] - 4) for g in chart.gaps if g["series"] == i),
+            "markers": markers,
+        })
+    chart.desc = describe(series, unit, decimals)
+    return chart
+
+
+def describe(series: list[Series], unit: str, decimals: int) -> str:
+    """Alt text: what the chart shows, in words, with first and last values."""
+    parts = []
+    for s in series:
+        pts = sorted(s.points)
+        if not pts:
+            continue
+        first, last = pts[0], pts[-1]
+
+        def show(pt: tuple[int, float | None, str | None]) -> str:
+            return f"{fmt_value(pt[1], unit, decimals, pt[2])} in {fmt_period(pt[0])}"
+
+        gaps = [fmt_period(p) for p, v, _ in pts if v is None]
+        text = f"{s.label}: {show(first)} to {show(last)}"
+        if gaps:
+            text += f" (not published for {', '.join(gaps)})"
+        parts.append(text)
+    return "Line chart. " + "; ".join(parts) + "." if parts else "Chart with no published values."
+
+
+@dataclass
+class BarChart:
+    width: float
+    height: float
+    left: float
+    plot_w: float
+    bars: list[dict]
+    x_ticks: list[tuple[float, str]]
+    title: str = ""
+    desc: str = ""
+    row_h: float = 14.0
+    top: float = 4.0
+
+
+def bar_chart(rows: list[tuple[str, float | None, str | None]], title: str, unit: str, decimals: int,
+              width: float = 470) -> BarChart:
+    """Horizontal bars from zero, one per category, the value printed at the end of each bar."""
+    row_h, top, left, right = 14.0, 4.0, 190.0, 60.0
+    values = [v for _, v, _ in rows if v is not None]
+    lo, hi = value_range(values, unit)
+    pw = width - left - right
+
+    def x(v: float) -> float:
+        return left + pw * (v - lo) / (hi - lo)
+
+    bars = []
+    for i, (label, v, status) in enumerate(rows):
+        y0 = top + i * row_h
+        text = fmt_value(v, unit, decimals, status)
+        if v is None:
+            bars.append({"label": label, "y": y0, "x": x(0), "w": 0, "text": text, "gap": True})
+        else:
+            a, b = sorted((x(0), x(v)))
+            bars.append({"label": label, "y": y0, "x": a, "w": max(b - a, 0.5), "text": text, "gap": False,
+                         "end": max(a, b)})
+    step = nice_step(hi - lo)
+    ticks = [(x(lo + step * k), tick_label(lo + step * k, step * 4)) for k in range(int(round((hi - lo) / step)) + 1)]
+    height = top + len(rows) * row_h + 16
+    desc = "Bar chart. " + "; ".join(f"{b['label']}: {b['text']}" for b in bars) + "." if bars else \
+        "Chart with no published values."
+    return BarChart(width, height, left, pw, bars, ticks, title=title, desc=desc, row_h=row_h, top=top)
+
+
+@dataclass
+class SpineRow:
+    """One indicator in a spine chart: where the area sits among all local authorities."""
+    label: str
+    value: float | None
+    status: str | None
+    lowest: float | None
+    q1: float | None
+    q3: float | None
+    highest: float | None
+    england: float | None
+    region: float | None
+    neighbours: float | None
+    polarity: str
+    unit: str
+    decimals: int
+
+
+@dataclass
+class SpineChart:
+    width: float
+    height: float
+    left: float
+    plot_w: float
+    rows: list[dict]
+    title: str = ""
+    desc: str = ""
+    row_h: float = 18.0
+    top: float = 16.0
+
+
+def spine_chart(rows: list[SpineRow], title: str, area: str, width: float = 500, left: float = 170.0,
+                right: float = 64.0, row_h: float = 18.0, top: float = 16.0) -> SpineChart:
+    """Each row spans the lowest to the highest local authority (the middle half darker), with the area,
+    England, its region and its neighbours' median marked. Where an indicator has a polarity, better is
+    on the right, so 'to the right' always reads 'better'; without one, higher is on the right."""
+    pw = width - left - right
+    out = []
+    words = []
+    for i, r in enumerate(rows):
+        y0 = top + i * row_h
+        item: dict = {"label": r.label, "y": y0, "text": fmt_value(r.value, r.unit, r.decimals, r.status),
+                      "gap": r.value is None, "marks": [], "flipped": r.polarity == "lower_is_better"}
+        if r.lowest is None or r.highest is None:
+            item["range"] = None
+            out.append(item)
+            words.append(f"{r.label}: {area} {item['text']} (no range across local authorities)")
+            item["desc"] = words[-1]
+            continue
+        lo, hi = r.lowest, r.highest
+        flip = r.polarity == "lower_is_better"
+
+        def x(v: float, lo: float = lo, hi: float = hi, flip: bool = flip) -> float:
+            t = 0.5 if hi == lo else (v - lo) / (hi - lo)
+            return left + pw * ((1 - t) if flip else t)
+
+        a, b = sorted((x(lo), x(hi)))
+        item["range"] = {"x": a, "w": b - a}
+        if r.q1 is not None and r.q3 is not None:
+            c, d = sorted((x(r.q1), x(r.q3)))
+            item["iqr"] = {"x": c, "w": max(d - c, 1.0)}
+        else:
+            item["iqr"] = None
+        ends = (fmt_value(hi if flip else lo, r.unit, r.decimals), fmt_value(lo if flip else hi, r.unit, r.decimals))
+        item["ends"] = ends
+        for kind, v in (("england", r.england), ("region", r.region), ("neighbours", r.neighbours)):
+            if v is not None:
+                item["marks"].append({"kind": kind, "x": x(min(max(v, lo), hi))})
+        if r.value is not None:
+            item["marks"].append({"kind": "area", "x": x(min(max(r.value, lo), hi))})
+        parts = [f"{area} {item['text']}"]
+        for name, v in (("England", r.england), ("region", r.region), ("neighbours' median", r.neighbours)):
+            if v is not None:
+                parts.append(f"{name} {fmt_value(v, r.unit, r.decimals)}")
+        direction = "better to the right" if r.polarity != "none" else "higher to the right"
+        words.append(f"{r.label}: {', '.join(parts)}; local authorities range from "
+                     f"{fmt_value(lo, r.unit, r.decimals)} to {fmt_value(hi, r.unit, r.decimals)} ({direction})")
+        item["desc"] = words[-1]
+        out.append(item)
+    height = top + len(rows) * row_h + 6
+    desc = ("Spine chart. " + "; ".join(words) + ".") if words else "Chart with no published values."
+    return SpineChart(width, height, left, pw, out, title=title, desc=desc, row_h=row_h, top=top)
+
+
+def spine_cells(rows: list[SpineRow], area: str, width: float = 104.0) -> list[dict]:
+    """One small spine per table row (drawn in the row's last cell), each with its own alt text."""
+    chart = spine_chart(rows, "", area, width=width, left=3.0, right=3.0, row_h=12.0, top=0.0)
+    for r in chart.rows:
+        r["y"] = 0.0
+        r["width"], r["height"] = width, 12.0
+    return chart.rows

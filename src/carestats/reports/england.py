@@ -1,0 +1,285 @@
+"""What the England report shows: ready display rows for the templates (templates never query or join).
+
+Numbers are formatted here through formatting.py, once; the templates only lay them out. The local
+authority report is in lareport.py; both use the helpers here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from carestats.reports import charts
+from carestats.reports import formatting
+from carestats.reports import narrative
+from carestats.reports.formatting import end_year, fmt_period
+from carestats.indicators.registry import THEMES, Indicator
+from carestats.reports.data import ReportData, report_year  # noqa: F401  (report_year is used by build.py)
+
+TABLE_PERIODS = 10  # England report: periods in each chart and its table
+TOTAL = "Total"
+NATIONAL, REGIONAL, LA = "National", "Regional", "Local authority"
+EMPTY_SECTION = "There is no data in the files for this section."
+
+
+@dataclass
+class Cell:
+    text: str
+    status: str | None = None
+
+
+@dataclass
+class Options:
+    """What a user may choose for the reports (carestats.toml [report] and [branding])."""
+    sections: dict[str, bool] = field(default_factory=dict)
+    organisation: str = ""
+    primary_colour: str = "#0b3d63"
+    accent_colour: str = "#0072B2"
+    logo: str = ""  # an image file named in carestats.toml; the renderer may read it and nothing else outside
+
+    @property
+    def logo_uri(self) -> str:
+        return Path(self.logo).resolve().as_uri() if self.logo else ""
+
+    @classmethod
+    def from_settings(cls, settings: object | None) -> Options:
+        if settings is None:
+            return cls()
+        return cls(sections=dict(getattr(settings, "sections", {}) or {}),
+                   organisation=str(getattr(settings, "organisation", "") or ""),
+                   primary_colour=str(getattr(settings, "primary_colour", "#0b3d63")),
+                   accent_colour=str(getattr(settings, "accent_colour", "#0072B2")),
+                   logo=str(getattr(settings, "logo", None) or ""))
+
+    def themes(self) -> list[tuple[str, str]]:
+        return [(t, title) for t, title in THEMES.items() if self.sections.get(t, True)]
+
+
+def cell(row: dict | None, ind: Indicator) -> Cell:
+    if row is None:
+        return Cell(formatting.NO_DATA)
+    return Cell(formatting.fmt_value(row["value"], ind.unit, ind.decimals, row["status"]), row["status"])
+
+
+def main_breakdown(df: pl.DataFrame) -> str | None:
+    """The breakdown a headline figure uses: 'Total', or the only one; None when there are several."""
+    names = df["breakdown"].unique().to_list()
+    if TOTAL in names:
+        return TOTAL
+    return names[0] if len(names) == 1 else None
+
+
+def points(df: pl.DataFrame) -> list[narrative.Point]:
+    return sorted((r["time_period"], r["value"], r["status"]) for r in df.iter_rows(named=True))
+
+
+def periods_upto(df: pl.DataFrame, year: int, n: int) -> list[int]:
+    return sorted(p for p in df["time_period"].unique().to_list() if end_year(p) <= year)[-n:]
+
+
+def region_names(values: pl.DataFrame) -> dict[str, str]:
+    reg = values.filter(pl.col("geographic_level") == REGIONAL).sort("time_period", descending=True)
+    out: dict[str, str] = {}
+    for r in reg.select("area_code", "area_name").iter_rows(named=True):
+        out.setdefault(r["area_code"], r["area_name"])
+    return out
+
+
+def sources_line(ind: Indicator, releases: list[str]) -> str:
+    files = ", ".join(ind.source_files)
+    return f"Source: {files} ({', '.join(releases)})." if releases else f"Source: {files}."
+
+
+# ---------------------------------------------------------------- England report blocks, one per indicator
+
+
+def national_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[str, str]) -> dict | None:
+    nat = df.filter(pl.col("geographic_level") == NATIONAL)
+    shown = periods_upto(nat, year, TABLE_PERIODS)
+    if not shown:
+        return None
+    eng_code = nat["area_code"][0]
+    eng_pts = [p for p in points(nat) if p[0] in shown]
+    chart = charts.line_chart([charts.Series("England", eng_pts)], ind.title, ind.unit, ind.decimals,
+                              axis_label=formatting.UNIT_LABELS.get(ind.unit, ""))
+    index = {(r["area_code"], r["time_period"]): r for r in df.iter_rows(named=True)}
+    areas = [(eng_code, "England")]
+    reg = df.filter((pl.col("geographic_level") == REGIONAL) & pl.col("time_period").is_in(shown))
+    areas += sorted(((c, regions.get(c, c)) for c in reg["area_code"].unique().to_list()), key=lambda a: a[0])
+    rows = [{"name": name, "cells": [cell(index.get((code, p)), ind) for p in shown]} for code, name in areas]
+    sentence = narrative.trend_sentence(ind, points(nat), shown[-1])
+    return {"kind": "national", "ind": ind, "periods": [fmt_period(p) for p in shown], "rows": rows,
+            "chart": chart, "sentence": sentence, "caption": f"{ind.short_title}: England and regions",
+            "latest": cell(index.get((eng_code, shown[-1])), ind), "latest_period": fmt_period(shown[-1]),
+            "releases": _releases(df, shown)}
+
+
+def breakdown_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
+    """An indicator published only by breakdown (no total): England's figure for each, over time."""
+    nat = df.filter(pl.col("geographic_level") == NATIONAL)
+    shown = periods_upto(nat, year, 5)
+    if not shown:
+        return None
+    index = {(r["breakdown"], r["time_period"]): r for r in nat.iter_rows(named=True)}
+    names = sorted(nat["breakdown"].unique().to_list())
+    rows = [{"name": b, "cells": [cell(index.get((b, p)), ind) for p in shown]} for b in names]
+    latest = [(b, index.get((b, shown[-1]), {}).get("value"), index.get((b, shown[-1]), {}).get("status"))
+              for b in names]
+    chart = charts.bar_chart(latest, f"{ind.title}, England, {fmt_period(shown[-1])}", ind.unit, ind.decimals)
+    known = [(b, v) for b, v, _ in latest if v is not None]
+    sentence = f"{ind.short_title}: no figure for England in {fmt_period(shown[-1])}."
+    if known:
+        top = max(known, key=lambda bv: bv[1])
+        sentence = (f"{ind.short_title}, England {fmt_period(shown[-1])}: the largest group is {top[0]} "
+                    f"({formatting.fmt_value(top[1], ind.unit, ind.decimals)}), of {len(names)} shown.")
+    return {"kind": "breakdown", "ind": ind, "periods": [fmt_period(p) for p in shown], "rows": rows,
+            "bars": chart, "sentence": sentence, "caption": f"{ind.short_title}: England, by breakdown",
+            "releases": _releases(df, shown)}
+
+
+def grade_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
+    """A judgement per LA (no England figure): how many LAs had each grade at each snapshot."""
+    la = df.filter(pl.col("geographic_level") == LA)
+    shown = periods_upto(la, year, 5)
+    if not shown:
+        return None
+    counts: dict[tuple[str, int], int] = {}
+    for r in la.filter(pl.col("time_period").is_in(shown)).iter_rows(named=True):
+        label = formatting.grade_label(r["value"]) or "No judgement published"
+        counts[(label, r["time_period"])] = counts.get((label, r["time_period"]), 0) + 1
+    labels = [*formatting.GRADES.values(), "No judgement published"]
+    labels = [g for g in labels if any((g, p) in counts for p in shown)]
+    rows = [{"name": g, "cells": [Cell(formatting.fmt_number(counts.get((g, p), 0))) for p in shown]}
+            for g in labels]
+    latest = [(g, float(counts.get((g, shown[-1]), 0)), None) for g in labels]
+    chart = charts.bar_chart(latest, f"{ind.title}: local authorities by grade, {fmt_period(shown[-1])}",
+                             "count", 0)
+    total = sum(counts.get((g, shown[-1]), 0) for g in labels)
+    good = sum(counts.get((g, shown[-1]), 0) for g in ("Outstanding", "Good"))
+    sentence = (f"At 31 March {end_year(shown[-1])}, {good:,} of the {total:,} local authorities in the files "
+                f"were judged Good or Outstanding for overall effectiveness.")
+    return {"kind": "grade", "ind": ind, "periods": [fmt_period(p) for p in shown], "rows": rows, "bars": chart,
+            "sentence": sentence, "caption": f"{ind.short_title}: number of local authorities by grade",
+            "releases": _releases(df, shown)}
+
+
+def la_only_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
+    """Published for LAs only: the median and range across LAs, since no England figure exists."""
+    la = df.filter((pl.col("geographic_level") == LA) & pl.col("value").is_not_null())
+    shown = periods_upto(la, year, 5)
+    if not shown:
+        return None
+    stats = (la.filter(pl.col("time_period").is_in(shown)).group_by("time_period")
+             .agg(pl.col("value").median().alias("median"), pl.col("value").min().alias("low"),
+                  pl.col("value").max().alias("high"), pl.len().alias("n")).sort("time_period"))
+    by = {r["time_period"]: r for r in stats.iter_rows(named=True)}
+
+    def row(name: str, key: str) -> dict:
+        return {"name": name, "cells": [Cell(formatting.fmt_value(by[p][key], ind.unit, ind.decimals)
+                                             if key != "n" else formatting.fmt_number(by[p][key])) for p in shown]}
+
+    rows = [row("Median of local authorities", "median"), row("Lowest", "low"), row("Highest", "high"),
+            row("Local authorities with a figure", "n")]
+    series = charts.Series("Median of local authorities", [(p, by[p]["median"], None) for p in shown])
+    chart = charts.line_chart([series], ind.title, ind.unit, ind.decimals,
+                              axis_label=formatting.UNIT_LABELS.get(ind.unit, ""))
+    last = by[shown[-1]]
+    sentence = (f"{ind.short_title}: no England figure is published; in {fmt_period(shown[-1])} the median of the "
+                f"{last['n']:,} local authorities with a figure is "
+                f"{formatting.fmt_value(last['median'], ind.unit, ind.decimals)} (from "
+                f"{formatting.fmt_value(last['low'], ind.unit, ind.decimals)} to "
+                f"{formatting.fmt_value(last['high'], ind.unit, ind.decimals)}).")
+    return {"kind": "national", "ind": ind, "periods": [fmt_period(p) for p in shown], "rows": rows,
+            "chart": chart, "sentence": sentence, "caption": f"{ind.short_title}: across local authorities",
+            "latest": None, "latest_period": fmt_period(shown[-1]), "releases": _releases(df, shown)}
+
+
+def _releases(df: pl.DataFrame, shown: list[int]) -> list[str]:
+    return sorted(df.filter(pl.col("time_period").is_in(shown))["release"].unique().to_list())
+
+
+def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[str, str]) -> dict | None:
+    if ind.unit == "grade" and df.filter(pl.col("geographic_level") == NATIONAL).is_empty():
+        return grade_block(ind, df, year)
+    main = main_breakdown(df)
+    if main is None:
+        return breakdown_block(ind, df, year)
+    df = df.filter(pl.col("breakdown") == main)
+    if df.filter(pl.col("geographic_level") == NATIONAL).is_empty():
+        return la_only_block(ind, df, year)
+    return national_block(ind, df, year, regions)
+
+
+def revision_notes(revisions: pl.DataFrame, indicators: list[Indicator], area_code: str,
+                   shown: dict[str, set[int]]) -> list[str]:
+    """'Children looked after at 31 March, 2024: 83,530 (cla-2025); earlier 83,630 (cla-2024).'"""
+    if revisions.is_empty():
+        return []
+    by_id = {i.id: i for i in indicators}
+    rows = revisions.filter((pl.col("area_code") == area_code) & pl.col("indicator_id").is_in(list(shown)))
+    notes = []
+    for r in rows.iter_rows(named=True):
+        ind = by_id[r["indicator_id"]]
+        if r["time_period"] not in shown[ind.id]:
+            continue
+        now = formatting.fmt_value(r["value"], ind.unit, ind.decimals, r["status"])
+        then = formatting.fmt_value(r["earlier_value"], ind.unit, ind.decimals, r["earlier_status"])
+        if now == then:
+            continue  # the revision does not change the figure as printed
+        label = ind.short_title + ("" if r["breakdown"] == TOTAL else f" ({r['breakdown']})")
+        notes.append(f"{label}, {fmt_period(r['time_period'])}: {now} ({r['release']}); "
+                     f"earlier {then} ({r['earlier_release']}).")
+    return sorted(set(notes))
+
+
+def method_context(data: ReportData, indicators: list[Indicator], inputs: list[dict], used: list[Indicator],
+                   area_code: str, shown: dict[str, set[int]], full_inputs: bool) -> dict:
+    files = {f for i in used for f in i.source_files}
+    loaded = [f for f in inputs if f.get("status", "loaded") == "loaded"]
+    listed = loaded if full_inputs else [f for f in loaded if f["name"] in files]
+    return {
+        "inputs": sorted(listed, key=lambda f: (f.get("release") or "", f["name"])),
+        "releases": sorted({f.get("release") or "" for f in loaded if f.get("release")}),
+        "revisions": revision_notes(data.revisions, indicators, area_code, shown),
+        "symbols": formatting.SYMBOLS, "indicators": used,
+        "quarantined": [f for f in inputs if f.get("status") == "invalid"],  # left out by --skip-invalid
+    }
+
+
+def england_context(data: ReportData, indicators: list[Indicator], inputs: list[dict],
+                    options: Options | None = None) -> dict:
+    options = options or Options()
+    year = data.year
+    regions = region_names(data.values)
+    by_ind = {k[0]: df for k, df in data.values.partition_by("indicator_id", as_dict=True).items()}
+    sections, used, shown = [], [], {}
+    for theme, title in options.themes():
+        inds = [i for i in indicators if i.theme == theme]
+        if theme == "additional" and not inds:
+            continue
+        blocks = []
+        for ind in inds:
+            df = by_ind.get(ind.id)
+            block = indicator_block(ind, df, year, regions) if df is not None else None
+            if block:
+                blocks.append(block)
+                used.append(ind)
+                shown[ind.id] = {p for p in df["time_period"].unique().to_list()
+                                 if fmt_period(p) in block["periods"]}
+        sections.append({"id": theme, "title": title, "blocks": blocks,
+                         "narrative": [b["sentence"] for b in blocks], "empty": EMPTY_SECTION})
+    headlines = [b for s in sections for b in s["blocks"] if b["ind"].headline and b["kind"] == "national"
+                 and b["latest"] is not None]
+    nat_code = _england_code(data.values)
+    return {
+        "title": f"Children's social care in England {year}", "area_name": "England", "year": year,
+        "sections": sections, "headlines": headlines, "options": options,
+        "method": method_context(data, indicators, inputs, used, nat_code, shown, full_inputs=True),
+    }
+
+
+def _england_code(values: pl.DataFrame) -> str:
+    nat = values.filter(pl.col("geographic_level") == NATIONAL)
+    return nat["area_code"][0] if nat.height else "E92000001"

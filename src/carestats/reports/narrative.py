@@ -1,0 +1,223 @@
+"""Sentences written from the numbers: what the latest figure is, how it moved, how it compares.
+
+Every number goes through formatting.py, and every comparison in words (higher, lower, the same, the
+lowest since) is made on the figures as printed, so a sentence never contradicts the table beside it.
+A figure that is not published is named by its symbol; a missing year is said to be missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from carestats.reports import formatting as f
+from carestats.indicators.registry import Indicator
+
+Point = tuple[int, float | None, str | None]  # (period, value, status)
+
+# Plain-English forms for indicators whose subject reads well as a sentence: (plural, singular).
+PHRASES: dict[str, tuple[str, str]] = {
+    "cla_count": ("{value} children were looked after on 31 March {year}",
+                  "{value} child was looked after on 31 March {year}"),
+    "cla_starting": ("{value} children started to be looked after in the year to 31 March {year}",
+                     "{value} child started to be looked after in the year to 31 March {year}"),
+    "cla_ceasing": ("{value} children ceased to be looked after in the year to 31 March {year}",
+                    "{value} child ceased to be looked after in the year to 31 March {year}"),
+    "cin_count": ("{value} children were in need on 31 March {year}",
+                  "{value} child was in need on 31 March {year}"),
+}
+MIN_RECORD_RUN = 2  # "the lowest since X" only when at least this many later years were all higher
+
+
+@dataclass(frozen=True)
+class Formation:
+    """A council that replaced others: the year it started and the names it replaced."""
+    year: int
+    predecessors: tuple[str, ...]
+
+
+def symbol_words(status: str | None) -> str:
+    meaning = f.SYMBOLS.get(status or "", "not published")
+    return f"{meaning} ({status})" if status else meaning
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _when(p: int, latest: int) -> str:
+    return "a year earlier" if p == f.previous_period(latest) else f"in {f.fmt_period(p)}"
+
+
+def opening(ind: Indicator, period: int, value: float) -> str:
+    """The figure itself: '81,770 children were looked after on 31 March 2025' or 'Title: 56% in 2025'."""
+    text = f.fmt_value(value, ind.unit, ind.decimals)
+    if ind.id in PHRASES:
+        plural, single = PHRASES[ind.id]
+        form = single if text == "1" else plural
+        return form.format(value=text, year=f.fmt_period(period))
+    if ind.unit == "grade":
+        return f"{ind.short_title}: {text} at 31 March {f.end_year(period)}"
+    return f"{ind.short_title}: {text} in {f.fmt_period(period)}"
+
+
+def change_clause(ind: Indicator, latest: Point, prev: Point) -> str:
+    """How the latest figure compares with an earlier published one, on the printed figures."""
+    period, new, _ = latest
+    p_old, old, _ = prev
+    assert new is not None and old is not None
+    when = _when(p_old, period)
+    d_new, d_old = f.shown(new, ind.decimals), f.shown(old, ind.decimals)
+    old_text = f.fmt_value(old, ind.unit, ind.decimals)
+    if ind.unit == "grade":
+        if d_new == d_old:
+            return f"the same as {when}"
+        better = d_new < d_old
+        return f"{'up' if better else 'down'} from {old_text} {when}"
+    if d_new == d_old:
+        return f"the same as {when}" if ind.unit != "%" else f"unchanged from {old_text} {when}"
+    up = d_new > d_old
+    if ind.unit == "%":
+        pp = f.fmt_number(float(abs(d_new - d_old)), ind.decimals)
+        unit = "percentage point" if pp == "1" else "percentage points"
+        return f"{'up' if up else 'down'} {pp} {unit} from {old_text} {when}"
+    if ind.unit == "count" and old > 0 and new > 0:
+        pct = f.pct_change(old, new)
+        assert pct is not None
+        if f.shown(abs(pct), 0) == 0:
+            return f"almost the same as {when} ({old_text})"
+        more, fewer = ("more", "fewer") if ind.id in PHRASES else ("higher", "lower")
+        return f"{f.fmt_pct(pct)} {more if up else fewer} than {when}"
+    return f"{'up' if up else 'down'} from {old_text} {when}"
+
+
+def record_clause(ind: Indicator, points: list[Point]) -> str:
+    """'the lowest since 2021', 'the highest in the series, which starts in 1994', or nothing.
+
+    Only claimed when every year between is published; made on the printed figures.
+    """
+    if ind.unit == "grade" or len(points) < 2:
+        return ""
+    period, new, _ = points[-1]
+    if new is None or points[-2][1] is None:
+        return ""
+    d_new = f.shown(new, ind.decimals)
+    d_prev = f.shown(points[-2][1], ind.decimals)
+    if d_new == d_prev:
+        return ""
+    rising = d_new > d_prev
+    run = 0
+    for p, v, _ in reversed(points[:-1]):
+        if v is None:
+            return ""
+        d = f.shown(v, ind.decimals)
+        beaten = d < d_new if rising else d > d_new
+        if not beaten:
+            if run < MIN_RECORD_RUN:
+                return ""
+            return f"the {'highest' if rising else 'lowest'} since {f.fmt_period(p)}"
+        run += 1
+    if run < MIN_RECORD_RUN + 1:
+        return ""
+    return f"the {'highest' if rising else 'lowest'} in the series, which starts in {f.fmt_period(points[0][0])}"
+
+
+def trend_sentence(ind: Indicator, points: list[Point], period: int, area: str = "",
+                   formed: Formation | None = None) -> str:
+    """One sentence on the figure for `period` and how it moved, for every case the files can hold."""
+    pts = sorted(p for p in points if p[0] <= period)
+    while pts and pts[0][1] is None and pts[0][2] == "z" and pts[0][0] != period:
+        pts = pts[1:]  # "not applicable" before an area's first figure: it did not exist yet
+    latest = pts[-1] if pts and pts[-1][0] == period else None
+    earlier = [p for p in pts if p[0] < period]
+    last_published = next((p for p in reversed(earlier) if p[1] is not None), None)
+    name = f"for {area} " if area else ""
+    if latest is None or latest[1] is None:
+        if latest is None:
+            head = f"{ind.short_title}: there is no {f.fmt_period(period)} figure {name}in the files"
+        else:
+            head = f"{ind.short_title}: the {f.fmt_period(period)} figure {name}is {symbol_words(latest[2])}"
+        if last_published:
+            head += (f"; the latest published figure is "
+                     f"{f.fmt_value(last_published[1], ind.unit, ind.decimals)} in {f.fmt_period(last_published[0])}")
+        elif not earlier and latest is None:
+            head += " for any year"
+        return head + "."
+    text = opening(ind, period, latest[1])
+    if not earlier:
+        if formed and formed.year <= f.end_year(period):
+            was = " and ".join(formed.predecessors) if formed.predecessors else "earlier councils"
+            return (f"{text}. This is the first year of figures for {area or 'this council'}, which was formed "
+                    f"in {formed.year} from {was}, so there is no earlier figure to compare with.")
+        return f"{text}, the first year in the files."
+    prev = earlier[-1]
+    if prev[1] is None:
+        return (f"{text}; the {f.fmt_period(prev[0])} figure is {symbol_words(prev[2])}, so there is no "
+                f"comparison with {_when(prev[0], period)}.")
+    clauses = [change_clause(ind, latest, prev)]
+    record = record_clause(ind, [p for p in pts if p[0] <= period])
+    if record:
+        clauses.append(record)
+    return f"{text}, {' and '.join(clauses)}."
+
+
+@dataclass(frozen=True)
+class Comparator:
+    label: str  # "England", "the South East", "the median of its 10 statistical neighbours"
+    value: float | None
+
+
+def _relation(ind: Indicator, mine: Decimal, other: float) -> str:
+    theirs = f.shown(other, ind.decimals)
+    if mine == theirs:
+        return "the same as"
+    if ind.unit == "grade":
+        return "better than" if mine < theirs else "worse than"
+    return "higher than" if mine > theirs else "lower than"
+
+
+def comparison_sentence(ind: Indicator, value: float | None, comparators: list[Comparator],
+                        rank: int | None = None, rank_of: int | None = None, band: str | None = None,
+                        subject: str = "This") -> str:
+    """'This is higher than England (70) and the North West (95), and lower than …; it ranks 45th of 152.'"""
+    if value is None:
+        return ""
+    mine = f.shown(value, ind.decimals)
+    groups: dict[str, list[str]] = {}
+    for c in comparators:
+        if c.value is None:
+            continue
+        groups.setdefault(_relation(ind, mine, c.value), []).append(
+            f"{c.label} ({f.fmt_value(c.value, ind.unit, ind.decimals)})")
+    parts = [f"{rel} {_join(items)}" for rel, items in groups.items()]
+    sentence = f"{subject} is {_join(parts, ', and ')}" if parts else ""
+    if rank and rank_of and ind.polarity != "none":
+        ranking = f"ranks {f.fmt_ordinal(rank)} of {rank_of:,} local authorities (1st is best)"
+        if band:
+            ranking += f", quartile band {band} (A is the best quarter)"
+        sentence = f"{sentence}; it {ranking}" if sentence else f"{subject} {ranking}"
+    return f"{_upper_first(sentence)}." if sentence else ""
+
+
+def _join(items: list[str], last: str = " and ") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + last + items[-1]
+
+
+def grade_history_sentence(history: list[Point], area: str) -> str:
+    """Ofsted's overall effectiveness judgement over the snapshots in the files."""
+    known = [(p, v) for p, v, _ in sorted(history) if v is not None]
+    if not known:
+        return f"No Ofsted judgement of overall effectiveness for {area} is in the files."
+    period, value = known[-1]
+    text = (f"Ofsted's judgement of overall effectiveness for {area} at 31 March {f.end_year(period)} "
+            f"is {f.grade_label(value)}")
+    changed = next(((p, v) for p, v in reversed(known[:-1]) if f.shown(v, 0) != f.shown(value, 0)), None)
+    if changed:
+        better = f.shown(value, 0) < f.shown(changed[1], 0)
+        text += (f", {'up' if better else 'down'} from {f.grade_label(changed[1])} at 31 March "
+                 f"{f.end_year(changed[0])}")
+    elif len(known) > 1:
+        text += f", unchanged since at least 31 March {f.end_year(known[0][0])}"
+    return text + "."

@@ -1,0 +1,298 @@
+"""The DuckDB warehouse: opened locked down, so SQL can reach no file, network or extension.
+
+Data reaches DuckDB only from Python (arrow tables registered by ingest), and outputs leave only through
+Python writers, so the SQL in queries/ (and a user's own indicator files) never needs file access.
+
+DuckDB's memory is capped (MEMORY_LIMIT); what does not fit spills to a folder the caller names, inside
+the build's own work folder (or the ingest store's own temporary folder), never anywhere else.
+
+Ingest writes each file's rows as soon as they are read and checked into a RawStore: a DuckDB file of its
+own in a private temporary folder, which the build then takes over as its warehouse file. So no more than
+one file's rows are held in memory at a time, however many files there are.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from carestats.core import paths
+from carestats.core.errors import QueryError
+
+WAREHOUSE_NAME = paths.WAREHOUSE_NAME
+MEMORY_LIMIT = os.environ.get("CARESTATS_DUCKDB_MEMORY", "3GB")  # DuckDB spills to disk beyond this
+SPILL_NAME = ".duckdb-spill"  # inside the folder of the database being written; removed when it closes
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BATCH_ROWS = 1 << 17
+
+LOCKED = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "threads": 2,
+}
+
+
+def connect(path: Path | None = None, read_only: bool = False, spill: Path | None = None,
+            macros: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse locked down; `spill` is the folder DuckDB may spill to beyond MEMORY_LIMIT."""
+    config = dict(LOCKED)
+    config["memory_limit"] = MEMORY_LIMIT
+    if spill is not None:
+        config["temp_directory"] = str(spill)
+    target = ":memory:" if path is None else str(path)
+    con = duckdb.connect(target, read_only=read_only, config=config)  # type: ignore[arg-type]
+    if not read_only and macros:
+        run_script(con, paths.QUERIES_DIR / "macros.sql")
+    con.execute("set lock_configuration = true")
+    return con
+
+
+def run_script(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        con.execute(path.read_text(encoding="utf-8"))
+    except duckdb.Error as exc:
+        raise QueryError(f"{paths.display(path, paths.RESOURCE_ROOT)}: {exc}".splitlines()[0],
+                         "fix the SQL in that file") from exc
+
+
+def load_table(con: duckdb.DuckDBPyConnection, schema: str, name: str,
+               table: pa.Table | pa.RecordBatchReader) -> None:
+    """Create schema.name from an arrow table or a reader of batches (the name comes from a validated
+    identifier)."""
+    con.execute(f"create schema if not exists {schema}")
+    con.register("_incoming", table)
+    try:
+        con.execute(f'create or replace table {schema}."{name}" as select * from _incoming')
+    finally:
+        con.unregister("_incoming")
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, schema: str, name: str, df, rows: int = BATCH_ROWS,  # type: ignore[no-untyped-def]
+               append: bool = False, transaction: bool = True) -> None:
+    """Create schema.name from a Polars frame (or append to it), `rows` at a time: only one slice is
+    converted to arrow at once (the table is the one load_table(df.to_arrow()) makes; the name is a
+    validated identifier). The slices go in one transaction (one commit, not one per slice) unless the
+    caller holds one (`transaction=False`)."""
+    if transaction:
+        con.begin()
+    try:
+        con.execute(f"create schema if not exists {schema}")
+        if not append:
+            con.execute(f'drop table if exists {schema}."{name}"')
+        for start in range(0, max(df.height, 1), rows):
+            # a relation, not a registered view: a view would keep its arrow slice until the commit
+            slice_ = con.from_arrow(df.slice(start, rows).to_arrow())
+            if start == 0 and not append:
+                slice_.create(f'{schema}."{name}"')
+            else:
+                slice_.insert_into(f'{schema}."{name}"')
+            del slice_
+    except BaseException:
+        if transaction:
+            con.rollback()
+        raise
+    if transaction:
+        con.commit()
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, schema: str, name: str):  # type: ignore[no-untyped-def]
+    """schema.name as a Polars frame, in its rows' order, fetched in batches (no whole arrow copy)."""
+    import polars as pl
+
+    reader = con.sql(f'select * from {schema}."{name}"').to_arrow_reader(BATCH_ROWS)
+    frames = [pl.DataFrame(pl.from_arrow(batch)) for batch in reader]
+    return pl.concat(frames) if frames else pl.DataFrame(pl.from_arrow(reader.schema.empty_table()))
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = $s and table_name = $t "
+        "order by ordinal_position",
+        {"s": schema, "t": name},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):  # type: ignore[no-untyped-def]
+    """Run one bound query and hand the result to Polars through Arrow."""
+    import polars as pl
+
+    return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
+
+
+def copy_table(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection, schema: str,
+               name: str) -> None:
+    """Copy schema.name from one database to another in batches (identifiers validated by the caller)."""
+    load_table(target, schema, name, source.sql(f'select * from {schema}."{name}"').to_arrow_reader(BATCH_ROWS))
+
+
+@dataclass(frozen=True)
+class Part:
+    """The rows one input gave a raw table: rowids first .. first + rows - 1, its own columns as read
+    (`columns`) and what each is called in the table (`names`: see dedupe_names)."""
+    table: str
+    columns: tuple[str, ...]
+    names: tuple[str, ...]
+    first: int
+    rows: int
+
+    def name_of(self, column: str) -> str:
+        return self.names[self.columns.index(column)]
+
+
+def dedupe_names(columns: list[str]) -> list[str]:
+    """The names DuckDB gives these columns in one table: it ignores case, so a name already taken (in
+    any case) becomes name_1, name_2, … (the first free one), in order. A raw table has the columns of all
+    its inputs, in order of first appearance, so a later release's `awaiting_assessment` beside an
+    earlier `Awaiting_assessment` is `awaiting_assessment_1`, as when the inputs were concatenated."""
+    used: set[str] = set()
+    out = []
+    for col in columns:
+        name, k = col, 0
+        while name.lower() in used:
+            k += 1
+            name = f"{col}_{k}"
+        used.add(name.lower())
+        out.append(name)
+    return out
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a folder of our own scratch files (os calls: shutil.rmtree is the build's last step, swap_in)."""
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            try:
+                os.remove(os.path.join(root, name))
+            except OSError:
+                pass
+        for name in dirs:
+            try:
+                os.rmdir(os.path.join(root, name))
+            except OSError:
+                pass
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass
+
+
+def _discard(con: duckdb.DuckDBPyConnection | None, folder: Path) -> None:
+    if con is not None:
+        try:
+            con.close()
+        except duckdb.Error:
+            pass
+    remove_tree(folder)
+
+
+def _sweep_stale(parent: Path) -> None:
+    """Remove the ingest folders of runs that were killed (the pid in the name is no longer running)."""
+    for old in parent.glob("carestats-ingest-*-*"):
+        try:
+            pid = int(old.name.split("-")[2])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            remove_tree(old)
+        except PermissionError:
+            pass
+
+
+class RawStore:
+    """raw.* tables loaded input by input into a DuckDB file in a private temporary folder.
+
+    A raw table is created by its first input and grows by each later one; a later release that adds
+    columns adds them to the table (earlier rows get NULL there), as concatenating the inputs would. Each
+    input's rows and columns are recorded as a Part, so its own table can be read back. `hand_over` moves
+    the file into a build as its warehouse; the folder is deleted when the store is dropped or the
+    process ends.
+    """
+
+    def __init__(self) -> None:
+        parent = Path(tempfile.gettempdir())
+        _sweep_stale(parent)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"carestats-ingest-{os.getpid()}-", dir=parent))
+        self.path: Path | None = self.folder / "ingest.duckdb"  # not raw.duckdb: its catalog would shadow schema raw
+        self.con: duckdb.DuckDBPyConnection | None = connect(self.path, spill=self.folder / "spill", macros=False)
+        self.parts: list[Part] = []
+        self.columns: dict[str, list[str]] = {}
+        self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise RuntimeError("the raw tables were handed over to a warehouse")
+        return self.con
+
+    def add(self, name: str, table: pa.Table) -> None:
+        """Append one input's rows to raw.name (a validated identifier), adding any columns it brings."""
+        if not IDENT.match(name) or any('"' in c for c in table.column_names):
+            raise ValueError(f"not a raw table name: {name!r}")
+        con = self._open()  # each input is committed on its own: a transaction would keep its arrow table
+        have = self.columns.get(name)
+        new = [c for c in dict.fromkeys(table.column_names) if have is None or c not in have]
+        columns = [*(have or []), *new]
+        names = dict(zip(columns, dedupe_names(columns)))
+        con.register("_incoming", table)
+        try:
+            if have is None:
+                con.execute("create schema if not exists raw")
+                con.execute(f'create table raw."{name}" as select * from _incoming')
+                if table_columns(con, "raw", name) != [names[c] for c in columns]:
+                    raise RuntimeError(f"raw.{name}: DuckDB named the columns otherwise than expected")
+                first = 0
+            else:
+                first = sum(p.rows for p in self.parts if p.table == name)
+                types = con.sql("select * from _incoming limit 0").types
+                for col, kind in zip(table.column_names, types):
+                    if col in new:
+                        con.execute(f'alter table raw."{name}" add column "{names[col]}" {kind}')
+                target = ", ".join(f'"{names[c]}"' for c in table.column_names)
+                con.execute(f'insert into raw."{name}" ({target}) select * from _incoming')
+        finally:
+            con.unregister("_incoming")
+        self.columns[name] = columns
+        self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
+                               first, table.num_rows))
+
+    def names(self) -> list[str]:
+        return list(self.columns)
+
+    def part_table(self, part: Part) -> pa.Table:
+        """One input's rows, with its own columns, as it was added."""
+        cols = ", ".join(f'"{n}" as "{c}"' for c, n in zip(part.columns, part.names))
+        return self._open().sql(
+            f'select {cols} from raw."{part.table}" where rowid >= $a and rowid < $b order by rowid',
+            params={"a": part.first, "b": part.first + part.rows}).to_arrow_table()
+
+    def tables(self, name: str) -> list[pa.Table]:
+        return [self.part_table(p) for p in self.parts if p.table == name]
+
+    def copy_into(self, target: duckdb.DuckDBPyConnection) -> None:
+        """Every raw table into another database, batch by batch."""
+        con = self._open()
+        for name in sorted(self.columns):
+            copy_table(con, target, "raw", name)
+
+    def hand_over(self, target: Path) -> None:
+        """Close the store and move its file to `target`, which becomes the build's warehouse."""
+        con = self._open()
+        con.close()
+        self.con = None
+        self._finalizer.detach()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(self.path), str(target))
+        self.path = None
+        remove_tree(self.folder)
+
+    def close(self) -> None:
+        self.con = None
+        self._finalizer()
