@@ -12,7 +12,8 @@ from carestats.core.progress import Reporter
 
 
 def _ours() -> list[logging.Handler]:
-    return [h for h in logging.getLogger("carestats").handlers if getattr(h, "_carestats", False)]
+    return [h for h in logging.getLogger("carestats").handlers
+            if any(isinstance(f, progress.Installed) for f in h.filters)]
 
 
 def test_steps_details_and_warnings_are_records_of_the_carestats_logger(caplog) -> None:

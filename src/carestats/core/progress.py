@@ -61,6 +61,10 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class Installed(logging.Filter):
+    """Marks the handler a Reporter installed, so the next Reporter replaces it (and no other)."""
+
+
 def handler_level(quiet: bool, verbose: bool) -> int:
     return logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
 
@@ -74,10 +78,10 @@ def install_handler(quiet: bool, verbose: bool, console: Any = None) -> logging.
         handler = StderrHandler()
     handler.setFormatter(TextFormatter())
     handler.setLevel(handler_level(quiet, verbose))
-    setattr(handler, "_carestats", True)
-    for old in [h for h in logger.handlers if getattr(h, "_carestats", False)]:
+    for old in [h for h in logger.handlers if any(isinstance(f, Installed) for f in h.filters)]:
         logger.removeHandler(old)
         old.close()
+    handler.addFilter(Installed())
     logger.addHandler(handler)
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.DEBUG)  # every record is made; the handler decides what is shown
