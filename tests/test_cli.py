@@ -146,6 +146,9 @@ def test_check_summary_on_a_terminal_is_tables_by_rule_and_totals(tmp_path, monk
                      ["duplicate files", "0"], ["errors", "2"], ["warnings", "1"]]
     assert "2 files checked" in res.output and lines[-1] == "failed: two_problems.csv"
     assert not any(re.match(r"\d+ files: ", line) for line in lines)  # the plain summary line is the table now
+    quiet = runner.invoke(app, ["-q", "check", "--raw", str(tmp_path / "raw")], env={"COLUMNS": "200"})
+    assert "LABEL-SPACE" not in quiet.output and "GEO-TOTAL" in quiet.output  # --quiet: errors only
+    assert re.search(r"│ warnings +│ +1 │", quiet.output)  # still counted, as in the plain summary
 
 
 def test_table_cells_are_text_never_rich_markup(capsys) -> None:

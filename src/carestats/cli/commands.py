@@ -131,7 +131,7 @@ def check(raw: RawOpt = None) -> None:
             lines.pop()
         for line in lines:
             typer.echo(line)
-        _check_tables(result.files, result.findings)
+        _check_tables(result.files, result.findings, quiet=bool(STATE["quiet"]))
     else:
         for line in lines:
             typer.echo(line)
@@ -375,11 +375,13 @@ def _draw_fields(title: str, fields: list[tuple[str, str]], sql: str) -> None:
     console.print(Syntax(sql, "sql", theme="ansi_dark", background_color="default", word_wrap=True))
 
 
-def _check_tables(files: list, findings: list) -> None:  # type: ignore[type-arg]
-    """`carestats check` on a terminal: the findings by rule, then the totals (as the plain summary line)."""
+def _check_tables(files: list, findings: list, quiet: bool = False) -> None:  # type: ignore[type-arg]
+    """`carestats check` on a terminal: the findings by rule (errors only when quiet), then the totals
+    (those of the plain summary line)."""
     by_rule: dict[tuple[str, str], list] = {}
     for f in findings:
-        by_rule.setdefault((f.rule, f.severity), []).append(f)
+        if f.severity == "error" or not quiet:
+            by_rule.setdefault((f.rule, f.severity), []).append(f)
     if by_rule:
         _draw_table("Findings by rule", ["rule", "severity", "findings", "files"],
                     [(rule, sev, f"{len(fs):,}", f"{len({f.path for f in fs}):,}")
