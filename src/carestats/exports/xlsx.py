@@ -74,7 +74,7 @@ def sheet_parts(df: pl.DataFrame, rows: int = SHEET_ROWS) -> Iterator[bytes]:
         f'<c r="{column_letter(i)}1" t="inlineStr"><is><t>{escape_text(c)}</t></is></c>'
         for i, c in enumerate(df.columns))
     yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
-           f'<row r="1">{header}</row>').encode("utf-8")
+           f'<row r="1">{header}</row>').encode()
     for start in range(0, df.height, rows):
         row = (pl.int_range(start + 2, start + pl.len() + 2)).cast(pl.String)
         cells = [_cell(c, t, column_letter(i), row) for i, (c, t) in enumerate(df.schema.items())]
