@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -25,6 +26,15 @@ def test_help_does_not_import_heavy_libraries() -> None:
             "print(any(m in sys.modules for m in ('polars', 'duckdb', 'weasyprint', 'pyarrow')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_help_does_not_import_rich_either() -> None:
+    """Tables and progress bars import Rich when they draw; --help itself never does."""
+    code = ("import sys; from typer.testing import CliRunner; from carestats.cli.commands import app; "
+            "CliRunner().invoke(app, ['indicators', 'list', '--help']); CliRunner().invoke(app, ['--help']); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'polars', 'duckdb', 'weasyprint'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 @pytest.mark.parametrize("args", [["indicators", "list"], ["indicators", "show", "no_such_indicator"],
@@ -67,3 +77,83 @@ def test_ctrl_c_and_sigterm_stop_with_one_line_and_status_130() -> None:
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert res.returncode == 130, (stop, res.stderr)
         assert res.stderr.strip() == "Interrupted; previous outputs are unchanged.", (stop, res.stderr)
+
+
+BOX = set("┏┃┡│└━─")
+
+
+def test_indicators_list_off_a_terminal_is_one_plain_line_per_indicator() -> None:
+    from carestats.indicators.registry import load_indicators
+
+    res = runner.invoke(app, ["indicators", "list"])
+    assert res.exit_code == 0
+    assert res.output.splitlines() == [f"{i.id:<40} {i.theme:<18} {i.unit:<16} {i.title}" for i in load_indicators()]
+    assert not BOX & set(res.output)
+
+
+def test_indicators_list_and_show_on_a_terminal_are_drawn_by_rich(monkeypatch) -> None:
+    from carestats.cli import commands
+    from carestats.indicators.registry import load_indicators
+
+    monkeypatch.setattr(commands, "_on_terminal", lambda: True)
+    res = runner.invoke(app, ["indicators", "list"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    indicators = load_indicators()
+    assert lines[0].strip() == f"{len(indicators)} indicators" and BOX <= set(res.output)
+    header = next(line for line in lines if "┃" in line)
+    assert [c.strip() for c in header.strip("┃").split("┃")] == ["id", "theme", "unit", "title"]
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in lines if line.startswith("│")]
+    assert [r[0] for r in rows] == [i.id for i in indicators]  # one row each, in order, ids never wrapped
+    assert rows[0][1:] == [indicators[0].theme, indicators[0].unit, indicators[0].title]
+    res = runner.invoke(app, ["indicators", "show", "cla_rate_per_10k"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert re.search(r"^denominator +\S", res.output, re.MULTILINE) and "query" in res.output
+    assert "from staging." in res.output  # the query, highlighted only where colour is possible
+
+
+def _two_problem_files(folder) -> None:  # type: ignore[no-untyped-def]
+    folder.mkdir()
+    (folder / "two_problems.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,number\n"
+        "2025,Reporting year,Regional,E92000001, England ,Total,North East,5\n", encoding="utf-8")
+    (folder / "countries.csv").write_text("country_code,country_name\nE92000001,England\n", encoding="utf-8")
+
+
+def test_check_summary_off_a_terminal_is_the_plain_lines(tmp_path) -> None:
+    _two_problem_files(tmp_path / "raw")
+    res = runner.invoke(app, ["check", "--raw", str(tmp_path / "raw")])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert lines[-2:] == ["2 files: 0 data files pass, 1 fail, 1 unused; 2 error(s), 1 warning(s)",
+                          "failed: two_problems.csv"]
+    assert "unused: countries.csv" in lines[-3] and not BOX & set(res.output)
+
+
+def test_check_summary_on_a_terminal_is_tables_by_rule_and_totals(tmp_path, monkeypatch) -> None:
+    from carestats.cli import commands
+
+    _two_problem_files(tmp_path / "raw")
+    monkeypatch.setattr(commands, "_on_terminal", lambda: True)
+    res = runner.invoke(app, ["check", "--raw", str(tmp_path / "raw")], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert sum(1 for line in lines if re.match(r"two_problems\.csv:2:\w+: [A-Z-]+: ", line)) == 3  # findings as lines
+    cells = [[c.strip() for c in line.strip("│").split("│")] for line in lines if line.startswith("│")]
+    assert cells == [["GEO-CODE-FORMAT", "error", "1", "1"], ["GEO-TOTAL", "error", "1", "1"],
+                     ["LABEL-SPACE", "warning", "1", "1"],
+                     ["data files that pass", "0"], ["files that fail", "1"], ["unused files", "1"],
+                     ["duplicate files", "0"], ["errors", "2"], ["warnings", "1"]]
+    assert "2 files checked" in res.output and lines[-1] == "failed: two_problems.csv"
+    assert not any(re.match(r"\d+ files: ", line) for line in lines)  # the plain summary line is the table now
+    quiet = runner.invoke(app, ["-q", "check", "--raw", str(tmp_path / "raw")], env={"COLUMNS": "200"})
+    assert "LABEL-SPACE" not in quiet.output and "GEO-TOTAL" in quiet.output  # --quiet: errors only
+    assert re.search(r"│ warnings +│ +1 │", quiet.output)  # still counted, as in the plain summary
+
+
+def test_table_cells_are_text_never_rich_markup(capsys) -> None:
+    from carestats.cli import commands
+
+    commands._draw_table("t", ["a", "b"], [("[bold]x[/bold]", "[red]")])
+    out = capsys.readouterr().out
+    assert "[bold]x[/bold]" in out and "[red]" in out

@@ -5,10 +5,11 @@ from pathlib import Path
 import polars as pl
 from openpyxl import load_workbook
 
-from carestats.indicators.compute import SCHEMA
 from carestats.exports.workbook import write_xlsx
-from carestats.indicators.registry import load_indicators
 from carestats.exports.xlsx import column_letter
+from carestats.exports.xlsx import write_xlsx as write_sheets
+from carestats.indicators.compute import SCHEMA
+from carestats.indicators.registry import load_indicators
 
 ROWS = [
     {"indicator_id": "cla_count", "time_period": 2025, "geographic_level": "National", "area_code": "E92000001",
@@ -45,3 +46,13 @@ def test_xlsx_is_byte_identical_for_the_same_inputs(tmp_path: Path) -> None:
     a = write_xlsx(df, load_indicators(), tmp_path / "a.xlsx", 2025).read_bytes()
     b = write_xlsx(df, load_indicators(), tmp_path / "b.xlsx", 2025).read_bytes()
     assert a == b
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    """Text starting with = + - @ (and <r>...</r>, which one library writes as raw rich-text XML) is a string."""
+    texts = ["=1+1", "+44 20", "-3", "@SUM(A1:A2)", "=HYPERLINK(\"http://x\")", "<r>x</r>", " padded ", "a\x01b"]
+    target = write_sheets([("Texts", pl.DataFrame({"text": texts}))], tmp_path / "t.xlsx")
+    ws = load_workbook(target)["Texts"]
+    cells = [ws.cell(row=r, column=1) for r in range(2, len(texts) + 2)]
+    assert all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]
+    assert [c.value for c in cells] == [*texts[:-1], "ab"]  # a control character is dropped, not written

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -115,7 +116,8 @@ def check(raw: RawOpt = None) -> None:
     """Check every input file without building; one line per problem, FILE:LINE:COLUMN: RULE: message.
 
     Lists every finding (errors, and warnings for quirks that load correctly), the files carestats has
-    no use for, and a summary. Release zips are read in place. Exit status 1 when any check fails.
+    no use for, and a summary (on a terminal, tables of the findings by rule and of the totals). Release
+    zips are read in place. Exit status 1 when any check fails.
 
     Example:  carestats check --raw data/raw
     """
@@ -124,8 +126,15 @@ def check(raw: RawOpt = None) -> None:
 
     result = read_inputs(_raw(raw))
     lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
-    for line in lines:
-        typer.echo(line)
+    if _on_terminal():  # the findings as lines, the summary as tables
+        while lines and (lines[-1].startswith("failed: ") or re.match(r"\d+ files: ", lines[-1])):
+            lines.pop()
+        for line in lines:
+            typer.echo(line)
+        _check_tables(result.files, result.findings, quiet=bool(STATE["quiet"]))
+    else:
+        for line in lines:
+            typer.echo(line)
     if failed:
         raise typer.Exit(1)
 
@@ -250,14 +259,18 @@ def docs(write: Annotated[bool, typer.Option("--write", help="Rewrite the stale 
 
 @indicators_app.command("list")
 def indicators_list() -> None:
-    """List every indicator: id, theme, unit and title.
+    """List every indicator: id, theme, unit and title (a table on a terminal, plain lines otherwise).
 
     Example:  carestats indicators list
     """
     from carestats.indicators.registry import load_indicators
 
-    for ind in load_indicators():
-        typer.echo(f"{ind.id:<40} {ind.theme:<18} {ind.unit:<16} {ind.title}")
+    rows = [(ind.id, ind.theme, ind.unit, ind.title) for ind in load_indicators()]
+    if _on_terminal():
+        _draw_table(f"{len(rows)} indicators", ["id", "theme", "unit", "title"], rows, no_wrap=3)
+        return
+    for row in rows:
+        typer.echo(f"{row[0]:<40} {row[1]:<18} {row[2]:<16} {row[3]}")
 
 
 @indicators_app.command("new")
@@ -304,13 +317,89 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="An indicat
     if indicator_id not in found:
         raise ConfigError(f"no indicator {indicator_id!r}", "`carestats indicators list` shows the ids")
     ind = found[indicator_id]
-    for key in ("id", "title", "theme", "unit", "polarity", "decimals", "definition", "numerator",
-                "denominator", "method", "method_note"):
-        typer.echo(f"{key}: {getattr(ind, key)}")
-    typer.echo(f"sources: {', '.join(ind.sources)}")
-    typer.echo(f"source_files: {', '.join(ind.source_files)}")
+    fields = [(key, str(getattr(ind, key))) for key in (
+        "id", "title", "theme", "unit", "polarity", "decimals", "definition", "numerator", "denominator",
+        "method", "method_note")]
+    fields += [("sources", ", ".join(ind.sources)), ("source_files", ", ".join(ind.source_files))]
+    if _on_terminal():
+        _draw_fields(ind.id, fields, ind.sql)
+        return
+    for key, value in fields:
+        typer.echo(f"{key}: {value}")
     typer.echo("query:")
     typer.echo(ind.sql)
+
+
+# Tables. On a terminal Rich draws them; otherwise (a pipe, a file, a test's CliRunner) each row is one
+# plain line as it always was, so scripts and tests read stable text. Rich is imported only when drawing.
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _draw_table(title: str, columns: list[str], rows: list[tuple[str, ...]], no_wrap: int = 0,
+                numeric: tuple[str, ...] = ()) -> None:
+    """A Rich table of plain text (never markup: ids and titles come from files); the first `no_wrap`
+    columns are never wrapped."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for i, name in enumerate(columns):
+        table.add_column(name, no_wrap=i < no_wrap, justify="right" if name in numeric else "left")
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    _console().print(table)
+
+
+def _draw_fields(title: str, fields: list[tuple[str, str]], sql: str) -> None:
+    from rich.syntax import Syntax
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2, 0, 0))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for key, value in fields:
+        grid.add_row(key, Text(value))
+    console = _console()
+    console.print(grid)
+    console.print(Text("query", style="bold"))
+    console.print(Syntax(sql, "sql", theme="ansi_dark", background_color="default", word_wrap=True))
+
+
+def _check_tables(files: list, findings: list, quiet: bool = False) -> None:  # type: ignore[type-arg]
+    """`carestats check` on a terminal: the findings by rule (errors only when quiet), then the totals
+    (those of the plain summary line)."""
+    by_rule: dict[tuple[str, str], list] = {}
+    for f in findings:
+        if f.severity == "error" or not quiet:
+            by_rule.setdefault((f.rule, f.severity), []).append(f)
+    if by_rule:
+        _draw_table("Findings by rule", ["rule", "severity", "findings", "files"],
+                    [(rule, sev, f"{len(fs):,}", f"{len({f.path for f in fs}):,}")
+                     for (rule, sev), fs in sorted(by_rule.items(), key=lambda kv: (kv[0][1] != "error", kv[0]))],
+                    no_wrap=2, numeric=("findings", "files"))
+    status: dict[str, list] = {}
+    for info in files:
+        status.setdefault(info.status, []).append(info.name)
+    errors = sum(f.severity == "error" for f in findings)
+    _draw_table(f"{len(files)} files checked", ["", "count"], [
+        ("data files that pass", f"{len(status.get('loaded', [])):,}"),
+        ("files that fail", f"{len(status.get('invalid', [])):,}"),
+        ("unused files", f"{len(status.get('unused', [])):,}"),
+        ("duplicate files", f"{len(status.get('duplicate', [])):,}"),
+        ("errors", f"{errors:,}"),
+        ("warnings", f"{len(findings) - errors:,}")], numeric=("count",))
+    if status.get("invalid"):
+        typer.echo("failed: " + ", ".join(status["invalid"]))
 
 
 INTERRUPTED = "Interrupted; previous outputs are unchanged."

@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 
 from carestats.core.vocabulary import SYMBOLS
-from carestats.indicators.registry import THEMES, Indicator
 from carestats.exports.xlsx import Sheet
 from carestats.exports.xlsx import write_xlsx as write_sheets
+from carestats.indicators.registry import THEMES, Indicator
 
 
 def period_text(col: str) -> pl.Expr:
@@ -38,8 +38,8 @@ def write_xlsx(values: pl.DataFrame, indicators: list[Indicator], target: Path, 
             "value", "status", "numerator", "denominator", "release")
     about = pl.DataFrame({"carestats indicator workbook": [
         f"Report year {year}. One sheet per theme; the Metadata sheet defines every indicator.",
-        "value holds the published number; where no number is published, value_symbol holds the publisher's "
-        "symbol and status repeats it:",
+        ("value holds the published number; where no number is published, value_symbol holds the publisher's "
+         "symbol and status repeats it:"),
         *[f"{sym}: {meaning}" for sym, meaning in SYMBOLS.items()]]})
     sheets: list[tuple[str, Sheet]] = [("About", about)]
     for theme, theme_title in THEMES.items():
