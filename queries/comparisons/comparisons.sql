@@ -9,6 +9,7 @@ Reads:
   areas                           the council behind each code: 3-digit LA number, region
   ref.statistical_neighbours      the DfE neighbour sets, by 3-digit LA number
   cs_indicator_meta               registered by compare.py: indicator_id, unit, polarity
+  period_end_year, period_previous  macros registered by compare.py (core/periods.py)
 
 A council's series is followed by its 3-digit LA number, which the DfE keeps when only the GSS code
 changes (North Yorkshire E10000023 -> E06000065) and replaces when councils are reorganised
@@ -39,11 +40,10 @@ vals as (
         case when v.geographic_level = 'Local authority' then a.region_code end as region_code,
         a.note as area_note,
         try_cast(regexp_extract(v.release, '(\d{4})$', 1) as integer) as vintage,
-        -- the year a period ends in: 2025 -> 2025, academic or financial 202425 -> 2025
-        case when v.time_period >= 100000 then v.time_period // 100 + 1 else v.time_period end as period_year,
-        case when v.time_period >= 100000
-            then (v.time_period // 100 - 1) * 100 + (v.time_period % 100 + 99) % 100
-            else v.time_period - 1 end as previous_period
+        -- the year a period ends in (2025 -> 2025, academic or financial 202425 -> 2025) and the period a
+        -- year earlier (202425 -> 202324): macros from core/periods.py
+        period_end_year(v.time_period) as period_year,
+        period_previous(v.time_period) as previous_period
     from indicator_values as v
     inner join meta as m on v.indicator_id = m.indicator_id
     left join areas as a on v.area_code = a.code

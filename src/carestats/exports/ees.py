@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from carestats.core import periods
 from carestats.indicators.compute import plain_numbers
 from carestats.indicators.registry import Indicator
 
@@ -45,7 +46,7 @@ def geography_from_warehouse(con, store) -> pl.DataFrame:  # type: ignore[no-unt
 
 
 def time_identifier(period: int, ind: Indicator) -> str:
-    if len(str(period)) == 4:
+    if not periods.is_two_year(period):
         return "Reporting year"
     return "Financial year" if ind.theme == "spending" else "Academic year"
 
@@ -93,7 +94,7 @@ def _time_identifiers(indicators: list[Indicator]) -> pl.Expr:
     known = [i.id for i in indicators]
     spending = [i.id for i in indicators if i.theme == "spending"]
     ind = pl.col("indicator_id")
-    return (pl.when(~ind.is_in(known) | (pl.col("time_period").cast(pl.String).str.len_chars() == 4))
+    return (pl.when(~ind.is_in(known) | (pl.col("time_period") <= periods.ACADEMIC))
             .then(pl.lit("Reporting year")).when(ind.is_in(spending)).then(pl.lit("Financial year"))
             .otherwise(pl.lit("Academic year")))
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from carestats.indicators import compute
 from carestats.core import paths
+from carestats.core import periods
 from carestats.warehouse import db as warehouse
 from carestats.core.errors import QueryError
 from carestats.indicators.intervals import Z95, Z998, funnel, poisson_exact, wilson
@@ -151,6 +152,7 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
                         schema={"indicator_id": pl.String, "unit": pl.String, "polarity": pl.String})
     reading = con.cursor()  # the query streams on its own connection while the judged rows are stored
     reading.register("cs_indicator_meta", meta.to_arrow())
+    periods.register_macros(reading)
     con.execute(f"drop table if exists {JUDGED_TABLE}")
     held: list[pl.DataFrame] = []  # judged rows kept in memory until there are more than IN_MEMORY_ROWS
     stored = False

@@ -14,7 +14,7 @@ import polars as pl
 
 from carestats.core import paths
 from carestats.warehouse import db as warehouse
-from carestats.reports.formatting import end_year
+from carestats.core import periods
 from carestats.indicators.registry import Indicator
 
 QUERIES = paths.QUERIES_DIR / "reports"
@@ -36,11 +36,8 @@ class ReportData:
 
 
 def report_year(values: pl.DataFrame) -> int:
-    """The latest year with a national figure (academic and financial years count by their end)."""
-    nat = values.filter(pl.col("geographic_level") == "National")
-    if nat.is_empty():
-        return 0
-    return max(end_year(p) for p in nat["time_period"].unique().to_list())
+    """The latest year with a national figure (core.periods.report_year_of)."""
+    return periods.report_year_of(values)
 
 
 def _sql(name: str) -> str:
@@ -92,7 +89,7 @@ def _derive_one(df: pl.DataFrame, pol: str) -> pl.DataFrame:
            .select(*key, pl.col("value").alias("england_value")).unique(subset=key, keep="first"))
     la = df.filter(pl.col("geographic_level") == LA)
     prev = la.select("indicator_id", "area_code", "breakdown",
-                     next_period(pl.col("time_period")).alias("time_period"),
+                     periods.next_period_expr(pl.col("time_period")).alias("time_period"),
                      pl.col("value").alias("_prev"))
     out = la.join(eng, on=key, how="left").join(prev, on=["indicator_id", "area_code", "breakdown", "time_period"],
                                                  how="left")
@@ -124,16 +121,6 @@ def _derive_one(df: pl.DataFrame, pol: str) -> pl.DataFrame:
                       "rank", "rank_of", "quartile_band", "change_1y", "trend")
 
 
-def next_period(p: pl.Expr) -> pl.Expr:
-    """The period a year later: 2024 → 2025, 202324 → 202425 (the inverse of previous_period)."""
-    return pl.when(p > 9999).then(p + 101).otherwise(p + 1)
-
-
-def period_end(p: pl.Expr) -> pl.Expr:
-    """formatting.end_year as an expression: 202425 → 2025."""
-    return pl.when(p > 9999).then(p // 100 + 1).otherwise(p)
-
-
 def local_authorities(values: pl.DataFrame, year: int, areas: pl.DataFrame | None = None) -> list[tuple[str, str]]:
     """Every LA with a figure or a symbol other than 'not applicable' in the report year: (code, name).
 
@@ -144,7 +131,7 @@ def local_authorities(values: pl.DataFrame, year: int, areas: pl.DataFrame | Non
     la = values.filter((pl.col("geographic_level") == LA) & ~pl.col("area_code").str.contains("/", literal=True))
     if la.is_empty():
         return []
-    la = la.filter(period_end(pl.col("time_period")) == year)
+    la = la.filter(periods.end_year_expr(pl.col("time_period")) == year)
     live = la.filter(pl.col("value").is_not_null() | (pl.col("status") != "z"))
     names = (live.sort(["time_period", "indicator_id"], descending=[True, False])
              .unique(subset=["area_code"], keep="first", maintain_order=True))

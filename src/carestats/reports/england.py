@@ -14,7 +14,9 @@ import polars as pl
 from carestats.reports import charts
 from carestats.reports import formatting
 from carestats.reports import narrative
-from carestats.reports.formatting import end_year, fmt_period
+from carestats.core import periods as timeline
+from carestats.core.periods import end_year
+from carestats.reports.formatting import fmt_period
 from carestats.indicators.registry import THEMES, Indicator
 from carestats.reports.data import ReportData, report_year  # noqa: F401  (report_year is used by build.py)
 
@@ -76,7 +78,7 @@ def points(df: pl.DataFrame) -> list[narrative.Point]:
 
 
 def periods_upto(df: pl.DataFrame, year: int, n: int) -> list[int]:
-    return sorted(p for p in df["time_period"].unique().to_list() if end_year(p) <= year)[-n:]
+    return timeline.up_to(df["time_period"].to_list(), year)[-n:]
 
 
 def region_names(values: pl.DataFrame) -> dict[str, str]:

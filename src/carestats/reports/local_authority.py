@@ -14,7 +14,9 @@ import polars as pl
 from carestats.reports import charts
 from carestats.reports import formatting
 from carestats.reports import narrative
-from carestats.reports.formatting import end_year, fmt_period, fmt_value
+from carestats.core import periods as timeline
+from carestats.core.periods import end_year
+from carestats.reports.formatting import fmt_period, fmt_value
 from carestats.indicators.registry import Indicator
 from carestats.reports.data import LA, ReportData
 from carestats.reports.england import (
@@ -174,7 +176,7 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
             if df is None:
                 continue
             for label, breakdown, part in _rows_for(idx, ind, df):
-                periods = sorted(p for p in part["time_period"].unique().to_list() if end_year(p) <= year)
+                periods = timeline.up_to(part["time_period"].to_list(), year)
                 if not periods:
                     continue
                 period = periods[-1]
@@ -283,7 +285,7 @@ def _summary(name: str, n: int, bands: list[str], moves: list[str]) -> str:
 def _trend_block(idx: LAIndex, ind: Indicator, breakdown: str, part: pl.DataFrame, comp: pl.DataFrame,
                  name: str, region: str | None, region_code: str | None, year: int) -> dict:
     """A small line chart of the LA, its neighbours' median and England (its region is in the tables)."""
-    periods = sorted(p for p in part["time_period"].unique().to_list() if end_year(p) <= year)[-TREND_PERIODS:]
+    periods = timeline.up_to(part["time_period"].to_list(), year)[-TREND_PERIODS:]
     series = [charts.Series(name, [p for p in points(part) if p[0] in periods], style=0)]
     c = comp.filter((pl.col("indicator_id") == ind.id) & (pl.col("breakdown") == breakdown)
                     & pl.col("time_period").is_in(periods))
@@ -316,7 +318,7 @@ def trends_context(blocks: list[dict], name: str, year: int) -> dict | None:
                 Cell(fmt_value(got[y][0], ind.unit, ind.decimals, got[y][1]), got[y][1]) if y in got
                 else Cell(formatting.NO_DATA) for y in years]})
         groups.append({"title": ind.short_title, "rows": rows})
-    academic = any(p > 9999 for b in blocks for p in b["periods"])
+    academic = any(timeline.is_two_year(p) for b in blocks for p in b["periods"])
     return {"figure": fig, "years": [str(y) for y in years], "groups": groups,
             "note": "Academic and financial years are shown under the year they end (2024/25 under 2025)."
             if academic else ""}
