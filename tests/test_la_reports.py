@@ -15,7 +15,8 @@ from carestats.reports.local_authority import LAIndex, la_context
 from carestats.indicators.registry import Indicator
 from carestats.reports.render import RenderJob, render_reports
 from carestats.reports.data import ReportData, derive_comparisons, local_authorities
-from carestats.reports.england import Options, england_context
+from carestats.core.settings import Settings
+from carestats.reports.england import england_context
 
 REGION = ("E12000008", "South East")
 LAS = [(f"E06000{100 + i}", f"Town {i}") for i in range(10)]
@@ -156,7 +157,7 @@ def test_revision_notes_name_both_releases(index: LAIndex) -> None:
 
 
 def test_england_context_handles_national_only_grades_and_empty_sections(data: ReportData) -> None:
-    ctx = england_context(data, INDICATORS, [], Options())
+    ctx = england_context(data, INDICATORS, [], Settings())
     by = {s["id"]: s for s in ctx["sections"]}
     assert by["spending"]["blocks"] == [] and by["spending"]["empty"].startswith("There is no data")
     assert by["workforce"]["blocks"][0]["rows"][0]["name"] == "England"
@@ -164,7 +165,7 @@ def test_england_context_handles_national_only_grades_and_empty_sections(data: R
     assert grade["kind"] == "grade" and "were judged Good or Outstanding" in grade["sentence"]
     assert by["education"]["blocks"][0]["periods"] == ["2023/24", "2024/25"]
     assert "additional" not in by
-    assert Options(sections={"spending": False}).themes()[-1][0] == "additional"
+    assert Settings(sections={"spending": False}).themes()[-1][0] == "additional"
 
 
 def text_of(pdf: Path) -> str:
@@ -239,7 +240,7 @@ def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
 
     env = environment()
     pages = [env.get_template("la.html.j2").render(**la_context(index, LAS[0][0], LAS[0][1], [])),
-             env.get_template("england.html.j2").render(**england_context(data, INDICATORS, [], Options()))]
+             env.get_template("england.html.j2").render(**england_context(data, INDICATORS, [], Settings()))]
     for html in pages:
         charts_ = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="([^ "]+) ([^"]+)"',
                              html)

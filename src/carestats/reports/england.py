@@ -6,8 +6,7 @@ authority report is in lareport.py; both use the helpers here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -17,8 +16,9 @@ from carestats.reports import narrative
 from carestats.core import periods as timeline
 from carestats.core.periods import end_year
 from carestats.reports.formatting import fmt_period
-from carestats.indicators.registry import THEMES, Indicator
-from carestats.reports.data import ReportData, report_year  # noqa: F401  (report_year is used by build.py)
+from carestats.core.settings import Settings
+from carestats.indicators.registry import Indicator
+from carestats.reports.data import ReportData
 
 TABLE_PERIODS = 10  # England report: periods in each chart and its table
 TOTAL = "Total"
@@ -30,33 +30,6 @@ EMPTY_SECTION = "There is no data in the files for this section."
 class Cell:
     text: str
     status: str | None = None
-
-
-@dataclass
-class Options:
-    """What a user may choose for the reports (carestats.toml [report] and [branding])."""
-    sections: dict[str, bool] = field(default_factory=dict)
-    organisation: str = ""
-    primary_colour: str = "#0b3d63"
-    accent_colour: str = "#0072B2"
-    logo: str = ""  # an image file named in carestats.toml; the renderer may read it and nothing else outside
-
-    @property
-    def logo_uri(self) -> str:
-        return Path(self.logo).resolve().as_uri() if self.logo else ""
-
-    @classmethod
-    def from_settings(cls, settings: object | None) -> Options:
-        if settings is None:
-            return cls()
-        return cls(sections=dict(getattr(settings, "sections", {}) or {}),
-                   organisation=str(getattr(settings, "organisation", "") or ""),
-                   primary_colour=str(getattr(settings, "primary_colour", "#0b3d63")),
-                   accent_colour=str(getattr(settings, "accent_colour", "#0072B2")),
-                   logo=str(getattr(settings, "logo", None) or ""))
-
-    def themes(self) -> list[tuple[str, str]]:
-        return [(t, title) for t, title in THEMES.items() if self.sections.get(t, True)]
 
 
 def cell(row: dict | None, ind: Indicator) -> Cell:
@@ -251,8 +224,9 @@ def method_context(data: ReportData, indicators: list[Indicator], inputs: list[d
 
 
 def england_context(data: ReportData, indicators: list[Indicator], inputs: list[dict],
-                    options: Options | None = None) -> dict:
-    options = options or Options()
+                    options: Settings | None = None) -> dict:
+    """The England report's context; `options` is the run's Settings (sections, branding)."""
+    options = options or Settings()
     year = data.year
     regions = region_names(data.values)
     by_ind = {k[0]: df for k, df in data.values.partition_by("indicator_id", as_dict=True).items()}

@@ -17,13 +17,13 @@ from carestats.reports import narrative
 from carestats.core import periods as timeline
 from carestats.core.periods import end_year
 from carestats.reports.formatting import fmt_period, fmt_value
+from carestats.core.settings import Settings
 from carestats.indicators.registry import Indicator
 from carestats.reports.data import LA, ReportData
 from carestats.reports.england import (
     EMPTY_SECTION,
     NATIONAL,
     Cell,
-    Options,
     main_breakdown,
     method_context,
     points,
@@ -153,8 +153,8 @@ def _num(ind: Indicator, v: float | None) -> str:
     return fmt_value(v, ind.unit, ind.decimals) if v is not None else formatting.NO_DATA
 
 
-def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: Options | None = None) -> dict:
-    options = options or Options()
+def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: Settings | None = None) -> dict:
+    options = options or Settings()
     year = idx.year
     mine = idx.rows_for(code, idx.values, idx.data.values.clear())
     comp = idx.rows_for(code, idx.comparisons, idx.data.comparisons.clear())
