@@ -304,69 +304,85 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     return [r.path for r in made]
 
 
-def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
-              rep: Reporter) -> int | None:
-    """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
-    from carestats.indicators import compare
+def open_warehouse(work: Path, result: ingest.IngestResult):  # type: ignore[no-untyped-def]
+    """The warehouse in `work`, made from the ingest store's file (which already holds the raw tables)."""
+    from carestats.warehouse import db as warehouse
+
+    db = work / warehouse.WAREHOUSE_NAME
+    if result.tables.store is not None:  # ingest loaded the raw tables file by file: that file is the warehouse
+        result.tables.store.hand_over(db)
+    return warehouse.connect(db, spill=work / warehouse.SPILL_NAME)
+
+
+def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
+                     rep: Reporter, compare: bool = True):
+    """The stages inside the warehouse, up to opts.until: load (raw tables, `areas`, neighbour sets) →
+    stage (the staging views) → compute (indicator_vintages, indicator_values) → compare (`comparisons`,
+    unless `compare` is False). Returns indicator_values as a frame, or None when stopped before compute.
+    `carestats diff` runs these same stages."""
+    from carestats.indicators import compare as comparing
     from carestats.indicators import compute
     from carestats.ingest import neighbours
     from carestats.warehouse import staging as stage
+
+    load_raw(con, result)
+    neighbours.load_reference(con, result.tables.store)
+    if opts.until == "ingest":
+        return None
+    rep.step("stage: building staging views")
+    missing = stage.build_staging(con)
+    for view, tables in missing.items():
+        rep.detail(f"{view}: no input for {', '.join(tables)}")
+    if opts.until == "stage":
+        return None
+    rep.step(f"compute: {len(indicators)} indicators")
+    values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
+    rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
+    del vintages  # in the warehouse; only the latest values are written out
+    if compare:
+        rows = comparing.write_comparisons(con, indicators, opts.neighbour_set)
+        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+    return values
+
+
+def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
+              rep: Reporter) -> int | None:
+    """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
+    from carestats.indicators import compute
     from carestats.warehouse import db as warehouse
 
-    from carestats.exports import ees
-
-    db, spill = work / warehouse.WAREHOUSE_NAME, work / warehouse.SPILL_NAME
-    if result.tables.store is not None:  # ingest loaded the raw tables file by file: that file is the warehouse
-        result.tables.store.hand_over(db)
-    con = warehouse.connect(db, spill=spill)
+    con = open_warehouse(work, result)
     try:
-        load_raw(con, result)
-        neighbours.load_reference(con, result.tables.store)
-        if opts.until == "ingest":
-            return None
-        geography = ees.geography_from_warehouse(con, result.tables.store)
-        rep.step("stage: building staging views")
-        missing = stage.build_staging(con)
-        for view, tables in missing.items():
-            rep.detail(f"{view}: no input for {', '.join(tables)}")
-        if opts.until == "stage":
-            return None
-        rep.step(f"compute: {len(indicators)} indicators")
-        values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
-        rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
-        del vintages  # in the warehouse; only the latest values are written out here
-        rows = compare.write_comparisons(con, indicators, opts.neighbour_set)
-        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+        values = warehouse_stages(con, opts, result, indicators, rep)
     finally:
         con.close()
-        warehouse.remove_tree(spill)
+        warehouse.remove_tree(work / warehouse.SPILL_NAME)
+    if values is None:
+        return None
     compute.write_exports(values, work / "indicators", "indicator_values")
-    con = warehouse.connect(db, read_only=True)  # read once DuckDB's working memory has gone with `con`
+    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)  # once DuckDB's memory has gone
     try:
         comparisons = warehouse.read_frame(con, "main", "comparisons")
     finally:
         con.close()
     compute.write_exports(comparisons, work / "indicators", "comparisons")
     del comparisons  # the largest table: gone before the analyst exports are made
-    write_analyst_exports(work, values, indicators, result, rep, geography)
+    write_analyst_exports(work, values, indicators, rep)
     return periods.report_year_of(values)
 
 
-def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestResult,  # type: ignore[no-untyped-def]
-                          rep: Reporter, geography=None) -> None:
-    """build/exports/: the XLSX workbook, the EES-format files, and copies of the CSV/Parquet tables.
-
-    `geography` (ees.geography_from_warehouse) is read from the warehouse in `work` when not given."""
+def write_analyst_exports(work: Path, values, indicators, rep: Reporter) -> None:  # type: ignore[no-untyped-def]
+    """build/exports/: the XLSX workbook, the EES-format files (their geography from the warehouse's
+    `areas` table), and copies of the CSV/Parquet tables."""
     from carestats.exports import ees
     from carestats.exports import workbook as exports
     from carestats.warehouse import db as warehouse
 
-    if geography is None:
-        con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)
-        try:
-            geography = ees.geography_from_warehouse(con, result.tables.store)
-        finally:
-            con.close()
+    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)
+    try:
+        geography = ees.geography_from_areas(warehouse.read_frame(con, "main", "areas"))
+    finally:
+        con.close()
     folder = work / "exports"
     rep.step("exports: XLSX workbook and EES-format files")
     exports.write_xlsx(values, indicators, folder / "carestats_indicators.xlsx", periods.report_year_of(values))
