@@ -14,7 +14,7 @@ from carestats.indicators.compute import SCHEMA
 from carestats.reports.local_authority import LAIndex, la_context
 from carestats.indicators.registry import Indicator
 from carestats.reports.render import RenderJob, render_reports
-from carestats.reports.data import ReportData, derive_comparisons, local_authorities
+from carestats.reports.data import ReportData, local_authorities
 from carestats.core.settings import Settings
 from carestats.reports.england import england_context
 
@@ -71,6 +71,23 @@ def rows() -> list[dict]:
     return out
 
 
+def compared(values: pl.DataFrame, areas: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The comparisons table as the compute stage writes it from these values (and areas): what the reports read."""
+    from carestats.indicators import compare
+    from carestats.warehouse import areas as area_table
+    from carestats.warehouse import db as warehouse
+
+    con = warehouse.connect(None)
+    try:
+        warehouse.load_frame(con, "main", "indicator_values", values)
+        if areas is not None:
+            full = pl.concat([pl.DataFrame(schema=area_table.SCHEMA), areas], how="diagonal_relaxed")
+            warehouse.load_frame(con, "main", "areas", full.select(list(area_table.SCHEMA)).cast(area_table.SCHEMA))
+        return compare.build_comparisons(con, INDICATORS)
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def data() -> ReportData:
     values = pl.DataFrame(rows(), schema=SCHEMA)
@@ -83,8 +100,8 @@ def data() -> ReportData:
                                "area_code": LAS[0][0], "breakdown": "Total", "earlier_release": "demo-2023",
                                "earlier_value": 41.0, "earlier_status": None, "release": "demo-2025", "value": 42.0,
                                "status": None}])
-    return ReportData(values=values, comparisons=derive_comparisons(values, INDICATORS), year=2025,
-                      revisions=revisions, areas=areas)
+    return ReportData(values=values, comparisons=compared(values, areas), year=2025, revisions=revisions,
+                      areas=areas)
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +243,7 @@ def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:
     assert local_authorities(values, 2025, areas) == [("E08000038", "Barnsley")]
     assert local_authorities(values.filter(pl.col("area_code") != "E08000038"), 2025, areas) == [
         ("E08000038", "Barnsley")]  # published only under the old code: reported under the new one
-    data = ReportData(values=values, comparisons=derive_comparisons(values, INDICATORS), year=2025, areas=areas)
+    data = ReportData(values=values, comparisons=compared(values, areas), year=2025, areas=areas)
     ctx = la_context(LAIndex(data, INDICATORS), "E08000038", "Barnsley", [])
     assert ctx["formed"] is None  # a new code for the same council is not a new council
     trend = ctx["trends"]["groups"][0]["rows"][0]["cells"]

@@ -348,6 +348,7 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
               rep: Reporter) -> int | None:
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
+    from carestats.indicators import compare
     from carestats.indicators import compute
     from carestats.warehouse import db as warehouse
 
@@ -365,7 +366,7 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
         comparisons = warehouse.read_frame(con, "main", "comparisons")
     finally:
         con.close()
-    compute.write_exports(comparisons, work / "indicators", "comparisons")
+    compute.write_exports(comparisons.select(compare.EXPORT_COLUMNS), work / "indicators", "comparisons")
     del comparisons  # the largest table: gone before the analyst exports are made
     write_analyst_exports(work, values, indicators, rep)
     return periods.report_year_of(values)

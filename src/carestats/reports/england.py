@@ -140,15 +140,19 @@ def grade_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
             "releases": _releases(df, shown)}
 
 
-def la_only_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
-    """Published for LAs only: the median and range across LAs, since no England figure exists."""
+def la_only_block(ind: Indicator, df: pl.DataFrame, year: int, comparisons: pl.DataFrame) -> dict | None:
+    """Published for LAs only: the median and range across LAs, since no England figure exists (the spread
+    columns of the indicator's `comparisons` rows, for the breakdown shown)."""
     la = df.filter((pl.col("geographic_level") == LA) & pl.col("value").is_not_null())
     shown = periods_upto(la, year, 5)
     if not shown:
         return None
-    stats = (la.filter(pl.col("time_period").is_in(shown)).group_by("time_period")
-             .agg(pl.col("value").median().alias("median"), pl.col("value").min().alias("low"),
-                  pl.col("value").max().alias("high"), pl.len().alias("n")).sort("time_period"))
+    breakdown = df["breakdown"][0]
+    stats = (comparisons.filter((pl.col("geographic_level") == LA) & (pl.col("breakdown") == breakdown)
+                                & pl.col("time_period").is_in(shown) & pl.col("spread_count").is_not_null())
+             .unique(subset="time_period", keep="first")
+             .select("time_period", pl.col("spread_median").alias("median"), pl.col("spread_low").alias("low"),
+                     pl.col("spread_high").alias("high"), pl.col("spread_count").alias("n")))
     by = {r["time_period"]: r for r in stats.iter_rows(named=True)}
 
     def row(name: str, key: str) -> dict:
@@ -175,7 +179,9 @@ def _releases(df: pl.DataFrame, shown: list[int]) -> list[str]:
     return sorted(df.filter(pl.col("time_period").is_in(shown))["release"].unique().to_list())
 
 
-def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[str, str]) -> dict | None:
+def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[str, str],
+                    comparisons: pl.DataFrame) -> dict | None:
+    """The indicator's block of the England report; `comparisons` holds its rows of the comparisons table."""
     if ind.unit == "grade" and df.filter(pl.col("geographic_level") == NATIONAL).is_empty():
         return grade_block(ind, df, year)
     main = main_breakdown(df)
@@ -183,7 +189,7 @@ def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[s
         return breakdown_block(ind, df, year)
     df = df.filter(pl.col("breakdown") == main)
     if df.filter(pl.col("geographic_level") == NATIONAL).is_empty():
-        return la_only_block(ind, df, year)
+        return la_only_block(ind, df, year, comparisons)
     return national_block(ind, df, year, regions)
 
 
@@ -230,6 +236,7 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
     year = data.year
     regions = region_names(data.values)
     by_ind = {k[0]: df for k, df in data.values.partition_by("indicator_id", as_dict=True).items()}
+    compared = {k[0]: df for k, df in data.comparisons.partition_by("indicator_id", as_dict=True).items()}
     sections, used, shown = [], [], {}
     for theme, title in options.themes():
         inds = [i for i in indicators if i.theme == theme]
@@ -238,7 +245,8 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
         blocks = []
         for ind in inds:
             df = by_ind.get(ind.id)
-            block = indicator_block(ind, df, year, regions) if df is not None else None
+            block = indicator_block(ind, df, year, regions, compared.get(ind.id, data.comparisons.clear())) \
+                if df is not None else None
             if block:
                 blocks.append(block)
                 used.append(ind)

@@ -40,11 +40,19 @@ GRADE_ID = "ilacs_overall_effectiveness"
 
 @dataclass
 class Spread:
+    """Every published LA figure's spread for one indicator, period and breakdown (the comparisons table's
+    spread_* columns)."""
     lowest: float
     q1: float
     q3: float
     highest: float
     count: int
+
+    @classmethod
+    def of(cls, row: dict) -> Spread | None:
+        if not row.get("spread_count"):
+            return None
+        return cls(row["spread_low"], row["spread_q1"], row["spread_q3"], row["spread_high"], row["spread_count"])
 
 
 class LAIndex:
@@ -55,29 +63,15 @@ class LAIndex:
         self.by_id = {i.id: i for i in indicators}
         self.values = {k[0]: df for k, df in data.values.filter(pl.col("geographic_level") == LA)
                        .partition_by("area_code", as_dict=True).items()}
-        self.comparisons = {k[0]: df for k, df in data.comparisons.partition_by("area_code", as_dict=True).items()}
+        self.comparisons = {k[0]: df for k, df in data.comparisons.filter(pl.col("geographic_level") == LA)
+                            .partition_by("area_code", as_dict=True).items()}
         nat = data.values.filter(pl.col("geographic_level") == NATIONAL)
-        self.england = {(r["indicator_id"], r["time_period"], r["breakdown"]): r for r in nat.iter_rows(named=True)}
         self.england_series = {k: df for k, df in nat.partition_by(["indicator_id", "breakdown"], as_dict=True).items()}
         self.regions = region_names(data.values)
-        reg = data.values.filter(pl.col("geographic_level") == "Regional")
-        self.region_values = {(r["indicator_id"], r["time_period"], r["breakdown"], r["area_code"]): r
-                              for r in reg.iter_rows(named=True)}
-        self.spread = self._spreads(data.values)
         self.names = {c: n for c, n in data.values.select("area_code", "area_name").unique(
             subset=["area_code"], keep="last").iter_rows()}
         self.main = {k[0]: main_breakdown(df) for k, df in data.values.partition_by(
             "indicator_id", as_dict=True).items()}
-
-    @staticmethod
-    def _spreads(values: pl.DataFrame) -> dict[tuple, Spread]:
-        la = values.filter((pl.col("geographic_level") == LA) & pl.col("value").is_not_null())
-        stats = la.group_by("indicator_id", "time_period", "breakdown").agg(
-            pl.col("value").min().alias("lo"), pl.col("value").quantile(0.25, "linear").alias("q1"),
-            pl.col("value").quantile(0.75, "linear").alias("q3"), pl.col("value").max().alias("hi"),
-            pl.len().alias("n"))
-        return {(r["indicator_id"], r["time_period"], r["breakdown"]): Spread(r["lo"], r["q1"], r["q3"], r["hi"], r["n"])
-                for r in stats.iter_rows(named=True)}
 
     def rows_for(self, code: str, frames: dict[str, pl.DataFrame], empty: pl.DataFrame) -> pl.DataFrame:
         """An LA's rows, with those published under its previous code (same council, new code) where its
@@ -183,14 +177,8 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
                 pts = points(part)
                 row = next((r for r in part.iter_rows(named=True) if r["time_period"] == period), None)
                 c = comp_index.get((ind.id, period, breakdown), {})
-                eng = idx.england.get((ind.id, period, breakdown))
-                eng_v = eng["value"] if eng else c.get("england_value")
-                reg_v = c.get("region_value")
-                if reg_v is None and region_code:
-                    rr = idx.region_values.get((ind.id, period, breakdown, region_code))
-                    reg_v = rr["value"] if rr else None
-                sn = c.get("sn_median")
-                spread = idx.spread.get((ind.id, period, breakdown))
+                eng_v, reg_v, sn = c.get("england_value"), c.get("region_value"), c.get("sn_median")
+                spread = Spread.of(c)
                 value, status = (row["value"], row["status"]) if row else (None, None)
                 total = ind.unit in TOTALS
                 spine_rows.append(charts.SpineRow(
