@@ -9,12 +9,12 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from carestats.reports import data as reportdata
 from carestats.indicators.compute import SCHEMA
 from carestats.reports.local_authority import LAIndex, la_context
 from carestats.indicators.registry import Indicator
 from carestats.reports.render import RenderJob, render_reports
 from carestats.reports.data import ReportData, local_authorities
+from carestats.core import periods
 from carestats.core.settings import Settings
 from carestats.reports.england import england_context
 
@@ -224,7 +224,7 @@ def reporter():  # type: ignore[no-untyped-def]
 
 def test_report_year_uses_the_end_of_academic_years() -> None:
     df = pl.DataFrame(rows(), schema=SCHEMA).filter(pl.col("indicator_id") == "ks")
-    assert reportdata.report_year(df) == 2025
+    assert periods.report_year_of(df) == 2025
 
 
 def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:

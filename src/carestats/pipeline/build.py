@@ -495,7 +495,7 @@ def render_only(out: Path, rep: Reporter, settings: Settings | None = None, area
     finally:
         con.close()
     inputs = [r for r in files.iter_rows(named=True)]
-    year = reportdata.report_year(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
+    year = periods.report_year_of(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
     made = render_all(indicators, year, inputs, out, rep, settings, areas, england)

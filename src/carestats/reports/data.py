@@ -33,11 +33,6 @@ class ReportData:
     neighbours: pl.DataFrame | None = None
 
 
-def report_year(values: pl.DataFrame) -> int:
-    """The latest year with a national figure (core.periods.report_year_of)."""
-    return periods.report_year_of(values)
-
-
 def _sql(name: str) -> str:
     return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
 
@@ -65,7 +60,7 @@ def load(db: Path, indicators: list[Indicator], year: int | None = None) -> Repo
     known = {i.id for i in indicators}
     values = values.filter(pl.col("indicator_id").is_in(list(known)))
     comparisons = comparisons.filter(pl.col("indicator_id").is_in(list(known)))
-    return ReportData(values=values, comparisons=comparisons, year=year or report_year(values),
+    return ReportData(values=values, comparisons=comparisons, year=year or periods.report_year_of(values),
                       revisions=revisions, areas=areas, neighbours=neighbours)
 
 
