@@ -59,3 +59,26 @@ def test_bad_settings_name_the_key(tmp_path, text, message) -> None:
 def test_sections_can_be_switched_off(tmp_path) -> None:
     s = load(write(tmp_path, "[report]\nsections = { spending = false }\n"))
     assert s.sections["spending"] is False and s.sections["children_in_care"] is True
+
+
+def test_one_settings_object_holds_the_run_and_the_report_choices(tmp_path) -> None:
+    from carestats.core.settings import Settings
+
+    s = load(write(tmp_path, '[report]\nsections = { spending = false }\n[branding]\norganisation = "T"\n'),
+             until="compute", reports=False, skip_invalid=True, force=True, jobs=3)
+    assert (s.until, s.reports, s.skip_invalid, s.force, s.workers) == ("compute", False, True, True, 3)
+    assert "spending" not in dict(s.themes()) and s.logo_uri == ""
+    assert s.report_choices()["organisation"] == "T" and s.data_choices() == {"neighbour_set": "auto"}
+    assert Settings().until == "render" and Settings(jobs=0).workers >= 1
+    with pytest.raises(ConfigError, match="unknown stage"):
+        load(write(tmp_path, ""), until="publish")
+
+
+def test_build_options_of_older_callers_become_settings(tmp_path) -> None:
+    from carestats.core.settings import Settings
+    from carestats.pipeline.build import BuildOptions, as_settings
+
+    s = as_settings(BuildOptions(raw=tmp_path, out=tmp_path / "o", reports=False, until="stage",
+                                 settings=Settings(jobs=1, areas=["E06000001"])))
+    assert isinstance(s, Settings) and (s.raw, s.out, s.reports, s.until) == (tmp_path, tmp_path / "o", False, "stage")
+    assert s.jobs == 1 and s.areas == ["E06000001"]

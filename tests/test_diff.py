@@ -32,6 +32,52 @@ def test_within_one_folder_each_release_is_compared_with_the_previous() -> None:
         (83630, 83530, "cla-2024", "cla-2025")
 
 
+def test_the_latest_release_is_chosen_as_the_compute_stage_chooses_it() -> None:
+    v = pl.DataFrame([row("cla-2025", 2), row("cla-2024", 1), row("cla-2025", 3, area="E1"),
+                      row("cla-2023", 4, area="E1"), row("extra", 5, area="E2"), row("cla-2025", 6, area="E2")],
+                     schema=SCHEMA)
+    got = diff.latest(v)
+    assert got.schema == pl.Schema(SCHEMA)
+    assert got.select("area_code", "release", "value").rows() == [
+        ("E1", "cla-2025", 3.0), ("E2", "extra", 5.0), ("E92000001", "cla-2025", 2.0)]
+
+
+HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+          "old_la_code,la_name,new_la_code,population_type,children_count,population_estimate,rate_per_10000")
+
+
+def release(folder: Path, first: int, last: int, bump: int) -> Path:
+    """A small cla_number_and_rate_per_10k_children.csv for England and Hartlepool, years first..last."""
+    rows = [HEADER]
+    for year in range(first, last + 1):
+        for level, rcode, rname, old, name, new in [("National", "", "", "", "", ""), (
+                "Local authority", "E12000001", "North East", "805", "Hartlepool", "E06000001")]:
+            n = (80000 if level == "National" else 300) + year % 7 + (bump if year == last - 1 else 0)
+            rows.append(f"{year},Reporting year,{level},E92000001,England,{rcode},{rname},{old},{name},{new},"
+                        f"Children looked after on 31 March each year,{n},1000000,{round(n / 100)}")
+    target = folder / "cla" / "cla_number_and_rate_per_10k_children.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_snapshot_runs_the_pipelines_own_stages(tmp_path: Path) -> None:
+    """diff's figures are the figures a build makes: the same indicator_values, row for row."""
+    from carestats.core.settings import Settings
+    from carestats.pipeline.build import run
+
+    old, new = release(tmp_path / "old", 2021, 2024, 0), release(tmp_path / "new", 2021, 2025, 5)
+    inds = load_indicators()
+    a, b = diff.snapshot(old, inds), diff.snapshot(new, inds)
+    run(Settings(raw=new, out=tmp_path / "build", reports=False))
+    built = pl.read_parquet(tmp_path / "build" / "indicators" / "indicator_values.parquet")
+    assert b.values.equals(built) and b.vintages.height == b.values.height
+    revised = diff.revisions(a.values, b.values)
+    eng = revised.filter((pl.col("indicator_id") == "cla_count") & (pl.col("area_code") == "E92000001"))
+    assert eng.select("time_period", "old_value", "new_value").rows() == [(2024, 80001.0, 80006.0)]
+    assert b.columns["cla_number_and_rate_per_10k_children"][0] == "time_period"
+
+
 def test_renamed_columns_pair_by_position() -> None:
     got = diff.renamed_columns({"t": ["a", "number", "x"]}, {"t": ["a", "children_count", "x", "extra"]})
     assert {"table": "t", "old_column": "number", "new_column": "children_count"} in got

@@ -40,3 +40,25 @@ def test_a_suppressed_value_always_shows_its_symbol(value, status, decimals) -> 
 def test_rounding_round_trips(value, decimals) -> None:
     text = fmt_number(value, decimals).replace(",", "")
     assert abs(float(text) - value) <= 0.5 * 10 ** -decimals + 1e-9 * max(1, value)
+
+
+def test_period_arithmetic_lives_in_one_module() -> None:
+    import duckdb
+    import polars as pl
+
+    from carestats.core import periods
+
+    assert [periods.end_year(p) for p in (2025, 202425, 199900)] == [2025, 2025, 2000]
+    assert periods.previous_period(202425) == 202324 and periods.previous_period(200001) == 199900
+    assert periods.next_period(202324) == 202425 and periods.next_period(2024) == 2025
+    assert periods.parse(" 202425 ") == 202425 and periods.parse("202499") is None
+    assert periods.end_year_of_text("202425") == 2025 and periods.end_year_of_text("x") is None
+    assert periods.report_year([2023, 202425, 2024]) == 2025 and periods.report_year([]) == 0
+    assert periods.up_to([2026, 202425, 2024, 2024], 2025) == [2024, 202425]
+    col = pl.DataFrame({"p": [2025, 202425, 202324]})
+    assert col.select(periods.end_year_expr(pl.col("p")))["p"].to_list() == [2025, 2025, 2024]
+    assert col.select(periods.next_period_expr(pl.col("p")))["p"].to_list() == [2026, 202526, 202425]
+    con = duckdb.connect()
+    periods.register_macros(con)
+    got = con.sql("select period_end_year(p), period_previous(p) from (values (2025), (202425), (200001)) t(p)")
+    assert got.fetchall() == [(2025, 2024), (2025, 202324), (2001, 199900)]

@@ -9,13 +9,14 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from carestats.reports import data as reportdata
 from carestats.indicators.compute import SCHEMA
 from carestats.reports.local_authority import LAIndex, la_context
 from carestats.indicators.registry import Indicator
 from carestats.reports.render import RenderJob, render_reports
-from carestats.reports.data import ReportData, derive_comparisons, local_authorities
-from carestats.reports.england import Options, england_context
+from carestats.reports.data import ReportData, local_authorities
+from carestats.core import periods
+from carestats.core.settings import Settings
+from carestats.reports.england import england_context
 
 REGION = ("E12000008", "South East")
 LAS = [(f"E06000{100 + i}", f"Town {i}") for i in range(10)]
@@ -70,6 +71,23 @@ def rows() -> list[dict]:
     return out
 
 
+def compared(values: pl.DataFrame, areas: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The comparisons table as the compute stage writes it from these values (and areas): what the reports read."""
+    from carestats.indicators import compare
+    from carestats.warehouse import areas as area_table
+    from carestats.warehouse import db as warehouse
+
+    con = warehouse.connect(None)
+    try:
+        warehouse.load_frame(con, "main", "indicator_values", values)
+        if areas is not None:
+            full = pl.concat([pl.DataFrame(schema=area_table.SCHEMA), areas], how="diagonal_relaxed")
+            warehouse.load_frame(con, "main", "areas", full.select(list(area_table.SCHEMA)).cast(area_table.SCHEMA))
+        return compare.build_comparisons(con, INDICATORS)
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def data() -> ReportData:
     values = pl.DataFrame(rows(), schema=SCHEMA)
@@ -82,8 +100,8 @@ def data() -> ReportData:
                                "area_code": LAS[0][0], "breakdown": "Total", "earlier_release": "demo-2023",
                                "earlier_value": 41.0, "earlier_status": None, "release": "demo-2025", "value": 42.0,
                                "status": None}])
-    return ReportData(values=values, comparisons=derive_comparisons(values, INDICATORS), year=2025,
-                      revisions=revisions, areas=areas)
+    return ReportData(values=values, comparisons=compared(values, areas), year=2025, revisions=revisions,
+                      areas=areas)
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +174,7 @@ def test_revision_notes_name_both_releases(index: LAIndex) -> None:
 
 
 def test_england_context_handles_national_only_grades_and_empty_sections(data: ReportData) -> None:
-    ctx = england_context(data, INDICATORS, [], Options())
+    ctx = england_context(data, INDICATORS, [], Settings())
     by = {s["id"]: s for s in ctx["sections"]}
     assert by["spending"]["blocks"] == [] and by["spending"]["empty"].startswith("There is no data")
     assert by["workforce"]["blocks"][0]["rows"][0]["name"] == "England"
@@ -164,7 +182,7 @@ def test_england_context_handles_national_only_grades_and_empty_sections(data: R
     assert grade["kind"] == "grade" and "were judged Good or Outstanding" in grade["sentence"]
     assert by["education"]["blocks"][0]["periods"] == ["2023/24", "2024/25"]
     assert "additional" not in by
-    assert Options(sections={"spending": False}).themes()[-1][0] == "additional"
+    assert Settings(sections={"spending": False}).themes()[-1][0] == "additional"
 
 
 def text_of(pdf: Path) -> str:
@@ -206,7 +224,7 @@ def reporter():  # type: ignore[no-untyped-def]
 
 def test_report_year_uses_the_end_of_academic_years() -> None:
     df = pl.DataFrame(rows(), schema=SCHEMA).filter(pl.col("indicator_id") == "ks")
-    assert reportdata.report_year(df) == 2025
+    assert periods.report_year_of(df) == 2025
 
 
 def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:
@@ -225,7 +243,7 @@ def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:
     assert local_authorities(values, 2025, areas) == [("E08000038", "Barnsley")]
     assert local_authorities(values.filter(pl.col("area_code") != "E08000038"), 2025, areas) == [
         ("E08000038", "Barnsley")]  # published only under the old code: reported under the new one
-    data = ReportData(values=values, comparisons=derive_comparisons(values, INDICATORS), year=2025, areas=areas)
+    data = ReportData(values=values, comparisons=compared(values, areas), year=2025, areas=areas)
     ctx = la_context(LAIndex(data, INDICATORS), "E08000038", "Barnsley", [])
     assert ctx["formed"] is None  # a new code for the same council is not a new council
     trend = ctx["trends"]["groups"][0]["rows"][0]["cells"]
@@ -239,7 +257,7 @@ def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
 
     env = environment()
     pages = [env.get_template("la.html.j2").render(**la_context(index, LAS[0][0], LAS[0][1], [])),
-             env.get_template("england.html.j2").render(**england_context(data, INDICATORS, [], Options()))]
+             env.get_template("england.html.j2").render(**england_context(data, INDICATORS, [], Settings()))]
     for html in pages:
         charts_ = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="([^ "]+) ([^"]+)"',
                              html)

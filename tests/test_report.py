@@ -45,10 +45,11 @@ def test_manifest_records_inputs_versions_and_outputs(real_build: Path) -> None:
 
 
 def test_two_builds_give_identical_reports_and_exports(real_build: Path, raw_dir: Path, tmp_path: Path) -> None:
-    from carestats.pipeline.build import BuildOptions, run
+    from carestats.core.settings import Settings
+    from carestats.pipeline.build import run
 
     again = tmp_path / "again"
-    run(BuildOptions(raw=raw_dir, out=again))
+    run(Settings(raw=raw_dir, out=again))
     for rel in ("reports/england-2025.pdf", "indicators/indicator_values.csv",
                 "indicators/indicator_values.parquet"):
         assert (again / rel).read_bytes() == (real_build / rel).read_bytes(), rel

@@ -1,14 +1,16 @@
 /*
 The comparisons table before its intervals: one row per indicator_values row (indicator, period, area,
 breakdown), with England, the region, the statistical neighbours, the rank, the quartile band and the
-change on the previous year. Run by src/carestats/compare.py, which adds the confidence intervals,
-funnel limits and the comparison with England (docs/methods.md, "Comparisons").
+change on the previous year. Run by src/carestats/indicators/compare.py, which adds the confidence
+intervals, funnel limits and the comparison with England (docs/methods.md, "Comparisons"). The reports read
+this table (they compute no comparison of their own); the spread_* columns are theirs and are not exported.
 
 Reads:
   indicator_values                the latest release's figure for each key
   areas                           the council behind each code: 3-digit LA number, region
   ref.statistical_neighbours      the DfE neighbour sets, by 3-digit LA number
   cs_indicator_meta               registered by compare.py: indicator_id, unit, polarity
+  period_end_year, period_previous  macros registered by compare.py (core/periods.py)
 
 A council's series is followed by its 3-digit LA number, which the DfE keeps when only the GSS code
 changes (North Yorkshire E10000023 -> E06000065) and replaces when councils are reorganised
@@ -39,11 +41,10 @@ vals as (
         case when v.geographic_level = 'Local authority' then a.region_code end as region_code,
         a.note as area_note,
         try_cast(regexp_extract(v.release, '(\d{4})$', 1) as integer) as vintage,
-        -- the year a period ends in: 2025 -> 2025, academic or financial 202425 -> 2025
-        case when v.time_period >= 100000 then v.time_period // 100 + 1 else v.time_period end as period_year,
-        case when v.time_period >= 100000
-            then (v.time_period // 100 - 1) * 100 + (v.time_period % 100 + 99) % 100
-            else v.time_period - 1 end as previous_period
+        -- the year a period ends in (2025 -> 2025, academic or financial 202425 -> 2025) and the period a
+        -- year earlier (202425 -> 202324): macros from core/periods.py
+        period_end_year(v.time_period) as period_year,
+        period_previous(v.time_period) as previous_period
     from indicator_values as v
     inner join meta as m on v.indicator_id = m.indicator_id
     left join areas as a on v.area_code = a.code
@@ -91,6 +92,42 @@ spread as (
         quantile_cont(value, 0.75) as la_q3
     from la_figures
     group by indicator_id, time_period, breakdown
+),
+
+-- The spread of every published LA figure, as the reports draw it (spine charts) and tabulate it (indicators
+-- published for LAs only): unlike `spread`, a council published under two codes for one period counts under
+-- each. Quantiles are linear between the two nearest figures, lower + (upper - lower) * fraction, the
+-- arithmetic of Polars' quantile(q, "linear").
+published as (
+    select
+        indicator_id,
+        time_period,
+        breakdown,
+        count(*) as n,
+        list_sort(list(value)) as sorted,
+        (count(*) - 1)::double * 0.25 as at_q1,
+        (count(*) - 1)::double * 0.5 as at_median,
+        (count(*) - 1)::double * 0.75 as at_q3
+    from vals
+    where geographic_level = 'Local authority' and value is not null
+    group by indicator_id, time_period, breakdown
+),
+
+published_spread as (
+    select
+        indicator_id,
+        time_period,
+        breakdown,
+        sorted[1] as spread_low,
+        sorted[floor(at_q1)::bigint + 1] + (sorted[least(floor(at_q1)::bigint + 2, n)]
+            - sorted[floor(at_q1)::bigint + 1]) * (at_q1 - floor(at_q1)) as spread_q1,
+        sorted[floor(at_median)::bigint + 1] + (sorted[least(floor(at_median)::bigint + 2, n)]
+            - sorted[floor(at_median)::bigint + 1]) * (at_median - floor(at_median)) as spread_median,
+        sorted[floor(at_q3)::bigint + 1] + (sorted[least(floor(at_q3)::bigint + 2, n)]
+            - sorted[floor(at_q3)::bigint + 1]) * (at_q3 - floor(at_q3)) as spread_q3,
+        sorted[n] as spread_high,
+        n as spread_count
+    from published
 ),
 
 england as (
@@ -179,6 +216,12 @@ joined as (
         case when v.geographic_level = 'Local authority' then sp.la_median end as la_median,
         case when v.geographic_level = 'Local authority' then sp.la_q3 end as la_q3,
         sp.la_count,
+        ps.spread_low,
+        ps.spread_q1,
+        ps.spread_median,
+        ps.spread_q3,
+        ps.spread_high,
+        ps.spread_count,
         rk.area_code is not null as counted,
         v.value - p.value as change_1y
     from vals as v
@@ -200,6 +243,9 @@ joined as (
         and v.area_code = rk.area_code
     left join spread as sp
         on v.indicator_id = sp.indicator_id and v.time_period = sp.time_period and v.breakdown = sp.breakdown
+    left join published_spread as ps
+        on v.geographic_level = 'Local authority' and v.indicator_id = ps.indicator_id
+        and v.time_period = ps.time_period and v.breakdown = ps.breakdown
     left join figures as p
         on v.indicator_id = p.indicator_id and v.previous_period = p.time_period and v.breakdown = p.breakdown
         and v.geographic_level = p.geographic_level and v.series = p.series
@@ -241,6 +287,12 @@ select
     la_q1,
     la_median,
     la_q3,
+    spread_low,
+    spread_q1,
+    spread_median,
+    spread_q3,
+    spread_high,
+    spread_count,
     change_1y,
     case
         when change_1y is null or polarity = 'none' then null

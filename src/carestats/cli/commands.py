@@ -77,13 +77,13 @@ def _raw(raw: Optional[Path]) -> Path:
 
 def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
          jobs: Optional[int] = None, force: bool = False) -> None:
-    from carestats.pipeline.build import BuildOptions, run
+    from carestats.pipeline.build import run
 
-    settings = _settings(raw=raw, out=out, jobs=jobs)
+    settings = _settings(raw=raw, out=out, jobs=jobs, until=until, reports=reports, skip_invalid=skip_invalid,
+                         force=force)
+    settings.raw = _raw(settings.raw)
     out = settings.out
-    res = run(BuildOptions(raw=_raw(settings.raw), out=out, skip_invalid=skip_invalid, reports=reports,
-                           until=until, indicator_dirs=settings.indicator_dirs,
-                           template_dirs=settings.template_dirs, settings=settings, force=force), _reporter())
+    res = run(settings, _reporter())
     if not STATE["quiet"]:
         loaded = sum(1 for f in res.files if f.status == "loaded")
         typer.echo(f"{loaded} data files, {res.rows:,} rows, {res.indicators} indicators"

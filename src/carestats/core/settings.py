@@ -1,4 +1,8 @@
-"""Settings from carestats.toml, the environment and the command line.
+"""The one settings object of a run: from the command line, the environment, carestats.toml and defaults.
+
+Every stage reads `Settings`: where the inputs are and the outputs go, what the run is asked to do (the
+last stage, reports or not, --skip-invalid, --force), the report year, areas, sections and branding, the
+neighbour set and the number of workers. The render workers get it inside their job, as it is.
 
 Precedence: flag > environment variable > carestats.toml > default. The file is found in the working
 directory or given with --config (or CARESTATS_CONFIG). Unknown keys are an error that names the key and
@@ -26,22 +30,57 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 NEIGHBOUR_SETS = {"auto", "2021", "2025"}
 
 
+STAGES = ("ingest", "stage", "compute", "render")
+
+
 @dataclass
 class Settings:
     raw: Path | None = None
     out: Path = Path("build")
+    # what this run is asked to do (command-line only)
+    until: str = "render"  # the last stage to run: ingest, stage, compute or render
+    reports: bool = True  # render the reports (when until is render)
+    skip_invalid: bool = False  # leave out files that fail the checks instead of stopping
+    force: bool = False  # redo every stage, reusing nothing from the previous build
+    # [report]
     year: int | None = None
     areas: list[str] | None = None  # None: every LA in the report year
     neighbour_set: str = "auto"
     sections: dict[str, bool] = field(default_factory=lambda: {t: True for t in THEMES})
     jobs: int = 0  # 0: all cores
+    # [branding]
     organisation: str = ""
     logo: Path | None = None
     primary_colour: str = "#0b3d63"
     accent_colour: str = "#0072B2"
+    # [paths]
     indicator_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
     source: Path | None = None  # the carestats.toml that was read, if any
+
+    def themes(self) -> list[tuple[str, str]]:
+        """The report sections switched on, in the reports' order: (theme id, title)."""
+        return [(t, title) for t, title in THEMES.items() if self.sections.get(t, True)]
+
+    @property
+    def logo_uri(self) -> str:
+        """The logo as a file: URI for the templates ('' without a logo)."""
+        return Path(self.logo).resolve().as_uri() if self.logo else ""
+
+    @property
+    def workers(self) -> int:
+        """Render worker processes: `jobs`, or every core when it is 0."""
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+    def data_choices(self) -> dict[str, object]:
+        """The settings that change figures (the warehouse and exports), for the cache keys."""
+        return {"neighbour_set": self.neighbour_set}
+
+    def report_choices(self) -> dict[str, object]:
+        """The settings that change reports but not figures, for the cache keys."""
+        return {"year": self.year, "areas": self.areas, "sections": self.sections,
+                "organisation": self.organisation, "primary_colour": self.primary_colour,
+                "accent_colour": self.accent_colour, "logo": self.logo}
 
 
 def find_config(explicit: Path | None) -> Path | None:
@@ -84,12 +123,20 @@ def read_file(path: Path) -> dict[str, object]:
     return flat
 
 
+RUN_FLAGS = ("until", "reports", "skip_invalid", "force")  # command-line only: never in carestats.toml
+
+
 def load(config: Path | None = None, **flags: object) -> Settings:
     """Resolve the settings; `flags` holds command-line values (None when the flag was not given)."""
     path = find_config(config)
     base = path.parent.resolve() if path else Path.cwd()
     file = read_file(path) if path else {}
     s = Settings(source=path)
+    for key in RUN_FLAGS:
+        if flags.get(key) is not None:
+            setattr(s, key, flags[key])
+    if s.until not in STAGES:
+        raise ConfigError(f"unknown stage {s.until!r}", f"use one of {', '.join(STAGES)}")
 
     def pick(key: str) -> object:
         if flags.get(key) is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
 
+from carestats.core import periods
 from carestats.indicators.compute import plain_numbers
 from carestats.indicators.registry import Indicator
 
@@ -21,31 +21,27 @@ GEO = ["country_code", "country_name", "region_code", "region_name", "new_la_cod
 EES_UNITS = {"%": "%", "£": "£", "£ thousands": "£"}
 
 
-def geography_from_tables(tables: dict[str, list[pa.Table]]) -> pl.DataFrame:
-    """Each LA's old code, name and region, and each region's name, as the EES files give them."""
-    frames = []
-    for parts in tables.values():
-        for t in parts:
-            cols = [c for c in ["geographic_level", *GEO] if c in t.column_names]
-            if "new_la_code" not in cols or "region_code" not in cols:
-                continue
-            frames.append(pl.from_arrow(t.select(cols)).unique())  # type: ignore[arg-type]
-    if not frames:
-        return pl.DataFrame(schema={"geographic_level": pl.String, **{c: pl.String for c in GEO}})
-    df = pl.concat(frames, how="diagonal").unique()
-    return df.with_columns(pl.col(c).str.strip_chars() for c in df.columns)
-
-
-def geography_from_warehouse(con, store) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    """geography_from_tables, read from the warehouse's raw tables (see neighbours.raw_selection)."""
-    from carestats.ingest.neighbours import RAW_TABLE, raw_selection
-
-    return geography_from_tables(raw_selection(con, store, ["geographic_level", *GEO],
-                                               ("new_la_code", "region_code"), exclude=(RAW_TABLE,)))
+def geography_from_areas(areas: pl.DataFrame) -> pl.DataFrame:
+    """The export's geography, from the warehouse's `areas` table (warehouse/areas.py derives it once from
+    the input files): each LA's LA number, name and region, and each region's name, in the EES columns."""
+    level = pl.col("level")
+    region_names = areas.filter(level == "Regional").select(pl.col("code").alias("region_code"),
+                                                           pl.col("name").alias("region_name"))
+    la = (areas.filter(level == "Local authority")
+          .select(pl.col("code").alias("new_la_code"), pl.col("name").alias("la_name"), "old_la_code", "region_code")
+          .join(region_names, on="region_code", how="left")
+          .with_columns(pl.lit("Local authority").alias("geographic_level")))
+    regions = region_names.with_columns(pl.lit("Regional").alias("geographic_level"))
+    out = pl.concat([la, regions], how="diagonal").with_columns(pl.lit("E92000001").alias("country_code"),
+                                                                pl.lit("England").alias("country_name"))
+    for c in GEO:
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None, pl.String).alias(c))
+    return out.select("geographic_level", *(pl.col(c).cast(pl.String) for c in GEO))
 
 
 def time_identifier(period: int, ind: Indicator) -> str:
-    if len(str(period)) == 4:
+    if not periods.is_two_year(period):
         return "Reporting year"
     return "Financial year" if ind.theme == "spending" else "Academic year"
 
@@ -93,7 +89,7 @@ def _time_identifiers(indicators: list[Indicator]) -> pl.Expr:
     known = [i.id for i in indicators]
     spending = [i.id for i in indicators if i.theme == "spending"]
     ind = pl.col("indicator_id")
-    return (pl.when(~ind.is_in(known) | (pl.col("time_period").cast(pl.String).str.len_chars() == 4))
+    return (pl.when(~ind.is_in(known) | (pl.col("time_period") <= periods.ACADEMIC))
             .then(pl.lit("Reporting year")).when(ind.is_in(spending)).then(pl.lit("Financial year"))
             .otherwise(pl.lit("Academic year")))
 

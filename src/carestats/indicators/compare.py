@@ -13,6 +13,7 @@ import polars as pl
 
 from carestats.indicators import compute
 from carestats.core import paths
+from carestats.core import periods
 from carestats.warehouse import db as warehouse
 from carestats.core.errors import QueryError
 from carestats.indicators.intervals import Z95, Z998, funnel, poisson_exact, wilson
@@ -29,6 +30,8 @@ SCHEMA = {
     "sn_set": pl.String, "sn_mean": pl.Float64, "sn_median": pl.Float64, "sn_count": pl.Int64,
     "rank": pl.Int64, "rank_of": pl.Int64, "quartile_band": pl.String,
     "la_q1": pl.Float64, "la_median": pl.Float64, "la_q3": pl.Float64,
+    "spread_low": pl.Float64, "spread_q1": pl.Float64, "spread_median": pl.Float64, "spread_q3": pl.Float64,
+    "spread_high": pl.Float64, "spread_count": pl.Int64,
     "change_1y": pl.Float64, "trend": pl.String,
     "ci_low": pl.Float64, "ci_high": pl.Float64, "ci_method": pl.String,
     "england_difference": pl.String, "vs_england": pl.String, "worse_and_worsening": pl.Boolean,
@@ -36,6 +39,9 @@ SCHEMA = {
     "funnel_998_low": pl.Float64, "funnel_998_high": pl.Float64,
     "area_note": pl.String, "release": pl.String,
 }
+# For the reports only: every published LA figure's spread (their spine charts and LA-only tables)
+REPORT_COLUMNS = ("spread_low", "spread_q1", "spread_median", "spread_q3", "spread_high", "spread_count")
+EXPORT_COLUMNS = [c for c in SCHEMA if c not in REPORT_COLUMNS]  # the published comparisons files
 
 
 def interval(unit: str, value: float | None, numerator: float | None,
@@ -151,6 +157,7 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
                         schema={"indicator_id": pl.String, "unit": pl.String, "polarity": pl.String})
     reading = con.cursor()  # the query streams on its own connection while the judged rows are stored
     reading.register("cs_indicator_meta", meta.to_arrow())
+    periods.register_macros(reading)
     con.execute(f"drop table if exists {JUDGED_TABLE}")
     held: list[pl.DataFrame] = []  # judged rows kept in memory until there are more than IN_MEMORY_ROWS
     stored = False

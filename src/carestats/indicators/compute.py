@@ -1,8 +1,8 @@
 """Stage 4, compute: run every indicator query, check its shape, and keep the latest release's figure.
 
-Each query returns every release's rows. For each indicator, period, area and breakdown, the row from the
-latest release that has it wins and goes to `indicator_values`; every release's rows stay queryable in
-`indicator_vintages`.
+Each query returns every release's rows, which go to `indicator_vintages`. For each indicator, period,
+area and breakdown, the row from the latest release that has it wins and goes to `indicator_values`: the
+warehouse picks it, in SQL (LATEST_SQL), from `indicator_vintages`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import polars as pl
 from carestats.core import paths
 from carestats.core.errors import QueryError
 from carestats.indicators.registry import Indicator
-from carestats.warehouse.db import load_frame, query_pl
+from carestats.warehouse.db import load_frame, query_pl, read_frame
 
 OUTPUT_COLUMNS = ["time_period", "geographic_level", "area_code", "area_name", "breakdown", "value", "status",
                   "numerator", "denominator", "release"]
@@ -74,16 +74,35 @@ def validate(ind: Indicator, df: pl.DataFrame) -> pl.DataFrame:
     return df
 
 
-def latest(all_rows: pl.DataFrame) -> pl.DataFrame:
-    """Keep, for each key, the row of the latest release (ties broken by release name, stably)."""
-    vintage = pl.col("release").str.extract(r"(\d{4})$").cast(pl.Int64)
-    return (
-        all_rows.with_columns(vintage.alias("_vintage"))
-        .sort(["_vintage", "release"], descending=True)
-        .unique(subset=KEY, keep="first", maintain_order=True)
-        .drop("_vintage")
-        .pipe(order)
-    )
+# The latest release wins: the release year is the 4 digits that end its name (cla-2025); a release without
+# one counts as the latest, and between releases of one year the name that sorts last wins. The rows come
+# in the order `order` gives.
+LATEST_SQL = """
+create or replace table {target} as
+select * exclude (vintage, level_order)
+from (
+    select
+        *,
+        try_cast(regexp_extract(release, '(\\d{{4}})$', 1) as bigint) as vintage,
+        case geographic_level when 'National' then 0 when 'Regional' then 1 when 'Local authority' then 2
+            else 3 end as level_order
+    from {source}
+)
+qualify row_number() over (
+    partition by indicator_id, time_period, geographic_level, area_code, breakdown
+    order by vintage desc nulls first, release desc
+) = 1
+order by indicator_id, time_period, level_order, area_code, breakdown, release
+"""
+
+
+def keep_latest(con: duckdb.DuckDBPyConnection, source: str = "main.indicator_vintages",
+                target: str = "main.indicator_values") -> pl.DataFrame:
+    """Make `target` from `source` (every release's rows): for each key, the row of the latest release.
+    Returns the new table."""
+    con.execute(LATEST_SQL.format(source=source, target=target))
+    schema, name = target.split(".")
+    return read_frame(con, schema, name).cast(SCHEMA)  # type: ignore[arg-type]
 
 
 def order(df: pl.DataFrame) -> pl.DataFrame:
@@ -99,9 +118,9 @@ def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
                 progress=None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every indicator's rows (`indicator_vintages`) and the latest release's (`indicator_values`).
 
-    Beyond IN_MEMORY_ROWS rows, each indicator is ordered and reduced to its latest figures on its own:
-    indicator_id leads the order and the key, so the tables are the indicators' parts in the order of their
-    ids, and no step sorts or copies the whole table. Both ways give the same tables.
+    Beyond IN_MEMORY_ROWS rows, each indicator is ordered on its own: indicator_id leads the order, so the
+    table is the indicators' parts in the order of their ids, and no step sorts or copies the whole table.
+    Both ways give the same table. The latest release's figures are then picked in the warehouse.
     """
     frames: list[tuple[str, pl.DataFrame]] = []
     for ind in indicators:
@@ -111,24 +130,19 @@ def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
     ids = [f[0] for f in frames]
     if not frames:
         vintages = pl.DataFrame(schema=SCHEMA)
-        values = latest(vintages)
     elif sum(f[1].height for f in frames) > IN_MEMORY_ROWS and len(set(ids)) == len(ids):
         frames.sort(key=lambda f: f[0])
         parts = []
         while frames:  # each indicator's rows give way to their ordered copy
-            rows = order(frames.pop(0)[1])
-            parts.append((rows, latest(rows)))
-        vintages = pl.concat([p[0] for p in parts], how="vertical")
-        values = pl.concat([p[1] for p in parts], how="vertical")
+            parts.append(order(frames.pop(0)[1]))
+        vintages = pl.concat(parts, how="vertical")
         parts.clear()
     else:
         vintages = order(pl.concat([f[1] for f in frames], how="vertical"))
         frames.clear()
-        values = latest(vintages)
     # loaded a slice at a time: never a second, arrow copy of a whole table
-    load_frame(con, "main", "indicator_values", values)
     load_frame(con, "main", "indicator_vintages", vintages)
-    return values, vintages
+    return keep_latest(con), vintages
 
 
 def write_exports(df: pl.DataFrame, folder: Path, stem: str) -> list[Path]:

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carestats.pipeline import cache
+from carestats.core import periods
 from carestats.core.errors import CheckFailed, DataError, Finding
+from carestats.core.settings import Settings
 from carestats.pipeline.manifest import write_manifest
 from carestats.core.progress import Reporter
 from carestats.indicators.registry import load_indicators
@@ -36,15 +38,34 @@ if TYPE_CHECKING:  # the pipeline modules load polars, pyarrow and duckdb: impor
 
 @dataclass
 class BuildOptions:
+    """run()'s arguments as callers wrote them before Settings held them all: not read by any stage.
+
+    run() turns it into the one Settings object (`settings`, or the defaults, with these fields set)."""
     raw: Path
     out: Path
     skip_invalid: bool = False
     reports: bool = True
     indicator_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
-    until: str = "render"  # the last stage to run: ingest, stage, compute or render
-    settings: Any = None  # config.Settings: report year, areas, sections, branding (None: defaults)
-    force: bool = False  # redo every stage, reusing nothing from the previous build
+    until: str = "render"
+    settings: Settings | None = None
+    force: bool = False
+
+    def resolve(self) -> Settings:
+        return dataclasses.replace(self.settings or Settings(), raw=self.raw, out=self.out,
+                                   skip_invalid=self.skip_invalid, reports=self.reports, until=self.until,
+                                   force=self.force, indicator_dirs=list(self.indicator_dirs),
+                                   template_dirs=list(self.template_dirs))
+
+
+def as_settings(opts: Settings | BuildOptions) -> Settings:
+    """The run's settings, with the input folder filled in (core.paths.default_raw when not given)."""
+    s = opts.resolve() if isinstance(opts, BuildOptions) else opts
+    if s.raw is None:
+        from carestats.core.paths import default_raw
+
+        s = dataclasses.replace(s, raw=default_raw())
+    return s
 
 
 @dataclass
@@ -158,9 +179,9 @@ class Keys:
     build: str
 
     @classmethod
-    def of(cls, opts: BuildOptions) -> Keys:
-        data = cache.data_key(opts.raw, opts.indicator_dirs, opts.until, opts.skip_invalid, opts.settings)
-        return cls(data, cache.build_key(data, opts.template_dirs, opts.settings, opts.reports, opts.until))
+    def of(cls, s: Settings) -> Keys:
+        data = cache.data_key(s.raw, s.indicator_dirs, s.until, s.skip_invalid, s)  # type: ignore[arg-type]
+        return cls(data, cache.build_key(data, s.template_dirs, s, s.reports, s.until))
 
 
 @dataclass
@@ -179,7 +200,7 @@ class Checked:
         return cls(prev.inputs(), [Finding(**f) for f in prev.doc.get("findings") or []])
 
 
-def report_checks(checked: Checked, opts: BuildOptions, rep: Reporter, note: str = "") -> None:
+def report_checks(checked: Checked, opts: Settings, rep: Reporter, note: str = "") -> None:
     """Tell what the checks found, and stop on errors (unless --skip-invalid) or when nothing loaded."""
     loaded, errors = checked.loaded, [f for f in checked.findings if f.severity == "error"]
     rep.step(f"check: {len(checked.files)} files, {len(loaded)} data files loaded, "
@@ -197,12 +218,13 @@ def report_checks(checked: Checked, opts: BuildOptions, rep: Reporter, note: str
                         "point --raw at the folder holding the downloaded release files")
 
 
-def _previous(out: Path, opts: BuildOptions) -> cache.Previous | None:
+def _previous(out: Path, opts: Settings) -> cache.Previous | None:
     return None if opts.force else cache.Previous.load(out)
 
 
-def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
-    """Build, reusing what the previous build in --out made from the same inputs (unless opts.force)."""
+def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> BuildResult:
+    """Build, reusing what the previous build in --out made from the same inputs (unless settings.force)."""
+    opts = as_settings(settings)
     rep = rep or Reporter(quiet=True)
     out = opts.out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +243,7 @@ def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
         from carestats.pipeline import inputs as ingest
 
         rep.step(f"ingest: reading {opts.raw}")
-        result = ingest.read_inputs(opts.raw)
+        result = ingest.read_inputs(opts.raw)  # type: ignore[arg-type]
         checked = Checked(result.files, result.findings, result)
         report_checks(checked, opts, rep)
 
@@ -239,7 +261,7 @@ def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
                        findings=checked.findings)
 
 
-def _up_to_date(opts: BuildOptions, prev: cache.Previous, rep: Reporter) -> BuildResult:
+def _up_to_date(opts: Settings, prev: cache.Previous, rep: Reporter) -> BuildResult:
     """Nothing changed since the previous build and its outputs are intact: leave them as they are."""
     checked = Checked.recorded(prev)
     report_checks(checked, opts, rep, " (inputs unchanged since the last build)")
@@ -254,7 +276,7 @@ def _inputs(files: list) -> list[dict]:
              "table": f.table, "status": f.status, "reason": f.reason, "encoding": f.encoding} for f in files]
 
 
-def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  # type: ignore[no-untyped-def]
+def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # type: ignore[no-untyped-def]
                 keys: Keys, prev: cache.Previous | None, same_data: bool, rep: Reporter) -> list[Path]:
     """Make (or reuse) the data outputs in `work`, then the reports, then the manifest."""
     inputs = _inputs(checked.files)
@@ -266,8 +288,7 @@ def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  #
         year = make_data(work, opts, checked.result, indicators, rep)
     made: list = []
     if opts.reports and opts.until == "render" and year:
-        made = render_all(indicators, year, inputs, work, opts.template_dirs, rep, opts.settings, previous=prev,
-                          data_key=keys.data)
+        made = render_all(indicators, year, inputs, work, rep, opts, previous=prev, data_key=keys.data)
     extra: dict[str, Any] = {"stages": opts.until,
                              "quarantined": [{"name": f.name, "reason": f.reason} for f in checked.files
                                              if f.status == "invalid"],
@@ -283,87 +304,101 @@ def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  #
     return [r.path for r in made]
 
 
-def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
+def open_warehouse(work: Path, result: ingest.IngestResult):  # type: ignore[no-untyped-def]
+    """The warehouse in `work`, made from the ingest store's file (which already holds the raw tables)."""
+    from carestats.warehouse import db as warehouse
+
+    db = work / warehouse.WAREHOUSE_NAME
+    if result.tables.store is not None:  # ingest loaded the raw tables file by file: that file is the warehouse
+        result.tables.store.hand_over(db)
+    return warehouse.connect(db, spill=work / warehouse.SPILL_NAME)
+
+
+def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
+                     rep: Reporter, compare: bool = True):
+    """The stages inside the warehouse, up to opts.until: load (raw tables, `areas`, neighbour sets) →
+    stage (the staging views) → compute (indicator_vintages, indicator_values) → compare (`comparisons`,
+    unless `compare` is False). Returns indicator_values as a frame, or None when stopped before compute.
+    `carestats diff` runs these same stages."""
+    from carestats.indicators import compare as comparing
+    from carestats.indicators import compute
+    from carestats.ingest import neighbours
+    from carestats.warehouse import staging as stage
+
+    load_raw(con, result)
+    neighbours.load_reference(con, result.tables.store)
+    if opts.until == "ingest":
+        return None
+    rep.step("stage: building staging views")
+    missing = stage.build_staging(con)
+    for view, tables in missing.items():
+        rep.detail(f"{view}: no input for {', '.join(tables)}")
+    if opts.until == "stage":
+        return None
+    rep.step(f"compute: {len(indicators)} indicators")
+    values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
+    rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
+    del vintages  # in the warehouse; only the latest values are written out
+    if compare:
+        rows = comparing.write_comparisons(con, indicators, opts.neighbour_set)
+        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+    return values
+
+
+def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
               rep: Reporter) -> int | None:
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
     from carestats.indicators import compare
     from carestats.indicators import compute
-    from carestats.ingest import neighbours
-    from carestats.warehouse import staging as stage
     from carestats.warehouse import db as warehouse
 
-    from carestats.exports import ees
-
-    db, spill = work / warehouse.WAREHOUSE_NAME, work / warehouse.SPILL_NAME
-    if result.tables.store is not None:  # ingest loaded the raw tables file by file: that file is the warehouse
-        result.tables.store.hand_over(db)
-    con = warehouse.connect(db, spill=spill)
+    con = open_warehouse(work, result)
     try:
-        load_raw(con, result)
-        neighbours.load_reference(con, result.tables.store)
-        if opts.until == "ingest":
-            return None
-        geography = ees.geography_from_warehouse(con, result.tables.store)
-        rep.step("stage: building staging views")
-        missing = stage.build_staging(con)
-        for view, tables in missing.items():
-            rep.detail(f"{view}: no input for {', '.join(tables)}")
-        if opts.until == "stage":
-            return None
-        rep.step(f"compute: {len(indicators)} indicators")
-        values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
-        rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
-        del vintages  # in the warehouse; only the latest values are written out here
-        rows = compare.write_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
-        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+        values = warehouse_stages(con, opts, result, indicators, rep)
     finally:
         con.close()
-        warehouse.remove_tree(spill)
+        warehouse.remove_tree(work / warehouse.SPILL_NAME)
+    if values is None:
+        return None
     compute.write_exports(values, work / "indicators", "indicator_values")
-    con = warehouse.connect(db, read_only=True)  # read once DuckDB's working memory has gone with `con`
+    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)  # once DuckDB's memory has gone
     try:
         comparisons = warehouse.read_frame(con, "main", "comparisons")
     finally:
         con.close()
-    compute.write_exports(comparisons, work / "indicators", "comparisons")
+    compute.write_exports(comparisons.select(compare.EXPORT_COLUMNS), work / "indicators", "comparisons")
     del comparisons  # the largest table: gone before the analyst exports are made
-    write_analyst_exports(work, values, indicators, result, rep, geography)
-    from carestats.reports.england import report_year
-
-    return report_year(values)
+    write_analyst_exports(work, values, indicators, rep)
+    return periods.report_year_of(values)
 
 
-def write_analyst_exports(work: Path, values, indicators, result: ingest.IngestResult,  # type: ignore[no-untyped-def]
-                          rep: Reporter, geography=None) -> None:
-    """build/exports/: the XLSX workbook, the EES-format files, and copies of the CSV/Parquet tables.
-
-    `geography` (ees.geography_from_warehouse) is read from the warehouse in `work` when not given."""
+def write_analyst_exports(work: Path, values, indicators, rep: Reporter) -> None:  # type: ignore[no-untyped-def]
+    """build/exports/: the XLSX workbook, the EES-format files (their geography from the warehouse's
+    `areas` table), and copies of the CSV/Parquet tables."""
     from carestats.exports import ees
     from carestats.exports import workbook as exports
     from carestats.warehouse import db as warehouse
-    from carestats.reports.england import report_year
 
-    if geography is None:
-        con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)
-        try:
-            geography = ees.geography_from_warehouse(con, result.tables.store)
-        finally:
-            con.close()
+    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)
+    try:
+        geography = ees.geography_from_areas(warehouse.read_frame(con, "main", "areas"))
+    finally:
+        con.close()
     folder = work / "exports"
     rep.step("exports: XLSX workbook and EES-format files")
-    exports.write_xlsx(values, indicators, folder / "carestats_indicators.xlsx", report_year(values))
+    exports.write_xlsx(values, indicators, folder / "carestats_indicators.xlsx", periods.report_year_of(values))
     ees.write(values, indicators, geography, folder / "ees")
     for table in sorted((work / "indicators").glob("*.*")):
         shutil.copyfile(table, folder / table.name)
 
 
 def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
-               template_dirs: list[Path], rep: Reporter, settings=None, areas: list[str] | None = None,
+               rep: Reporter, settings: Settings, areas: list[str] | None = None,
                england: bool = True, previous: cache.Previous | None = None, data_key: str = "") -> list:
     """The England report and one report per local authority in the report year, by a process pool.
 
-    `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` (from
-    carestats.toml) may fix the year, the areas, the sections, the branding and the number of workers.
+    `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` may fix
+    the year, the areas, the sections, the branding, the templates and the number of workers.
     Reuse from the `previous` build, in two steps: a report whose inputs key (data, code, settings, its
     own templates) is unchanged is linked at once, without making its HTML; any other is made as HTML in
     a worker, and linked if its key (cache.report_key) is unchanged, rendered otherwise.
@@ -372,13 +407,13 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     from carestats.reports import render
     from carestats.reports import data as reportdata
     from carestats.warehouse import db as warehouse
-    from carestats.reports.england import Options
 
-    year = getattr(settings, "year", None) or year
+    year = settings.year or year
+    template_dirs = settings.template_dirs
     source_date_epoch(year)
     data = reportdata.load(out / warehouse.WAREHOUSE_NAME, indicators, year)
     las = reportdata.local_authorities(data.values, year, data.areas)
-    wanted = areas if areas is not None else getattr(settings, "areas", None)
+    wanted = areas if areas is not None else settings.areas
     if wanted is not None:
         known = dict(las)
         unknown = [c for c in wanted if c not in known]
@@ -388,24 +423,22 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
         las = [(c, known[c]) for c in wanted]
     tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    options = Options.from_settings(settings)
-    assets = cache.asset_key(template_dirs, options.logo, render.PDF_OPTIONS, epoch)
-    job = render.RenderJob(data=data, indicators=indicators, out=out / "reports", template_dirs=template_dirs,
+    assets = cache.asset_key(template_dirs, settings.logo, render.PDF_OPTIONS, epoch)
+    job = render.RenderJob(data=data, indicators=indicators, out=out / "reports",
                            inputs=[i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
-                           options=options, epoch=epoch, asset_key=assets,
+                           settings=settings, epoch=epoch, asset_key=assets,
                            reusable=previous.reusable_reports() if previous is not None else {})
     known = _html_inputs_keys(tasks, data.year, data_key, settings, assets, template_dirs) if data_key else {}
     ready = _reuse_unchanged(job, tasks, known)
     todo = [t for t in tasks if render.report_name(t, data.year) not in {r.name for r in ready}]
-    jobs = int(getattr(settings, "jobs", 0) or 0)
     rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "
-             f"{len(ready)} unchanged; {jobs or os.cpu_count()} worker(s) for the rest")
+             f"{len(ready)} unchanged; {settings.workers} worker(s) for the rest")
 
     def progress(done: int, total: int) -> None:
         if done % 20 == 0 or done == total:
             rep.step(f"render: {done}/{total} reports")
 
-    made = render.render_many(job, todo, jobs, progress) if todo else []
+    made = render.render_many(job, todo, settings.workers, progress) if todo else []
     made = sorted((dataclasses.replace(r, inputs=known.get(r.name, "")) for r in [*ready, *made]),
                   key=lambda r: r.path)
     reused = sum(r.reused for r in made)
@@ -413,7 +446,7 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     return made
 
 
-def _html_inputs_keys(tasks: list, year: int, data_key: str, settings, assets: str,  # type: ignore[no-untyped-def]
+def _html_inputs_keys(tasks: list, year: int, data_key: str, settings: Settings, assets: str,
                       template_dirs: list[Path]) -> dict[str, str]:
     """Each report's inputs key (cache.html_inputs_key), by its name under reports/."""
     from carestats.reports import render
@@ -438,7 +471,7 @@ def _reuse_unchanged(job, tasks: list, known: dict[str, str]) -> list:  # type: 
     return ready
 
 
-def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None = None,  # type: ignore[no-untyped-def]
+def render_only(out: Path, rep: Reporter, settings: Settings | None = None, areas: list[str] | None = None,
                 england: bool = True) -> list[Path]:
     """Re-render reports from an existing warehouse (templates changed, data did not), or only some LAs.
 
@@ -453,7 +486,8 @@ def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None
     db = out / warehouse.WAREHOUSE_NAME
     if not db.exists():
         raise DataError(f"no warehouse at {db}", "run `carestats build` (or `carestats compute`) first")
-    indicators = load_indicators(getattr(settings, "indicator_dirs", None) or [])
+    settings = settings or Settings()
+    indicators = load_indicators(settings.indicator_dirs)
     con = warehouse.connect(db, read_only=True)
     try:  # the input list and the report year only: render_all reads the rest once
         files = warehouse.query_pl(con, (reportdata.QUERIES / "input_files.sql").read_text(encoding="utf-8"))
@@ -461,9 +495,8 @@ def render_only(out: Path, rep: Reporter, settings=None, areas: list[str] | None
     finally:
         con.close()
     inputs = [r for r in files.iter_rows(named=True)]
-    year = reportdata.report_year(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
+    year = periods.report_year_of(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
-    made = render_all(indicators, year, inputs, out, getattr(settings, "template_dirs", None) or [], rep,
-                      settings, areas, england)
+    made = render_all(indicators, year, inputs, out, rep, settings, areas, england)
     return [r.path for r in made]

@@ -24,9 +24,13 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from carestats.core import paths
 from carestats.core.fingerprint import FORMAT, Key, files_under, font_files, place, report_key, sha256_file, system_versions, versions  # noqa: F401  (re-exported for the pipeline)
+
+if TYPE_CHECKING:
+    from carestats.core.settings import Settings
 
 MANIFEST = "manifest.json"
 
@@ -34,8 +38,6 @@ WAREHOUSE = paths.WAREHOUSE_NAME
 REPORTS = "reports/"  # outputs under this folder belong to the render stage, everything else to the data stage
 RENDERER = "reports/render.py"  # the code between a report's HTML and its PDF bytes
 TEMPLATE_SOURCES = (".j2",)  # template files that shape the HTML; every other file there is an asset
-DATA_SETTINGS = ("neighbour_set",)  # carestats.toml settings that change figures, not only reports
-REPORT_SETTINGS = ("year", "areas", "sections", "organisation", "primary_colour", "accent_colour", "logo")
 
 
 def _source(key: Key) -> Key:
@@ -49,13 +51,13 @@ def _data_stage(until: str) -> str:
     return until if until in ("ingest", "stage") else "compute"
 
 
-def data_key(raw: Path, indicator_dirs: list[Path], until: str, skip_invalid: bool, settings: object) -> str:
+def data_key(raw: Path, indicator_dirs: list[Path], until: str, skip_invalid: bool, settings: Settings) -> str:
     """What the warehouse and the exports depend on."""
     key = _source(Key("data")).add_files("raw", raw).add_files("queries", paths.QUERIES_DIR)
     for i, folder in enumerate(indicator_dirs):
         key.add_files(f"indicators{i}", folder)
     return key.add_json("options", {"stage": _data_stage(until), "skip_invalid": skip_invalid,
-                                    **{k: getattr(settings, k, None) for k in DATA_SETTINGS}}).hexdigest()
+                                    **settings.data_choices()}).hexdigest()
 
 
 def _template_files(key: Key, template_dirs: list[Path], keep) -> Key:  # type: ignore[no-untyped-def]
@@ -93,10 +95,6 @@ def asset_key(template_dirs: list[Path], logo: object, pdf_options: dict, epoch:
     return _logo(key, logo).add_json("pdf", pdf_options).add("epoch", epoch).hexdigest()
 
 
-def report_settings(settings: object) -> dict:
-    return {k: getattr(settings, k, None) for k in REPORT_SETTINGS}
-
-
 def template_closure(env, root: str, template_dirs: list[Path]) -> str:  # type: ignore[no-untyped-def]
     """The sources of `root` and of every template it extends, includes or imports, as the loader finds them.
 
@@ -121,10 +119,10 @@ def template_closure(env, root: str, template_dirs: list[Path]) -> str:  # type:
     return key.hexdigest()
 
 
-def html_basis(data: str, settings: object, assets: str) -> str:
+def html_basis(data: str, settings: Settings, assets: str) -> str:
     """What every report's HTML depends on besides its templates: the data, the code, the report settings."""
     return _source(Key("html")).add("data", data).add("assets", assets).add_json(
-        "settings", report_settings(settings)).hexdigest()
+        "settings", settings.report_choices()).hexdigest()
 
 
 def html_inputs_key(basis: str, templates: str, task: tuple[str, str, str]) -> str:
@@ -132,7 +130,7 @@ def html_inputs_key(basis: str, templates: str, task: tuple[str, str, str]) -> s
     return Key("report-inputs").add("basis", basis).add("templates", templates).add_json("task", task).hexdigest()
 
 
-def build_key(data: str, template_dirs: list[Path], settings: object, reports: bool, until: str) -> str:
+def build_key(data: str, template_dirs: list[Path], settings: Settings, reports: bool, until: str) -> str:
     """What the whole build depends on: when it is unchanged and the outputs are intact, nothing is done.
 
     Templates and report settings count only when reports are made, so a build without reports records
@@ -141,7 +139,7 @@ def build_key(data: str, template_dirs: list[Path], settings: object, reports: b
     key = Key("build").add("data", data).add_json("stages", {"reports": reports, "until": until})
     if not (reports and until == "render"):
         return key.hexdigest()
-    chosen = report_settings(settings)
+    chosen = settings.report_choices()
     return _logo(_template_files(_system(key), template_dirs, lambda p: True), chosen["logo"]).add_json(
         "settings", chosen).hexdigest()
 

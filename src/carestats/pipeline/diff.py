@@ -7,16 +7,18 @@ the previous release's figure for the same period and area.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from carestats.core.errors import CheckFailed, DataError
+from carestats.core.progress import Reporter
+from carestats.core.settings import Settings
 from carestats.indicators import compute
 from carestats.pipeline import inputs as ingest
-from carestats.warehouse import staging as stage
 from carestats.warehouse import db as warehouse
-from carestats.core.errors import CheckFailed, DataError
 
 KEY = ["indicator_id", "time_period", "geographic_level", "area_code", "breakdown"]
 
@@ -29,26 +31,39 @@ class Snapshot:
 
 
 def snapshot(raw: Path, indicators) -> Snapshot:  # type: ignore[no-untyped-def]
-    from carestats.pipeline.build import load_raw
+    """The figures a build of `raw` would make: the pipeline's own ingest, stage and compute stages, run
+    into a warehouse in a temporary folder (no comparisons, exports or reports)."""
+    from carestats.pipeline import build
 
     result = ingest.read_inputs(raw)
     if result.errors:
         raise CheckFailed(result.findings)
     if not result.tables:
         raise DataError(f"no data files found in {raw}", "point at a folder of release files")
-    con = warehouse.connect(None)
-    try:
-        load_raw(con, result)
-        stage.build_staging(con)
-        values, vintages = compute.compute_all(con, indicators)
-    finally:
-        con.close()
     columns: dict[str, list[str]] = {}
     for f in sorted((f for f in result.files if f.status == "loaded"), key=lambda f: f.vintage):
         cols = [c for c in next(t for t in result.tables[f.table] if t["_file"][0].as_py() == f.name).column_names
                 if not c.startswith("_")]
         columns[f.table] = cols
+    settings = Settings(raw=raw, until="compute", reports=False)
+    with tempfile.TemporaryDirectory(prefix="carestats-diff-") as work:
+        con = build.open_warehouse(Path(work), result)
+        try:
+            values = build.warehouse_stages(con, settings, result, indicators, Reporter(quiet=True), compare=False)
+            vintages = warehouse.read_frame(con, "main", "indicator_vintages").cast(compute.SCHEMA)
+        finally:
+            con.close()
     return Snapshot(values, vintages, columns)
+
+
+def latest(vintages: pl.DataFrame) -> pl.DataFrame:
+    """The latest release's row for each key, chosen as the compute stage chooses it (compute.keep_latest)."""
+    con = warehouse.connect(None)
+    try:
+        warehouse.load_frame(con, "main", "vintages", vintages)
+        return compute.keep_latest(con, "main.vintages", "main.latest")
+    finally:
+        con.close()
 
 
 def revisions(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -98,11 +113,11 @@ def renamed_columns(old: dict[str, list[str]], new: dict[str, list[str]]) -> lis
 def within_folder(vintages: pl.DataFrame) -> pl.DataFrame:
     """Each release's figure against the previous release's figure for the same key."""
     v = vintages.with_columns(pl.col("release").str.extract(r"(\d{4})$").cast(pl.Int64).alias("_v"))
-    latest = compute.latest(vintages)
-    prev = (v.join(latest.select([*KEY, pl.col("release").alias("_latest")]), on=KEY)
+    newest = latest(vintages)
+    prev = (v.join(newest.select([*KEY, pl.col("release").alias("_latest")]), on=KEY)
             .filter(pl.col("release") != pl.col("_latest"))
             .sort("_v", descending=True).unique(subset=KEY, keep="first").drop("_latest", "_v"))
-    return revisions(prev, latest)
+    return revisions(prev, newest)
 
 
 def write(out: Path, revised: pl.DataFrame, areas: pl.DataFrame, renamed: list[dict]) -> list[Path]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carestats.reports.formatting import end_year, fmt_number, fmt_period, fmt_value
+from carestats.core.periods import end_year
+from carestats.reports.formatting import fmt_number, fmt_period, fmt_value
 
 # Okabe-Ito colours, safe for the common colour-vision deficiencies.
 # Styles by position: 0 the area, 1 its neighbours, 2 its region, 3 England (as in the spine chart's key).

@@ -1,8 +1,9 @@
 """What the reports read from the warehouse, gathered once per build and shared by every report.
 
-The comparisons table (issue 4) is used when the build made it; without it, the parts a report shows
-(England's value, rank, quartile band, one-year change and trend) are derived here from indicator_values,
-and the neighbour and region columns stay empty. SQL lives in queries/reports/.
+Every comparison a report shows (England's and the region's figure, the neighbours' median, rank, quartile
+band, change, trend and the spread of all LAs' figures) is read from the `comparisons` table that the
+compute stage wrote (queries/comparisons/comparisons.sql): the reports compute none of their own. SQL lives
+in queries/reports/.
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ from pathlib import Path
 import polars as pl
 
 from carestats.core import paths
+from carestats.core import periods
+from carestats.core.errors import DataError
 from carestats.warehouse import db as warehouse
-from carestats.reports.formatting import end_year
 from carestats.indicators.registry import Indicator
 
 QUERIES = paths.QUERIES_DIR / "reports"
 LA = "Local authority"
-COMPARISON_COLUMNS = ["indicator_id", "time_period", "area_code", "breakdown", "value", "status", "england_value",
-                      "region_code", "region_value", "sn_set", "sn_mean", "sn_median", "sn_count", "rank",
-                      "rank_of", "quartile_band", "change_1y", "trend", "vs_england"]
 
 
 @dataclass
@@ -29,18 +28,9 @@ class ReportData:
     values: pl.DataFrame
     comparisons: pl.DataFrame
     year: int
-    derived: bool = True  # comparisons derived here (no comparisons table in the warehouse)
     revisions: pl.DataFrame = field(default_factory=pl.DataFrame)
     areas: pl.DataFrame | None = None
     neighbours: pl.DataFrame | None = None
-
-
-def report_year(values: pl.DataFrame) -> int:
-    """The latest year with a national figure (academic and financial years count by their end)."""
-    nat = values.filter(pl.col("geographic_level") == "National")
-    if nat.is_empty():
-        return 0
-    return max(end_year(p) for p in nat["time_period"].unique().to_list())
 
 
 def _sql(name: str) -> str:
@@ -58,7 +48,9 @@ def load(db: Path, indicators: list[Indicator], year: int | None = None) -> Repo
         values = warehouse.query_pl(con, _sql("values"))
         revisions = warehouse.query_pl(con, _sql("revisions")) if _has(con, "main", "indicator_vintages") \
             else pl.DataFrame()
-        comparisons = warehouse.query_pl(con, _sql("comparisons")) if _has(con, "main", "comparisons") else None
+        if not _has(con, "main", "comparisons"):
+            raise DataError(f"no comparisons table in {db}", "run `carestats build` (or `carestats compute`) again")
+        comparisons = warehouse.query_pl(con, _sql("comparisons"))
         areas = warehouse.query_pl(con, _sql("areas")) if _has(con, "main", "areas") else None
         neighbours = None
         if _has(con, "ref", "statistical_neighbours"):
@@ -67,71 +59,9 @@ def load(db: Path, indicators: list[Indicator], year: int | None = None) -> Repo
         con.close()
     known = {i.id for i in indicators}
     values = values.filter(pl.col("indicator_id").is_in(list(known)))
-    derived = comparisons is None
-    if comparisons is None:
-        comparisons = derive_comparisons(values, indicators)
-    return ReportData(values=values, comparisons=comparisons, year=year or report_year(values), derived=derived,
+    comparisons = comparisons.filter(pl.col("indicator_id").is_in(list(known)))
+    return ReportData(values=values, comparisons=comparisons, year=year or periods.report_year_of(values),
                       revisions=revisions, areas=areas, neighbours=neighbours)
-
-
-def derive_comparisons(values: pl.DataFrame, indicators: list[Indicator]) -> pl.DataFrame:
-    """England's value, polarity-aware rank (ties share the lowest), quartile band, one-year change, trend."""
-    polarity = {i.id: i.polarity for i in indicators}
-    frames = []
-    for ind_id, df in values.group_by("indicator_id", maintain_order=True):
-        pol = polarity.get(str(ind_id[0]), "none")
-        frames.append(_derive_one(df, pol))
-    if not frames:
-        return pl.DataFrame(schema={c: pl.String for c in COMPARISON_COLUMNS})
-    return pl.concat(frames, how="diagonal_relaxed")
-
-
-def _derive_one(df: pl.DataFrame, pol: str) -> pl.DataFrame:
-    key = ["indicator_id", "time_period", "breakdown"]
-    eng = (df.filter(pl.col("geographic_level") == "National")
-           .select(*key, pl.col("value").alias("england_value")).unique(subset=key, keep="first"))
-    la = df.filter(pl.col("geographic_level") == LA)
-    prev = la.select("indicator_id", "area_code", "breakdown",
-                     next_period(pl.col("time_period")).alias("time_period"),
-                     pl.col("value").alias("_prev"))
-    out = la.join(eng, on=key, how="left").join(prev, on=["indicator_id", "area_code", "breakdown", "time_period"],
-                                                 how="left")
-    out = out.with_columns((pl.col("value") - pl.col("_prev")).alias("change_1y"))
-    if pol == "none":
-        out = out.with_columns(pl.lit(None, pl.Int64).alias("rank"), pl.lit(None, pl.Int64).alias("rank_of"),
-                               pl.lit(None, pl.String).alias("quartile_band"),
-                               pl.lit(None, pl.String).alias("trend"))
-    else:
-        desc = pol == "higher_is_better"
-        group = ["time_period", "breakdown"]
-        rank = pl.col("value").rank(method="min", descending=desc).over(group).cast(pl.Int64)
-        count = pl.col("value").count().over(group).cast(pl.Int64)
-        out = out.with_columns(rank.alias("rank"), count.alias("rank_of"))
-        band_no = ((pl.col("rank") * 4 - 1) // pl.col("rank_of")).clip(0, 3)
-        better = pl.col("change_1y") > 0 if desc else pl.col("change_1y") < 0
-        out = out.with_columns(
-            pl.when(pl.col("rank_of") >= 8).then(band_no.replace_strict([0, 1, 2, 3], ["A", "B", "C", "D"],
-                                                                        return_dtype=pl.String))
-            .otherwise(None).alias("quartile_band"),
-            pl.when(pl.col("change_1y").is_null()).then(None)
-            .when(pl.col("change_1y") == 0).then(pl.lit("no change"))
-            .when(better).then(pl.lit("improving")).otherwise(pl.lit("worsening")).alias("trend"),
-        )
-    return out.select("indicator_id", "time_period", "area_code", "breakdown", "value", "status", "england_value",
-                      pl.lit(None, pl.String).alias("region_code"), pl.lit(None, pl.Float64).alias("region_value"),
-                      pl.lit(None, pl.String).alias("sn_set"), pl.lit(None, pl.Float64).alias("sn_mean"),
-                      pl.lit(None, pl.Float64).alias("sn_median"), pl.lit(None, pl.Int64).alias("sn_count"),
-                      "rank", "rank_of", "quartile_band", "change_1y", "trend")
-
-
-def next_period(p: pl.Expr) -> pl.Expr:
-    """The period a year later: 2024 → 2025, 202324 → 202425 (the inverse of previous_period)."""
-    return pl.when(p > 9999).then(p + 101).otherwise(p + 1)
-
-
-def period_end(p: pl.Expr) -> pl.Expr:
-    """formatting.end_year as an expression: 202425 → 2025."""
-    return pl.when(p > 9999).then(p // 100 + 1).otherwise(p)
 
 
 def local_authorities(values: pl.DataFrame, year: int, areas: pl.DataFrame | None = None) -> list[tuple[str, str]]:
@@ -144,7 +74,7 @@ def local_authorities(values: pl.DataFrame, year: int, areas: pl.DataFrame | Non
     la = values.filter((pl.col("geographic_level") == LA) & ~pl.col("area_code").str.contains("/", literal=True))
     if la.is_empty():
         return []
-    la = la.filter(period_end(pl.col("time_period")) == year)
+    la = la.filter(periods.end_year_expr(pl.col("time_period")) == year)
     live = la.filter(pl.col("value").is_not_null() | (pl.col("status") != "z"))
     names = (live.sort(["time_period", "indicator_id"], descending=[True, False])
              .unique(subset=["area_code"], keep="first", maintain_order=True))

@@ -6,17 +6,19 @@ authority report is in lareport.py; both use the helpers here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import polars as pl
 
 from carestats.reports import charts
 from carestats.reports import formatting
 from carestats.reports import narrative
-from carestats.reports.formatting import end_year, fmt_period
-from carestats.indicators.registry import THEMES, Indicator
-from carestats.reports.data import ReportData, report_year  # noqa: F401  (report_year is used by build.py)
+from carestats.core import periods as timeline
+from carestats.core.periods import end_year
+from carestats.reports.formatting import fmt_period
+from carestats.core.settings import Settings
+from carestats.indicators.registry import Indicator
+from carestats.reports.data import ReportData
 
 TABLE_PERIODS = 10  # England report: periods in each chart and its table
 TOTAL = "Total"
@@ -28,33 +30,6 @@ EMPTY_SECTION = "There is no data in the files for this section."
 class Cell:
     text: str
     status: str | None = None
-
-
-@dataclass
-class Options:
-    """What a user may choose for the reports (carestats.toml [report] and [branding])."""
-    sections: dict[str, bool] = field(default_factory=dict)
-    organisation: str = ""
-    primary_colour: str = "#0b3d63"
-    accent_colour: str = "#0072B2"
-    logo: str = ""  # an image file named in carestats.toml; the renderer may read it and nothing else outside
-
-    @property
-    def logo_uri(self) -> str:
-        return Path(self.logo).resolve().as_uri() if self.logo else ""
-
-    @classmethod
-    def from_settings(cls, settings: object | None) -> Options:
-        if settings is None:
-            return cls()
-        return cls(sections=dict(getattr(settings, "sections", {}) or {}),
-                   organisation=str(getattr(settings, "organisation", "") or ""),
-                   primary_colour=str(getattr(settings, "primary_colour", "#0b3d63")),
-                   accent_colour=str(getattr(settings, "accent_colour", "#0072B2")),
-                   logo=str(getattr(settings, "logo", None) or ""))
-
-    def themes(self) -> list[tuple[str, str]]:
-        return [(t, title) for t, title in THEMES.items() if self.sections.get(t, True)]
 
 
 def cell(row: dict | None, ind: Indicator) -> Cell:
@@ -76,7 +51,7 @@ def points(df: pl.DataFrame) -> list[narrative.Point]:
 
 
 def periods_upto(df: pl.DataFrame, year: int, n: int) -> list[int]:
-    return sorted(p for p in df["time_period"].unique().to_list() if end_year(p) <= year)[-n:]
+    return timeline.up_to(df["time_period"].to_list(), year)[-n:]
 
 
 def region_names(values: pl.DataFrame) -> dict[str, str]:
@@ -165,15 +140,19 @@ def grade_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
             "releases": _releases(df, shown)}
 
 
-def la_only_block(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
-    """Published for LAs only: the median and range across LAs, since no England figure exists."""
+def la_only_block(ind: Indicator, df: pl.DataFrame, year: int, comparisons: pl.DataFrame) -> dict | None:
+    """Published for LAs only: the median and range across LAs, since no England figure exists (the spread
+    columns of the indicator's `comparisons` rows, for the breakdown shown)."""
     la = df.filter((pl.col("geographic_level") == LA) & pl.col("value").is_not_null())
     shown = periods_upto(la, year, 5)
     if not shown:
         return None
-    stats = (la.filter(pl.col("time_period").is_in(shown)).group_by("time_period")
-             .agg(pl.col("value").median().alias("median"), pl.col("value").min().alias("low"),
-                  pl.col("value").max().alias("high"), pl.len().alias("n")).sort("time_period"))
+    breakdown = df["breakdown"][0]
+    stats = (comparisons.filter((pl.col("geographic_level") == LA) & (pl.col("breakdown") == breakdown)
+                                & pl.col("time_period").is_in(shown) & pl.col("spread_count").is_not_null())
+             .unique(subset="time_period", keep="first")
+             .select("time_period", pl.col("spread_median").alias("median"), pl.col("spread_low").alias("low"),
+                     pl.col("spread_high").alias("high"), pl.col("spread_count").alias("n")))
     by = {r["time_period"]: r for r in stats.iter_rows(named=True)}
 
     def row(name: str, key: str) -> dict:
@@ -200,7 +179,9 @@ def _releases(df: pl.DataFrame, shown: list[int]) -> list[str]:
     return sorted(df.filter(pl.col("time_period").is_in(shown))["release"].unique().to_list())
 
 
-def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[str, str]) -> dict | None:
+def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[str, str],
+                    comparisons: pl.DataFrame) -> dict | None:
+    """The indicator's block of the England report; `comparisons` holds its rows of the comparisons table."""
     if ind.unit == "grade" and df.filter(pl.col("geographic_level") == NATIONAL).is_empty():
         return grade_block(ind, df, year)
     main = main_breakdown(df)
@@ -208,7 +189,7 @@ def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[s
         return breakdown_block(ind, df, year)
     df = df.filter(pl.col("breakdown") == main)
     if df.filter(pl.col("geographic_level") == NATIONAL).is_empty():
-        return la_only_block(ind, df, year)
+        return la_only_block(ind, df, year, comparisons)
     return national_block(ind, df, year, regions)
 
 
@@ -249,11 +230,13 @@ def method_context(data: ReportData, indicators: list[Indicator], inputs: list[d
 
 
 def england_context(data: ReportData, indicators: list[Indicator], inputs: list[dict],
-                    options: Options | None = None) -> dict:
-    options = options or Options()
+                    options: Settings | None = None) -> dict:
+    """The England report's context; `options` is the run's Settings (sections, branding)."""
+    options = options or Settings()
     year = data.year
     regions = region_names(data.values)
     by_ind = {k[0]: df for k, df in data.values.partition_by("indicator_id", as_dict=True).items()}
+    compared = {k[0]: df for k, df in data.comparisons.partition_by("indicator_id", as_dict=True).items()}
     sections, used, shown = [], [], {}
     for theme, title in options.themes():
         inds = [i for i in indicators if i.theme == theme]
@@ -262,7 +245,8 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
         blocks = []
         for ind in inds:
             df = by_ind.get(ind.id)
-            block = indicator_block(ind, df, year, regions) if df is not None else None
+            block = indicator_block(ind, df, year, regions, compared.get(ind.id, data.comparisons.clear())) \
+                if df is not None else None
             if block:
                 blocks.append(block)
                 used.append(ind)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from carestats.core.periods import label as fmt_period  # noqa: F401  (the reports and templates print periods through formatting)
 from carestats.core.vocabulary import SYMBOLS  # noqa: F401  (the reports read formatting.SYMBOLS)
 
 NO_DATA = "–"  # the area or year is not in the files at all (no row), distinct from a symbol
@@ -79,27 +80,6 @@ def fmt_change(change: float | None, unit: str, decimals: int) -> str:
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
     suffix = " pp" if unit == "%" else ""
     return f"{sign}{text}{suffix}"
-
-
-def fmt_period(period: int) -> str:
-    """2025 stays 2025; the academic year 202425 reads 2024/25."""
-    p = str(period)
-    return f"{p[:4]}/{p[4:]}" if len(p) == 6 else p
-
-
-def end_year(period: int) -> int:
-    """The calendar year a period ends in: 2025 → 2025, 202425 → 2025."""
-    p = str(period)
-    return int(p[:4]) + 1 if len(p) == 6 else int(p)
-
-
-def previous_period(period: int) -> int:
-    """The period a year earlier, in the same form: 2025 → 2024, 202425 → 202324."""
-    p = str(period)
-    if len(p) == 6:
-        start = int(p[:4]) - 1
-        return int(f"{start}{(start + 1) % 100:02d}")
-    return period - 1
 
 
 def pct_change(old: float | None, new: float | None) -> float | None:

@@ -14,14 +14,16 @@ import polars as pl
 from carestats.reports import charts
 from carestats.reports import formatting
 from carestats.reports import narrative
-from carestats.reports.formatting import end_year, fmt_period, fmt_value
+from carestats.core import periods as timeline
+from carestats.core.periods import end_year
+from carestats.reports.formatting import fmt_period, fmt_value
+from carestats.core.settings import Settings
 from carestats.indicators.registry import Indicator
 from carestats.reports.data import LA, ReportData
 from carestats.reports.england import (
     EMPTY_SECTION,
     NATIONAL,
     Cell,
-    Options,
     main_breakdown,
     method_context,
     points,
@@ -38,11 +40,19 @@ GRADE_ID = "ilacs_overall_effectiveness"
 
 @dataclass
 class Spread:
+    """Every published LA figure's spread for one indicator, period and breakdown (the comparisons table's
+    spread_* columns)."""
     lowest: float
     q1: float
     q3: float
     highest: float
     count: int
+
+    @classmethod
+    def of(cls, row: dict) -> Spread | None:
+        if not row.get("spread_count"):
+            return None
+        return cls(row["spread_low"], row["spread_q1"], row["spread_q3"], row["spread_high"], row["spread_count"])
 
 
 class LAIndex:
@@ -53,29 +63,15 @@ class LAIndex:
         self.by_id = {i.id: i for i in indicators}
         self.values = {k[0]: df for k, df in data.values.filter(pl.col("geographic_level") == LA)
                        .partition_by("area_code", as_dict=True).items()}
-        self.comparisons = {k[0]: df for k, df in data.comparisons.partition_by("area_code", as_dict=True).items()}
+        self.comparisons = {k[0]: df for k, df in data.comparisons.filter(pl.col("geographic_level") == LA)
+                            .partition_by("area_code", as_dict=True).items()}
         nat = data.values.filter(pl.col("geographic_level") == NATIONAL)
-        self.england = {(r["indicator_id"], r["time_period"], r["breakdown"]): r for r in nat.iter_rows(named=True)}
         self.england_series = {k: df for k, df in nat.partition_by(["indicator_id", "breakdown"], as_dict=True).items()}
         self.regions = region_names(data.values)
-        reg = data.values.filter(pl.col("geographic_level") == "Regional")
-        self.region_values = {(r["indicator_id"], r["time_period"], r["breakdown"], r["area_code"]): r
-                              for r in reg.iter_rows(named=True)}
-        self.spread = self._spreads(data.values)
         self.names = {c: n for c, n in data.values.select("area_code", "area_name").unique(
             subset=["area_code"], keep="last").iter_rows()}
         self.main = {k[0]: main_breakdown(df) for k, df in data.values.partition_by(
             "indicator_id", as_dict=True).items()}
-
-    @staticmethod
-    def _spreads(values: pl.DataFrame) -> dict[tuple, Spread]:
-        la = values.filter((pl.col("geographic_level") == LA) & pl.col("value").is_not_null())
-        stats = la.group_by("indicator_id", "time_period", "breakdown").agg(
-            pl.col("value").min().alias("lo"), pl.col("value").quantile(0.25, "linear").alias("q1"),
-            pl.col("value").quantile(0.75, "linear").alias("q3"), pl.col("value").max().alias("hi"),
-            pl.len().alias("n"))
-        return {(r["indicator_id"], r["time_period"], r["breakdown"]): Spread(r["lo"], r["q1"], r["q3"], r["hi"], r["n"])
-                for r in stats.iter_rows(named=True)}
 
     def rows_for(self, code: str, frames: dict[str, pl.DataFrame], empty: pl.DataFrame) -> pl.DataFrame:
         """An LA's rows, with those published under its previous code (same council, new code) where its
@@ -151,8 +147,8 @@ def _num(ind: Indicator, v: float | None) -> str:
     return fmt_value(v, ind.unit, ind.decimals) if v is not None else formatting.NO_DATA
 
 
-def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: Options | None = None) -> dict:
-    options = options or Options()
+def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: Settings | None = None) -> dict:
+    options = options or Settings()
     year = idx.year
     mine = idx.rows_for(code, idx.values, idx.data.values.clear())
     comp = idx.rows_for(code, idx.comparisons, idx.data.comparisons.clear())
@@ -174,21 +170,15 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
             if df is None:
                 continue
             for label, breakdown, part in _rows_for(idx, ind, df):
-                periods = sorted(p for p in part["time_period"].unique().to_list() if end_year(p) <= year)
+                periods = timeline.up_to(part["time_period"].to_list(), year)
                 if not periods:
                     continue
                 period = periods[-1]
                 pts = points(part)
                 row = next((r for r in part.iter_rows(named=True) if r["time_period"] == period), None)
                 c = comp_index.get((ind.id, period, breakdown), {})
-                eng = idx.england.get((ind.id, period, breakdown))
-                eng_v = eng["value"] if eng else c.get("england_value")
-                reg_v = c.get("region_value")
-                if reg_v is None and region_code:
-                    rr = idx.region_values.get((ind.id, period, breakdown, region_code))
-                    reg_v = rr["value"] if rr else None
-                sn = c.get("sn_median")
-                spread = idx.spread.get((ind.id, period, breakdown))
+                eng_v, reg_v, sn = c.get("england_value"), c.get("region_value"), c.get("sn_median")
+                spread = Spread.of(c)
                 value, status = (row["value"], row["status"]) if row else (None, None)
                 total = ind.unit in TOTALS
                 spine_rows.append(charts.SpineRow(
@@ -283,7 +273,7 @@ def _summary(name: str, n: int, bands: list[str], moves: list[str]) -> str:
 def _trend_block(idx: LAIndex, ind: Indicator, breakdown: str, part: pl.DataFrame, comp: pl.DataFrame,
                  name: str, region: str | None, region_code: str | None, year: int) -> dict:
     """A small line chart of the LA, its neighbours' median and England (its region is in the tables)."""
-    periods = sorted(p for p in part["time_period"].unique().to_list() if end_year(p) <= year)[-TREND_PERIODS:]
+    periods = timeline.up_to(part["time_period"].to_list(), year)[-TREND_PERIODS:]
     series = [charts.Series(name, [p for p in points(part) if p[0] in periods], style=0)]
     c = comp.filter((pl.col("indicator_id") == ind.id) & (pl.col("breakdown") == breakdown)
                     & pl.col("time_period").is_in(periods))
@@ -316,7 +306,7 @@ def trends_context(blocks: list[dict], name: str, year: int) -> dict | None:
                 Cell(fmt_value(got[y][0], ind.unit, ind.decimals, got[y][1]), got[y][1]) if y in got
                 else Cell(formatting.NO_DATA) for y in years]})
         groups.append({"title": ind.short_title, "rows": rows})
-    academic = any(p > 9999 for b in blocks for p in b["periods"])
+    academic = any(timeline.is_two_year(p) for b in blocks for p in b["periods"])
     return {"figure": fig, "years": [str(y) for y in years], "groups": groups,
             "note": "Academic and financial years are shown under the year they end (2024/25 under 2025)."
             if academic else ""}

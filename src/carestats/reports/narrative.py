@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from carestats.core import periods
 from carestats.reports import formatting as f
 from carestats.indicators.registry import Indicator
 
@@ -46,7 +47,7 @@ def _upper_first(text: str) -> str:
 
 
 def _when(p: int, latest: int) -> str:
-    return "a year earlier" if p == f.previous_period(latest) else f"in {f.fmt_period(p)}"
+    return "a year earlier" if p == periods.previous_period(latest) else f"in {f.fmt_period(p)}"
 
 
 def opening(ind: Indicator, period: int, value: float) -> str:
@@ -57,7 +58,7 @@ def opening(ind: Indicator, period: int, value: float) -> str:
         form = single if text == "1" else plural
         return form.format(value=text, year=f.fmt_period(period))
     if ind.unit == "grade":
-        return f"{ind.short_title}: {text} at 31 March {f.end_year(period)}"
+        return f"{ind.short_title}: {text} at 31 March {periods.end_year(period)}"
     return f"{ind.short_title}: {text} in {f.fmt_period(period)}"
 
 
@@ -145,7 +146,7 @@ def trend_sentence(ind: Indicator, points: list[Point], period: int, area: str =
         return head + "."
     text = opening(ind, period, latest[1])
     if not earlier:
-        if formed and formed.year <= f.end_year(period):
+        if formed and formed.year <= periods.end_year(period):
             was = " and ".join(formed.predecessors) if formed.predecessors else "earlier councils"
             return (f"{text}. This is the first year of figures for {area or 'this council'}, which was formed "
                     f"in {formed.year} from {was}, so there is no earlier figure to compare with.")
@@ -211,13 +212,13 @@ def grade_history_sentence(history: list[Point], area: str) -> str:
     if not known:
         return f"No Ofsted judgement of overall effectiveness for {area} is in the files."
     period, value = known[-1]
-    text = (f"Ofsted's judgement of overall effectiveness for {area} at 31 March {f.end_year(period)} "
+    text = (f"Ofsted's judgement of overall effectiveness for {area} at 31 March {periods.end_year(period)} "
             f"is {f.grade_label(value)}")
     changed = next(((p, v) for p, v in reversed(known[:-1]) if f.shown(v, 0) != f.shown(value, 0)), None)
     if changed:
         better = f.shown(value, 0) < f.shown(changed[1], 0)
         text += (f", {'up' if better else 'down'} from {f.grade_label(changed[1])} at 31 March "
-                 f"{f.end_year(changed[0])}")
+                 f"{periods.end_year(changed[0])}")
     elif len(known) > 1:
-        text += f", unchanged since at least 31 March {f.end_year(known[0][0])}"
+        text += f", unchanged since at least 31 March {periods.end_year(known[0][0])}"
     return text + "."

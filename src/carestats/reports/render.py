@@ -24,6 +24,7 @@ import jinja2
 from carestats.reports import formatting
 from carestats.core import paths
 from carestats.core.errors import CarestatsError, ConfigError
+from carestats.core.settings import Settings
 
 
 class RenderError(CarestatsError):
@@ -113,16 +114,20 @@ def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None,
 
 @dataclass
 class RenderJob:
-    """Everything a worker needs to render any report of one build (pickled once per worker)."""
+    """Everything a worker needs to render any report of one build (pickled once per worker): the shared
+    data, and the run's settings as they are (templates, sections, branding)."""
     data: object  # reportdata.ReportData
     indicators: list
     inputs: list[dict]
     out: Path  # the reports folder
-    template_dirs: list[Path] = field(default_factory=list)
-    options: object = None  # reports.Options
+    settings: Settings = field(default_factory=Settings)
     epoch: str = ""  # SOURCE_DATE_EPOCH for byte-identical PDFs
     asset_key: str = ""  # cache.asset_key: what besides its HTML shapes a report's PDF
     reusable: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # see cache.Previous.reusable_reports
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        return self.settings.template_dirs
 
 
 @dataclass(frozen=True)
@@ -190,11 +195,11 @@ def report_html(job: RenderJob, task: tuple[str, str, str]) -> tuple[Path, str]:
     if kind == "england":
         from carestats.reports.england import england_context
 
-        ctx = england_context(job.data, job.indicators, job.inputs, job.options)  # type: ignore[arg-type]
+        ctx = england_context(job.data, job.indicators, job.inputs, job.settings)  # type: ignore[arg-type]
         return target, env.get_template(ROOTS["england"]).render(**ctx)
     from carestats.reports.local_authority import la_context
 
-    ctx = la_context(_la_index(), code, name, job.inputs, job.options)  # type: ignore[arg-type]
+    ctx = la_context(_la_index(), code, name, job.inputs, job.settings)
     return target, env.get_template(ROOTS["la"]).render(**ctx)
 
 
@@ -209,7 +214,7 @@ def render_one(task: tuple[str, str, str]) -> Rendered:
     if earlier is not None and earlier[0] == key:
         fingerprint.place(Path(earlier[2]), target)
         return Rendered(target, name, key, True)
-    logo = getattr(job.options, "logo", "")
+    logo = job.settings.logo
     html_to_pdf(html, target, job.template_dirs, (Path(logo),) if logo else ())
     return Rendered(target, name, key, False)
 

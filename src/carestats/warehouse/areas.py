@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from carestats.core import paths
+from carestats.core import periods
 from carestats.core import safe_yaml
 from carestats.core.errors import ConfigError
 
@@ -57,13 +58,6 @@ def load_reorganisations(path: Path = REORGANISATIONS) -> list[Change]:
     return changes
 
 
-def period_year(col: str) -> pl.Expr:
-    """The year a period ends in: 2025 -> 2025; academic or financial 202425 -> 2025."""
-    p = pl.col(col).str.strip_chars()
-    return (pl.when(p.str.len_chars() == 6).then(p.str.slice(0, 4).cast(pl.Int64, strict=False) + 1)
-            .otherwise(p.cast(pl.Int64, strict=False)))
-
-
 def geography(tables: dict[str, list[pa.Table]]) -> pl.DataFrame:
     """Distinct (level, code, name, region, LA number, period, release year) rows from every EES table."""
     frames = []
@@ -86,7 +80,7 @@ def geography(tables: dict[str, list[pa.Table]]) -> pl.DataFrame:
 def _geo_rows(df: pl.DataFrame) -> pl.DataFrame:
     s = {c: pl.col(c).str.strip_chars() for c in GEO_COLUMNS}
     level = s["geographic_level"]
-    common = [period_year("time_period").alias("period_year"), pl.col("_vintage").cast(pl.Int64).alias("vintage")]
+    common = [periods.end_year_of_text_expr(pl.col("time_period")).alias("period_year"), pl.col("_vintage").cast(pl.Int64).alias("vintage")]
     national = df.filter(level == "National").select(
         pl.lit("National").alias("level"), s["country_code"].alias("code"), s["country_name"].alias("name"),
         pl.lit(None, pl.String).alias("region_code"), pl.lit(None, pl.String).alias("old_la_code"), *common)
