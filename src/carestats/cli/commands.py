@@ -181,20 +181,57 @@ def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
 
 
 @app.command()
-def report(area: Annotated[str, typer.Option("--area", help="The local authority's code, e.g. E10000016.")],
+def report(area: Annotated[str, typer.Option("--area", help="The area: a local authority's code (E10000016), a "
+                                             "unique part of its name in any case (kent), or england.")],
            out: OutOpt = None) -> None:
-    """Render one local authority's report from an existing build (OUT/carestats.duckdb).
+    """Render one report from an existing build (OUT/carestats.duckdb): a local authority's, or England's.
 
-    Writes OUT/reports/la/<code>-<name>-<year>.pdf.
+    Writes OUT/reports/la/<code>-<name>-<year>.pdf, or OUT/reports/england-<year>.pdf for `--area england`.
+    `carestats areas` lists the codes and names.
 
-    Example:  carestats report --area E10000016 --out build
+    Examples:  carestats report --area E10000016 --out build
+               carestats report --area "isle of wight"
+               carestats report --area england
     """
     from carestats.pipeline.build import render_only
+    from carestats.pipeline.lookup import ENGLAND, area_list, resolve
 
     settings = _settings(out=out, jobs=1)
-    made = render_only(settings.out, _reporter(), settings, areas=[area.strip().upper()], england=False)
+    code = resolve(area, area_list(settings.out))
+    if code == ENGLAND:
+        made = render_only(settings.out, _reporter(), settings, areas=[], england=True)
+    else:
+        made = render_only(settings.out, _reporter(), settings, areas=[code], england=False)
     if not STATE["quiet"]:
         typer.echo(f"wrote {made[0]}")
+
+
+@app.command()
+def areas(out: OutOpt = None,
+          search: Annotated[Optional[str], typer.Argument(help="Show only areas whose code, name or region "
+                                                          "holds this text (any case).")] = None) -> None:
+    """List the local authorities of a build: code, name, region and old (three-digit) code.
+
+    Any of these names or codes may be given to `report --area`. Councils that no longer exist are
+    listed with the date they ended.
+
+    Examples:  carestats areas
+               carestats areas york
+    """
+    from carestats.pipeline.lookup import area_list
+
+    settings = _settings(out=out)
+    rows = []
+    for a in area_list(settings.out):
+        if search and search.casefold() not in f"{a.code} {a.name} {a.region}".casefold():
+            continue
+        rows.append((a.code, a.name, a.region, a.old_la_code, "" if a.current else f"ended {a.valid_to}"))
+    if _on_terminal():
+        _draw_table(f"{len(rows)} local authorities", ["code", "name", "region", "old code", "note"], rows,
+                    no_wrap=1)
+        return
+    for row in rows:
+        typer.echo("\t".join(row).rstrip())
 
 
 @app.command()
