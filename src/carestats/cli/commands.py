@@ -5,6 +5,7 @@ Heavy libraries (polars, duckdb, weasyprint) are imported inside the commands, s
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import re
@@ -442,13 +443,37 @@ def _check_tables(files: list, findings: list, quiet: bool = False) -> None:  # 
 INTERRUPTED = "Interrupted; previous outputs are unchanged."
 
 
+SIGNALLED: dict[str, bool] = {"stop": False}  # set once Ctrl-C or SIGTERM has reached this process
+
+
 def _terminated(signum, frame) -> None:  # type: ignore[no-untyped-def]
-    raise KeyboardInterrupt  # SIGTERM (a CI job cancelled, `kill`) stops a build as Ctrl-C does
+    """Ctrl-C and SIGTERM (a CI job cancelled, `kill`) stop a build the same way. The flag stays set, so a
+    library that turns the interruption into an error of its own (DuckDB: "Query interrupted") is still
+    reported as an interruption, not as a bug."""
+    SIGNALLED["stop"] = True
+    raise KeyboardInterrupt
+
+
+def _environment_fault(exc: OSError) -> str | None:
+    """The one line for a fault of the machine rather than of carestats, or None when it is not one."""
+    where = exc.filename if exc.filename is not None else ""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        target = Path(str(where)) if where else None
+        if target is not None and target.exists() and os.access(target, os.R_OK) and not os.access(target, os.W_OK) \
+                or target is not None and not target.exists():
+            return f"cannot write to {where}: permission denied — choose another --out, or make it writable"
+        return f"cannot read {where}: permission denied — check the file's permissions" if where else \
+            f"permission denied ({exc.strerror}) — check the permissions of the input and output folders"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"no space left on the disk{f' holding {where}' if where else ''} — free some space or choose "
+                "another --out; the previous outputs are unchanged")
+    return None
 
 
 def main() -> None:
     """The `carestats` command: runs one command and ends the process."""
     signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _terminated)
     try:
         _command()
     finally:
@@ -479,9 +504,24 @@ def _command() -> None:
         if exc.code == 130:  # typer's own answer to Ctrl-C, which says nothing
             print(INTERRUPTED, file=sys.stderr)
         raise
-    except Exception as exc:  # an unexpected failure: one line, the traceback only with --debug
+    except OSError as exc:
+        message = _environment_fault(exc)
+        if message is None:
+            _unexpected(exc, debug)
         if debug:
             raise
-        print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              "— re-run with --debug for the traceback and report it", file=sys.stderr)
+        print(f"Error: {message}", file=sys.stderr)
         sys.exit(1)
+    except Exception as exc:  # an unexpected failure: one line, the traceback only with --debug
+        _unexpected(exc, debug)
+
+
+def _unexpected(exc: Exception, debug: bool) -> None:
+    if SIGNALLED["stop"]:  # a library's own error for the interruption (DuckDB: "Query interrupted")
+        print(INTERRUPTED, file=sys.stderr)
+        sys.exit(130)
+    if debug:
+        raise exc
+    print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+          "— re-run with --debug for the traceback and report it", file=sys.stderr)
+    sys.exit(1)
