@@ -208,6 +208,34 @@ def report(area: Annotated[str, typer.Option("--area", help="The area: a local a
 
 
 @app.command()
+def export(area: Annotated[str, typer.Option("--area", help="The council: its code, or a unique part of its "
+                                             "name in any case.")],
+           out: OutOpt = None) -> None:
+    """Write one council's workbook from an existing build: for every indicator, year and breakdown, its
+    figure beside each of its statistical neighbours, their mean and median, its region and England, with
+    rank, quartile band and trend (LAIT's layout).
+
+    Writes OUT/exports/areas/<code>.xlsx.
+
+    Example:  carestats export --area kent
+    """
+    from carestats.core.errors import DataError
+    from carestats.exports.area_workbook import write_area_workbook
+    from carestats.indicators.registry import load_indicators
+    from carestats.pipeline.lookup import ENGLAND, area_list, resolve
+    from carestats.warehouse import db
+
+    settings = _settings(out=out)
+    code = resolve(area, area_list(settings.out))
+    if code == ENGLAND:
+        raise DataError("the workbook compares one council with its neighbours", "give a council's code or name")
+    target = settings.out / "exports" / "areas" / f"{code}.xlsx"
+    write_area_workbook(settings.out / db.WAREHOUSE_NAME, code, load_indicators(settings.indicator_dirs), target)
+    if not STATE["quiet"]:
+        typer.echo(f"wrote {target}")
+
+
+@app.command()
 def areas(out: OutOpt = None,
           search: Annotated[Optional[str], typer.Argument(help="Show only areas whose code, name or region "
                                                           "holds this text (any case).")] = None) -> None:

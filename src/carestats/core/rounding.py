@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 def round_half_up(value: float, decimals: int) -> Decimal:
     q = Decimal(1).scaleb(-decimals)
-    return Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP)
+    return Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP)  # str of a float is its shortest form
 
 
 def rounded(value: float | None, decimals: int) -> float | None:

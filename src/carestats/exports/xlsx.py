@@ -52,17 +52,34 @@ def _escape(expr: pl.Expr) -> pl.Expr:
             .str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True))
 
 
-def _cell(col: str, dtype: pl.DataType, letter: str, row: pl.Expr) -> pl.Expr:
-    ref = pl.concat_str(pl.lit(f'<c r="{letter}'), row)
-    c = pl.col(col)
-    if dtype.is_numeric():
-        num = pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15)).then(
-            c.cast(pl.Int64).cast(pl.String)).otherwise(c.cast(pl.String)) if dtype.is_float() else c.cast(pl.String)
-        return pl.when(c.is_null()).then(pl.lit("")).otherwise(pl.concat_str(ref, pl.lit('"><v>'), num, pl.lit("</v></c>")))
+def figure(number: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """A column of cells that hold a number where there is one, and otherwise the text (a symbol)."""
+    return pl.struct(number.cast(pl.Float64).alias("number"), text.cast(pl.String).alias("text"))
+
+
+def _number_cell(c: pl.Expr, dtype: pl.DataType, ref: pl.Expr) -> pl.Expr:
+    num = pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15)).then(
+        c.cast(pl.Int64).cast(pl.String)).otherwise(c.cast(pl.String)) if dtype.is_float() else c.cast(pl.String)
+    return pl.when(c.is_null()).then(pl.lit("")).otherwise(pl.concat_str(ref, pl.lit('"><v>'), num, pl.lit("</v></c>")))
+
+
+def _text_cell(c: pl.Expr, ref: pl.Expr) -> pl.Expr:
     text = c.cast(pl.String)
     return pl.when(text.is_null() | (text == "")).then(pl.lit("")).otherwise(
         pl.concat_str(ref, pl.lit('" t="inlineStr"><is><t xml:space="preserve">'), _escape(text),
                       pl.lit("</t></is></c>")))
+
+
+def _cell(col: str, dtype: pl.DataType, letter: str, row: pl.Expr) -> pl.Expr:
+    ref = pl.concat_str(pl.lit(f'<c r="{letter}'), row)
+    c = pl.col(col)
+    if isinstance(dtype, pl.Struct) and [f.name for f in dtype.fields] == ["number", "text"]:
+        number = c.struct.field("number")
+        return pl.when(number.is_not_null()).then(_number_cell(number, pl.Float64(), ref)).otherwise(
+            _text_cell(c.struct.field("text"), ref))
+    if dtype.is_numeric():
+        return _number_cell(c, dtype, ref)
+    return _text_cell(c, ref)
 
 
 SHEET_ROWS = 50_000  # rows of XML made at a time
