@@ -5,6 +5,7 @@ Heavy libraries (polars, duckdb, weasyprint) are imported inside the commands, s
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import re
@@ -181,20 +182,85 @@ def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
 
 
 @app.command()
-def report(area: Annotated[str, typer.Option("--area", help="The local authority's code, e.g. E10000016.")],
+def report(area: Annotated[str, typer.Option("--area", help="The area: a local authority's code (E10000016), a "
+                                             "unique part of its name in any case (kent), or england.")],
            out: OutOpt = None) -> None:
-    """Render one local authority's report from an existing build (OUT/carestats.duckdb).
+    """Render one report from an existing build (OUT/carestats.duckdb): a local authority's, or England's.
 
-    Writes OUT/reports/la/<code>-<name>-<year>.pdf.
+    Writes OUT/reports/la/<code>-<name>-<year>.pdf, or OUT/reports/england-<year>.pdf for `--area england`.
+    `carestats areas` lists the codes and names.
 
-    Example:  carestats report --area E10000016 --out build
+    Examples:  carestats report --area E10000016 --out build
+               carestats report --area "isle of wight"
+               carestats report --area england
     """
     from carestats.pipeline.build import render_only
+    from carestats.pipeline.lookup import ENGLAND, area_list, resolve
 
     settings = _settings(out=out, jobs=1)
-    made = render_only(settings.out, _reporter(), settings, areas=[area.strip().upper()], england=False)
+    code = resolve(area, area_list(settings.out))
+    if code == ENGLAND:
+        made = render_only(settings.out, _reporter(), settings, areas=[], england=True)
+    else:
+        made = render_only(settings.out, _reporter(), settings, areas=[code], england=False)
     if not STATE["quiet"]:
         typer.echo(f"wrote {made[0]}")
+
+
+@app.command()
+def export(area: Annotated[str, typer.Option("--area", help="The council: its code, or a unique part of its "
+                                             "name in any case.")],
+           out: OutOpt = None) -> None:
+    """Write one council's workbook from an existing build: for every indicator, year and breakdown, its
+    figure beside each of its statistical neighbours, their mean and median, its region and England, with
+    rank, quartile band and trend (LAIT's layout).
+
+    Writes OUT/exports/areas/<code>.xlsx.
+
+    Example:  carestats export --area kent
+    """
+    from carestats.core.errors import DataError
+    from carestats.exports.area_workbook import write_area_workbook
+    from carestats.indicators.registry import load_indicators
+    from carestats.pipeline.lookup import ENGLAND, area_list, resolve
+    from carestats.warehouse import db
+
+    settings = _settings(out=out)
+    code = resolve(area, area_list(settings.out))
+    if code == ENGLAND:
+        raise DataError("the workbook compares one council with its neighbours", "give a council's code or name")
+    target = settings.out / "exports" / "areas" / f"{code}.xlsx"
+    write_area_workbook(settings.out / db.WAREHOUSE_NAME, code, load_indicators(settings.indicator_dirs), target)
+    if not STATE["quiet"]:
+        typer.echo(f"wrote {target}")
+
+
+@app.command()
+def areas(out: OutOpt = None,
+          search: Annotated[Optional[str], typer.Argument(help="Show only areas whose code, name or region "
+                                                          "holds this text (any case).")] = None) -> None:
+    """List the local authorities of a build: code, name, region and old (three-digit) code.
+
+    Any of these names or codes may be given to `report --area`. Councils that no longer exist are
+    listed with the date they ended.
+
+    Examples:  carestats areas
+               carestats areas york
+    """
+    from carestats.pipeline.lookup import area_list
+
+    settings = _settings(out=out)
+    rows = []
+    for a in area_list(settings.out):
+        if search and search.casefold() not in f"{a.code} {a.name} {a.region}".casefold():
+            continue
+        rows.append((a.code, a.name, a.region, a.old_la_code, "" if a.current else f"ended {a.valid_to}"))
+    if _on_terminal():
+        _draw_table(f"{len(rows)} local authorities", ["code", "name", "region", "old code", "note"], rows,
+                    no_wrap=1)
+        return
+    for row in rows:
+        typer.echo("\t".join(row).rstrip())
 
 
 @app.command()
@@ -405,13 +471,37 @@ def _check_tables(files: list, findings: list, quiet: bool = False) -> None:  # 
 INTERRUPTED = "Interrupted; previous outputs are unchanged."
 
 
+SIGNALLED: dict[str, bool] = {"stop": False}  # set once Ctrl-C or SIGTERM has reached this process
+
+
 def _terminated(signum, frame) -> None:  # type: ignore[no-untyped-def]
-    raise KeyboardInterrupt  # SIGTERM (a CI job cancelled, `kill`) stops a build as Ctrl-C does
+    """Ctrl-C and SIGTERM (a CI job cancelled, `kill`) stop a build the same way. The flag stays set, so a
+    library that turns the interruption into an error of its own (DuckDB: "Query interrupted") is still
+    reported as an interruption, not as a bug."""
+    SIGNALLED["stop"] = True
+    raise KeyboardInterrupt
+
+
+def _environment_fault(exc: OSError) -> str | None:
+    """The one line for a fault of the machine rather than of carestats, or None when it is not one."""
+    where = exc.filename if exc.filename is not None else ""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        target = Path(str(where)) if where else None
+        if target is not None and target.exists() and os.access(target, os.R_OK) and not os.access(target, os.W_OK) \
+                or target is not None and not target.exists():
+            return f"cannot write to {where}: permission denied — choose another --out, or make it writable"
+        return f"cannot read {where}: permission denied — check the file's permissions" if where else \
+            f"permission denied ({exc.strerror}) — check the permissions of the input and output folders"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"no space left on the disk{f' holding {where}' if where else ''} — free some space or choose "
+                "another --out; the previous outputs are unchanged")
+    return None
 
 
 def main() -> None:
     """The `carestats` command: runs one command and ends the process."""
     signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _terminated)
     try:
         _command()
     finally:
@@ -442,9 +532,24 @@ def _command() -> None:
         if exc.code == 130:  # typer's own answer to Ctrl-C, which says nothing
             print(INTERRUPTED, file=sys.stderr)
         raise
-    except Exception as exc:  # an unexpected failure: one line, the traceback only with --debug
+    except OSError as exc:
+        message = _environment_fault(exc)
+        if message is None:
+            _unexpected(exc, debug)
         if debug:
             raise
-        print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              "— re-run with --debug for the traceback and report it", file=sys.stderr)
+        print(f"Error: {message}", file=sys.stderr)
         sys.exit(1)
+    except Exception as exc:  # an unexpected failure: one line, the traceback only with --debug
+        _unexpected(exc, debug)
+
+
+def _unexpected(exc: Exception, debug: bool) -> None:
+    if SIGNALLED["stop"]:  # a library's own error for the interruption (DuckDB: "Query interrupted")
+        print(INTERRUPTED, file=sys.stderr)
+        sys.exit(130)
+    if debug:
+        raise exc
+    print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+          "— re-run with --debug for the traceback and report it", file=sys.stderr)
+    sys.exit(1)

@@ -1,7 +1,11 @@
 """Exports for analysts: one XLSX workbook (a sheet per theme, a metadata sheet) in build/exports/.
 
-Numbers are numeric cells; a value that is not published is its symbol, as text. Every text cell is a
-plain string that Excel never evaluates (see xlsx.py), and the same inputs give the same bytes.
+Numbers are numeric cells, rounded half up to the indicator's decimal places as the reports show them (the
+exact values stay in the Parquet and CSV files and the warehouse); a value that is not published is its
+symbol, as text. Each sheet has its header row frozen and filters on its columns. Columns carry the names
+they have in every other output (`time_period` is the publisher's code, `time_period_label` its reading).
+Every text cell is a plain string that Excel never evaluates (see xlsx.py), and the same inputs give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from carestats.core.rounding import rounded
 from carestats.core.vocabulary import SYMBOLS
 from carestats.exports.xlsx import Sheet
 from carestats.exports.xlsx import write_xlsx as write_sheets
@@ -23,22 +28,31 @@ def period_text(col: str) -> pl.Expr:
         .otherwise(p)
 
 
+def round_to_decimals(col: str) -> pl.Expr:
+    """`col` rounded half up to the row's `decimals`, from each distinct value once."""
+    return pl.struct(col, "decimals").map_elements(
+        lambda r: rounded(r[col], r["decimals"] if r["decimals"] is not None else 3),
+        return_dtype=pl.Float64, skip_nulls=False).alias(col)
+
+
 def write_xlsx(values: pl.DataFrame, indicators: list[Indicator], target: Path, year: int) -> Path:
     """The workbook; each theme's sheet is made from `values` only when it is written (one at a time)."""
-    titles = pl.DataFrame({"indicator_id": [i.id for i in indicators], "indicator": [i.title for i in indicators]},
-                          schema={"indicator_id": pl.String, "indicator": pl.String})
+    titles = pl.DataFrame({"indicator_id": [i.id for i in indicators], "indicator": [i.title for i in indicators],
+                           "decimals": [i.decimals for i in indicators]},
+                          schema={"indicator_id": pl.String, "indicator": pl.String, "decimals": pl.Int32})
 
     def table(ids: list[str]) -> pl.DataFrame:
         return values.filter(pl.col("indicator_id").is_in(ids)).join(
             titles, on="indicator_id", how="left", maintain_order="left").select(
-            "indicator_id", "indicator", period_text("time_period").alias("period"), "geographic_level",
-            "area_code", "area_name", "breakdown",
+            "indicator_id", "indicator", "time_period", period_text("time_period").alias("time_period_label"),
+            "geographic_level", "area_code", "area_name", "breakdown",
             # A number, or the symbol as text where the value is not published.
             pl.when(pl.col("value").is_null()).then(pl.col("status")).otherwise(None).alias("value_symbol"),
-            "value", "status", "numerator", "denominator", "release")
+            round_to_decimals("value"), "status", "numerator", "denominator", "release")
     about = pl.DataFrame({"carestats indicator workbook": [
         f"Report year {year}. One sheet per theme; the Metadata sheet defines every indicator.",
-        ("value holds the published number; where no number is published, value_symbol holds the publisher's "
+        ("value holds the published number, rounded to the indicator's decimal places (the exact values are in "
+         "indicator_values.parquet and .csv); where no number is published, value_symbol holds the publisher's "
          "symbol and status repeats it:"),
         *[f"{sym}: {meaning}" for sym, meaning in SYMBOLS.items()]]})
     sheets: list[tuple[str, Sheet]] = [("About", about)]

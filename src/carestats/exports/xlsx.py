@@ -52,36 +52,63 @@ def _escape(expr: pl.Expr) -> pl.Expr:
             .str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True))
 
 
-def _cell(col: str, dtype: pl.DataType, letter: str, row: pl.Expr) -> pl.Expr:
-    ref = pl.concat_str(pl.lit(f'<c r="{letter}'), row)
-    c = pl.col(col)
-    if dtype.is_numeric():
-        num = pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15)).then(
-            c.cast(pl.Int64).cast(pl.String)).otherwise(c.cast(pl.String)) if dtype.is_float() else c.cast(pl.String)
-        return pl.when(c.is_null()).then(pl.lit("")).otherwise(pl.concat_str(ref, pl.lit('"><v>'), num, pl.lit("</v></c>")))
+def figure(number: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """A column of cells that hold a number where there is one, and otherwise the text (a symbol)."""
+    return pl.struct(number.cast(pl.Float64).alias("number"), text.cast(pl.String).alias("text"))
+
+
+def _number_cell(c: pl.Expr, dtype: pl.DataType, ref: pl.Expr) -> pl.Expr:
+    num = pl.when(c.is_finite() & (c == c.round(0)) & (c.abs() < 1e15)).then(
+        c.cast(pl.Int64).cast(pl.String)).otherwise(c.cast(pl.String)) if dtype.is_float() else c.cast(pl.String)
+    return pl.when(c.is_null()).then(pl.lit("")).otherwise(pl.concat_str(ref, pl.lit('"><v>'), num, pl.lit("</v></c>")))
+
+
+def _text_cell(c: pl.Expr, ref: pl.Expr) -> pl.Expr:
     text = c.cast(pl.String)
     return pl.when(text.is_null() | (text == "")).then(pl.lit("")).otherwise(
         pl.concat_str(ref, pl.lit('" t="inlineStr"><is><t xml:space="preserve">'), _escape(text),
                       pl.lit("</t></is></c>")))
 
 
+def _cell(col: str, dtype: pl.DataType, letter: str, row: pl.Expr) -> pl.Expr:
+    ref = pl.concat_str(pl.lit(f'<c r="{letter}'), row)
+    c = pl.col(col)
+    if isinstance(dtype, pl.Struct) and [f.name for f in dtype.fields] == ["number", "text"]:
+        number = c.struct.field("number")
+        return pl.when(number.is_not_null()).then(_number_cell(number, pl.Float64(), ref)).otherwise(
+            _text_cell(c.struct.field("text"), ref))
+    if dtype.is_numeric():
+        return _number_cell(c, dtype, ref)
+    return _text_cell(c, ref)
+
+
 SHEET_ROWS = 50_000  # rows of XML made at a time
 
 
+# The header row stays in view when scrolling (a frozen pane below row 1).
+FROZEN_HEADER = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                 'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>')
+
+
+def used_range(df: pl.DataFrame) -> str:
+    """The header and every row, e.g. A1:M68000: the range the filters cover."""
+    return f"A1:{column_letter(max(len(df.columns), 1) - 1)}{df.height + 1}"
+
+
 def sheet_parts(df: pl.DataFrame, rows: int = SHEET_ROWS) -> Iterator[bytes]:
-    """A worksheet's XML in pieces, `rows` rows at a time."""
+    """A worksheet's XML in pieces, `rows` rows at a time; the header frozen, filters on every column."""
     header = "".join(
         f'<c r="{column_letter(i)}1" t="inlineStr"><is><t>{escape_text(c)}</t></is></c>'
         for i, c in enumerate(df.columns))
-    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
-           f'<row r="1">{header}</row>').encode()
+    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}">'
+           f'{FROZEN_HEADER}<sheetData><row r="1">{header}</row>').encode()
     for start in range(0, df.height, rows):
         row = (pl.int_range(start + 2, start + pl.len() + 2)).cast(pl.String)
         cells = [_cell(c, t, column_letter(i), row) for i, (c, t) in enumerate(df.schema.items())]
         xml = df.slice(start, rows).select(
             pl.concat_str([pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")]).alias("x"))["x"]
         yield "".join(xml.to_list()).encode("utf-8")
-    yield b"</sheetData></worksheet>"
+    yield f'</sheetData><autoFilter ref="{used_range(df)}"/></worksheet>'.encode()
 
 
 def sheet_xml(df: pl.DataFrame) -> bytes:
@@ -116,9 +143,7 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
         f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>').encode()
     sheet_entries = "".join(
         f'<sheet name="{escape_text(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
-    files["xl/workbook.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{NS}" xmlns:r="{REL}">'
-        f"<sheets>{sheet_entries}</sheets></workbook>").encode()
+    filters: list[str] = []  # the filter ranges, known once each sheet's table is made (see below)
     rels = "".join(f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
                    for i in range(1, len(sheets) + 1))
     files["xl/_rels/workbook.xml.rels"] = (
@@ -137,9 +162,20 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
     scratch = [target.with_name(f".{target.name}.sheet{i}.xml") for i in range(1, len(sheets) + 1)]
     try:
         for path, (_, sheet) in zip(scratch, sheets):
+            table = sheet() if callable(sheet) else sheet
+            filters.append(used_range(table))
             with path.open("wb") as fh:
-                for piece in sheet_parts(sheet() if callable(sheet) else sheet):
+                for piece in sheet_parts(table):
                     fh.write(piece)
+            del table
+        # Excel keeps each sheet's filter range as a hidden defined name as well as in the sheet.
+        defined = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+            f"{_quoted(n)}!{_absolute(ref)}</definedName>" for i, (n, ref) in enumerate(zip(names, filters)))
+        files["xl/workbook.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{NS}" xmlns:r="{REL}">'
+            f"<sheets>{sheet_entries}</sheets><definedNames>{defined}</definedNames></workbook>").encode()
+        files = {k: files[k] for k in FILE_ORDER}
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for name, data in files.items():
                 z.writestr(_entry(name, len(data)), data, compresslevel=6)
@@ -153,6 +189,19 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
             if path.exists():
                 os.remove(path)
     return target
+
+
+FILE_ORDER = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+
+
+def _quoted(sheet: str) -> str:
+    return "'" + escape_text(sheet).replace("'", "''") + "'"
+
+
+def _absolute(ref: str) -> str:
+    import re
+
+    return ":".join(re.sub(r"^([A-Z]+)(\d+)$", r"$\1$\2", part) for part in ref.split(":"))
 
 
 def _entry(name: str, size: int) -> zipfile.ZipInfo:
