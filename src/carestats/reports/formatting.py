@@ -6,9 +6,10 @@ separators. A value that is not published is shown as its symbol, never as 0 or 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from carestats.core.periods import label as fmt_period  # noqa: F401  (the reports and templates print periods through formatting)
+from carestats.core.rounding import round_half_up  # noqa: F401  (one rule for every output)
 from carestats.core.vocabulary import SYMBOLS  # noqa: F401  (the reports read formatting.SYMBOLS)
 
 NO_DATA = "–"  # the area or year is not in the files at all (no row), distinct from a symbol
@@ -16,11 +17,6 @@ GRADES = {1: "Outstanding", 2: "Good", 3: "Requires improvement to be good", 4: 
 UNIT_LABELS = {"count": "number", "%": "per cent", "rate per 10,000": "rate per 10,000 children",
                "£": "£", "£ thousands": "£ thousands", "score": "score", "grade": "Ofsted grade",
                "ratio": "ratio", "days": "days", "fte": "full-time equivalent"}
-
-
-def round_half_up(value: float, decimals: int) -> Decimal:
-    q = Decimal(1).scaleb(-decimals)
-    return Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP)
 
 
 def fmt_number(value: float | None, decimals: int = 0, status: str | None = None) -> str:
