@@ -17,6 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 T = TypeVar("T", bound=Hashable)
+# Empty, or starting or ending with a separator or control character: a superset of what str.strip()
+# removes (Python's whitespace is all in Unicode categories Z and Cc).
+MAYBE_UNTRIMMED = r"^$|^[\pZ\pC]|[\pZ\pC]$"
 
 
 class DistinctValues:
@@ -75,12 +78,26 @@ class DistinctValues:
                 per_value[p] = answers.setdefault(answer, len(answers))
         return per_value[self.indices], list(answers)
 
-    def ids(self, normalise: Callable[[str], str]) -> tuple[np.ndarray, list[str]]:
-        """For each row, an id of its normalised value (equal ids, equal normalised values), and the
-        normalised values by id."""
-        known: dict[str, int] = {}
-        per_value = np.array([known.setdefault(normalise(v), len(known)) for v in self.values], np.int64)
-        return per_value[self.indices], list(known)
+    def ids(self, lower: bool = False) -> tuple[np.ndarray, pa.Array]:
+        """For each row, an id of its value as str.strip() (and, with `lower`, str.lower()) leaves it: equal
+        ids, equal values. And those values, by id.
+
+        Arrow does the work for the values it treats as Python does: ASCII (for `lower`) without anything
+        strip() would remove at either end; Python does it for the others."""
+        values = self.dictionary
+        odd = self.matches(MAYBE_UNTRIMMED)
+        if lower:
+            odd = pc.or_(odd, pc.invert(pc.string_is_ascii(values)))
+            values = pc.ascii_lower(values)
+        if pc.any(odd).as_py():
+            positions, originals = self._picked(odd)
+            fixed = [v.strip().lower() if lower else v.strip() for v in originals]
+            values = pc.replace_with_mask(values, odd, pa.array(fixed, pa.string()))
+        elif not lower:
+            return self.indices, self.dictionary  # every value is already what strip() makes of it
+        encoded = pc.dictionary_encode(values)
+        per_value = encoded.indices.to_numpy(zero_copy_only=False)
+        return per_value[self.indices], encoded.dictionary
 
     def matches(self, pattern: str) -> pa.Array:
         """Which distinct values match an RE2 pattern (Arrow's regex): a pre-filter for `only`."""

@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from carestats.check.distinct_values import DistinctValues, combine, first_of_each
+from carestats.check.distinct_values import MAYBE_UNTRIMMED, DistinctValues, combine, first_of_each
 from carestats.check.findings import STAGES, RowFindings
 from carestats.check.geography_pairs import GeoIndex, check_pairs
 from carestats.core.errors import Finding
@@ -82,9 +82,6 @@ DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code",
 # A measure value that is an unsigned plain ASCII number passes every value rule but PERCENT-RANGE.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 NOT_SYMBOL = r"^(c|k|u|x|z|low)$"
-# Empty, or starting or ending with a separator or control character: a superset of what str.strip()
-# removes (Python's whitespace is all in Unicode categories Z and Cc).
-MAYBE_UNTRIMMED = r"^$|^[\pZ\pC]|[\pZ\pC]$"
 
 # Stages: the order of the rules on one row (findings.py sorts by row, then stage).
 S_ROW = 0  # REPEATED-HEADER, EMBEDDED-NEWLINE
@@ -262,8 +259,7 @@ class _Rules:
     def codes(self, area: np.ndarray) -> None:
         """GEO-CODE, GEO-OVERCOMPLETE, GEO-REGION, GEO-CODE-FORMAT."""
         levels = self.column("geographic_level")
-        level_ids, level_names = levels.ids(lambda v: v)
-        on = {name: area & (level_ids == i) for i, name in enumerate(level_names)
+        on = {name: area & (levels.indices == i) for i, name in enumerate(levels.values)
               if name in CODE_FOR_LEVEL or name in BELOW}
         blank: dict[str, np.ndarray] = {}
 
@@ -369,10 +365,10 @@ class _Rules:
         keys = []
         for col in DUP_GEO:
             if col in self.h:
-                ids, names = self.column(col).ids(str.strip)
+                ids, names = self.column(col).ids()
                 keys.append((ids, len(names)))
         for col in self.filters:
-            ids, names = self.column(col).ids(lambda v: v.strip().lower())
+            ids, names = self.column(col).ids(lower=True)
             keys.append((ids, len(names)))
         rows = np.flatnonzero(live)
         key = combine(keys)[rows] if keys else np.zeros(len(rows), np.int64)

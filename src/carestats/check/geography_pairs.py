@@ -40,10 +40,6 @@ class GeoIndex:
                 self.pairs.setdefault(key, value)
 
 
-def _strip(v: str) -> str:
-    return v.strip()
-
-
 def check_pairs(findings: RowFindings, stage: int, name: str, rows: np.ndarray, lines: np.ndarray,
                 column: Callable[[str], DistinctValues], present: set[str], geo: GeoIndex
                 ) -> dict[tuple[str, str], tuple[str, str, int]]:
@@ -52,14 +48,14 @@ def check_pairs(findings: RowFindings, stage: int, name: str, rows: np.ndarray, 
     local: dict[tuple[str, str], tuple[str, str, int]] = {}
     for k, (kind, (a, b)) in enumerate(PAIR_WORDS.items()):
         if a in present and b in present:
-            codes, code_names = column(a).ids(_strip)
-            partners, partner_names = column(b).ids(_strip)
+            codes, code_names = _ids(column(a))
+            partners, partner_names = _ids(column(b))
             _pairs(findings, stage + k, kind, a, b, name, rows, lines, codes, code_names, len(code_names),
                    partners, partner_names, geo, local)
     if "old_la_code" in present and "new_la_code" in present:
-        periods, period_names = column("time_period").ids(_strip)
-        olds, old_names = column("old_la_code").ids(_strip)
-        news, new_names = column("new_la_code").ids(_strip)
+        periods, period_names = _ids(column("time_period"))
+        olds, old_names = _ids(column("old_la_code"))
+        news, new_names = _ids(column("new_la_code"))
         key = combine([(periods, len(period_names)), (olds, len(old_names))])
         # the message names the old code alone: keep, for each key, its old code's name
         key_names: dict[int, str] = {}
@@ -67,6 +63,12 @@ def check_pairs(findings: RowFindings, stage: int, name: str, rows: np.ndarray, 
         _pairs(findings, stage + len(PAIR_WORDS), "old-new", "old_la_code", "new_la_code", name, rows, lines,
                key, code_of_key, None, news, new_names, None, None)
     return local
+
+
+def _ids(column: DistinctValues) -> tuple[np.ndarray, list[str]]:
+    """Each row's id of its trimmed cell, and the trimmed cells by id."""
+    ids, names = column.ids()
+    return ids, names.to_pylist()
 
 
 def _names_of(key: np.ndarray, olds: np.ndarray, old_names: list[str], out: dict[int, str]) -> dict[int, str]:
@@ -97,26 +99,36 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
     n_partners = max(len(partner_names), 1)
     pair = codes[at] * n_partners + partners[at]
     uniq, first, count = np.unique(pair, return_index=True, return_counts=True)
-    by_code: dict[int, list[tuple[int, int, int]]] = {}  # code → [(partner, first row, rows)]
-    for p, i, c in zip(uniq.tolist(), first.tolist(), count.tolist()):
-        by_code.setdefault(p // n_partners, []).append((p % n_partners, int(at[i]), c))
+    pair_code, pair_partner = uniq // n_partners, uniq % n_partners
+    # codes with one partner in this file: nothing to blame unless an earlier file names them otherwise
+    lone = np.ones(len(uniq), bool)
+    lone[1:] &= pair_code[1:] != pair_code[:-1]
+    lone[:-1] &= pair_code[:-1] != pair_code[1:]
     reference: dict[int, tuple[str, str]] = {}  # code → (partner, where it is named so)
     bad: list[int] = []
-    for code, seen in by_code.items():
+    several: dict[int, list[tuple[int, int, int]]] = {}  # code → [(partner, first row, rows)]
+    for code, partner, i, c, alone in zip(pair_code.tolist(), pair_partner.tolist(), first.tolist(),
+                                          count.tolist(), lone.tolist()):
         code_name = code_names[code]
         earlier = geo.pairs.get((kind, code_name)) if geo is not None else None
         if earlier is not None:
-            where = f"line {earlier[2]}" if earlier[1] == name else f"{earlier[1]} line {earlier[2]}"
-            reference[code] = (earlier[0], where)
-            bad += [code * n_partners + p for p, _, _ in seen if partner_names[p] != earlier[0]]
-            continue
+            if partner_names[partner] != earlier[0]:
+                where = f"line {earlier[2]}" if earlier[1] == name else f"{earlier[1]} line {earlier[2]}"
+                reference[code] = (earlier[0], where)
+                bad.append(code * n_partners + partner)
+        elif alone:
+            if local is not None:
+                local[(kind, code_name)] = (partner_names[partner], name, int(lines[at[i]]))
+        else:
+            several.setdefault(code, []).append((partner, int(at[i]), c))
+    for code, seen in several.items():
         # the majority partner; on a tie, the one seen first
         best, first_row, n = min(seen, key=lambda s: (-s[2], s[1]))
         where = f"line {lines[first_row]}" + (f" (and {n - 1} more line(s))" if n > 1 else "")
         reference[code] = (partner_names[best], where)
         bad += [code * n_partners + p for p, _, _ in seen if p != best]
         if local is not None:
-            local[(kind, code_name)] = (partner_names[best], name, int(lines[first_row]))
+            local[(kind, code_names[code])] = (partner_names[best], name, int(lines[first_row]))
     if not bad:
         return
     blamed = at[np.isin(pair, bad)]
