@@ -40,8 +40,8 @@ def pairs(f) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
 def test_one_wrong_name_first_in_the_file_is_blamed_alone() -> None:
     body = [la_row(LABELS[0], name="Hartlepol")] + [la_row(label) for label in LABELS[1:600]]
     f = check(body)
-    assert pairs(f) == [(2, "la_name", "new_la_code E06000001 goes with la_name 'Hartlepol' here but 'Hartlepool' "
-                                       "in line 3 (and 598 more line(s))")]
+    message = "new_la_code E06000001 goes with la_name 'Hartlepol' here but 'Hartlepool' in line 3 (and 598 more line(s))"
+    assert pairs(f) == [(2, "la_name", message)]
     assert [x.rule for x in f.findings] == ["GEO-PAIR"]  # no summary of hundreds of blamed rows
 
 
@@ -59,11 +59,8 @@ def test_the_majority_wins_even_when_it_comes_last() -> None:
 def test_a_tie_goes_to_the_name_seen_first() -> None:
     body = [la_row(LABELS[0]), la_row(LABELS[1], name="Hartlepol"), la_row(LABELS[2], name="Hartlepol"),
             la_row(LABELS[3])]
-    assert pairs(check(body)) == [
-        (3, "la_name", "new_la_code E06000001 goes with la_name 'Hartlepol' here but 'Hartlepool' in line 2 "
-                       "(and 1 more line(s))"),
-        (4, "la_name", "new_la_code E06000001 goes with la_name 'Hartlepol' here but 'Hartlepool' in line 2 "
-                       "(and 1 more line(s))")]
+    message = "new_la_code E06000001 goes with la_name 'Hartlepol' here but 'Hartlepool' in line 2 (and 1 more line(s))"
+    assert pairs(check(body)) == [(3, "la_name", message), (4, "la_name", message)]
 
 
 def test_three_names_for_one_code_blame_both_minorities() -> None:

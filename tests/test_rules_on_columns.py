@@ -29,7 +29,6 @@ from carestats.ingest.csvfile import read_csv
 from carestats.pipeline import inputs as ingest
 from carestats.pipeline.inputs import is_ees_header, read_inputs
 
-
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 INVALID = Path(__file__).parent / "data" / "invalid"
 MEASURES = {"children_count", "children_percent", "rate_per_10k"}

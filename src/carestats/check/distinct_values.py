@@ -90,7 +90,7 @@ class DistinctValues:
             odd = pc.or_(odd, pc.invert(pc.string_is_ascii(values)))
             values = pc.ascii_lower(values)
         if pc.any(odd).as_py():
-            positions, originals = self._picked(odd)
+            _, originals = self._picked(odd)
             fixed = [v.strip().lower() if lower else v.strip() for v in originals]
             values = pc.replace_with_mask(values, odd, pa.array(fixed, pa.string()))
         elif not lower:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pyarrow.compute as pc
 
 from carestats.check.distinct_values import MAYBE_UNTRIMMED, DistinctValues, combine, first_of_each
 from carestats.check.findings import STAGES, RowFindings
@@ -81,7 +82,8 @@ DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code",
 # Arrow pre-filters (RE2) of the distinct values a Python rule may reject; the rule itself decides.
 # A measure value that is an unsigned plain ASCII number passes every value rule but PERCENT-RANGE.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-NOT_SYMBOL = r"^(c|k|u|x|z|low)$"
+SYMBOL = r"^(c|k|u|x|z|low)$"
+BLANK_HINT = "use 'Total' for the all-items row, or the publisher's label"
 
 # Stages: the order of the rules on one row (findings.py sorts by row, then stage).
 S_ROW = 0  # REPEATED-HEADER, EMBEDDED-NEWLINE
@@ -311,9 +313,9 @@ class _Rules:
                 first_row, first_family = starts[0]
 
                 def mixes(row: int) -> tuple[str, str, str]:
-                    return ("time_identifier", f"{ids.value(row)!r} mixes {families[family[row]]} and "
-                            f"{families[first_family]} periods (line {self.lines[first_row]}) in one file",
-                            "keep one kind of time period per file")
+                    message = (f"{ids.value(row)!r} mixes {families[family[row]]} and {families[first_family]} "
+                               f"periods (line {self.lines[first_row]}) in one file")
+                    return "time_identifier", message, "keep one kind of time period per file"
 
                 self.out.add("TIME-ID-MIX", S_TIME_ID, np.array([r for r, _ in starts[1:]], np.int64), mixes)
         shape, shapes = periods.classify(_period_shape)
@@ -321,7 +323,7 @@ class _Rules:
             if problem in ("not-a-period", "not-consecutive"):
                 self.out.add("TIME-PERIOD", S_PERIOD, live & (shape == k), lambda row, problem=problem: (
                     "time_period", *_period_problem(problem, periods.value(row))))
-        four = np.array([FAMILY_OF_NAME_FOUR.get(name, False) for name in families] + [False], bool)[family]
+        four = np.array([name in FOUR_DIGIT_FAMILIES for name in families] + [False], bool)[family]
         digits4 = np.array([s == "4" for s in shapes] + [False], bool)[shape]
         digits6 = np.array([s == "6" for s in shapes] + [False], bool)[shape]
         wrong = live & (family >= 0) & ((digits4 & ~four) | (digits6 & four))
@@ -341,7 +343,7 @@ class _Rules:
             if PERCENT_HINT.search(col) and "change" not in col.lower():
                 only = None  # any number may be out of range
             else:
-                only = _not(_or(values.matches(PLAIN_NUMBER), values.matches(NOT_SYMBOL)))
+                only = pc.invert(pc.or_(values.matches(PLAIN_NUMBER), values.matches(SYMBOL)))
             rule_of, answers = values.classify(lambda v, col=col: _value_rule(col, v), only)
             for k, rule in enumerate(answers):
                 self.out.add(rule, S_CELLS + m, live & (rule_of == k), lambda row, col=col, values=values, rule=rule:
@@ -353,8 +355,7 @@ class _Rules:
                 values.matches(MAYBE_UNTRIMMED))
             for k, rule in enumerate(answers):
                 if rule == "BLANK-CELL":
-                    describe = (lambda row, col=col: (col, f"{col} is blank", "use 'Total' for the all-items row, "
-                                                      "or the publisher's label"))
+                    describe = (lambda row, col=col: (col, f"{col} is blank", BLANK_HINT))
                 else:
                     describe = (lambda row, col=col, values=values: (
                         col, f"label {values.value(row)!r} has surrounding spaces; matched trimmed", ""))
@@ -380,21 +381,6 @@ class _Rules:
         self.out.add("DUP-OBS", S_DUP, again, lambda row: (
             "", f"duplicate observation: same period, area and filters as line {self.lines[firsts[row]]}",
             "remove the repeated row (or tell the rows apart by a filter column)"))
-
-
-FAMILY_OF_NAME_FOUR = {name: name in FOUR_DIGIT_FAMILIES for name in TIME_FAMILIES}
-
-
-def _or(a, b):  # type: ignore[no-untyped-def]
-    import pyarrow.compute as pc
-
-    return pc.or_(a, b)
-
-
-def _not(a):  # type: ignore[no-untyped-def]
-    import pyarrow.compute as pc
-
-    return pc.invert(a)
 
 
 def _period_shape(period: str) -> str:

@@ -223,7 +223,7 @@ class _NotPlain(Exception):
 def _read_plain(f: CsvFile, data: bytes, text: str) -> bool:
     """Read plain bytes with Arrow (one row per line after the header); False, with `f` untouched, when
     the bytes are not plain enough for Arrow to read them exactly as the csv module would."""
-    body = text.encode("utf-8") if f.encoding == "cp1252" else data[len(BOM):] if data.startswith(BOM) else data
+    body = text.encode("utf-8") if f.encoding == "cp1252" else data.removeprefix(BOM)
     try:
         header = _plain_header(body)
         cells = _plain_rows(body, len(header)) if len(header) > 0 else None

@@ -24,17 +24,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from carestats.ingest import archives
-from carestats.core import paths
-from carestats.warehouse import db as warehouse
-from carestats.ingest import workbooks
-from carestats.core import safe_yaml
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
-from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
-from carestats.ingest import neighbours
-from carestats.ingest.files import InputFile
+from carestats.core import paths, safe_yaml
 from carestats.core.errors import DataError, Finding
+from carestats.ingest import archives, neighbours, workbooks
+from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
+from carestats.ingest.files import InputFile
+from carestats.warehouse import db as warehouse
 from carestats.warehouse.staging import load_staging
 
 EES_REQUIRED = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
