@@ -29,6 +29,7 @@ class DistinctValues:
         self.dictionary = dictionary
         self.indices = indices
         self._values: list[str] | None = None
+        self._ids: dict[bool, tuple[np.ndarray, pa.Array]] = {}  # several rules key rows by trimmed cells
 
     @classmethod
     def of(cls, column: pa.Array) -> DistinctValues:
@@ -84,6 +85,11 @@ class DistinctValues:
 
         Arrow does the work for the values it treats as Python does: ASCII (for `lower`) without anything
         strip() would remove at either end; Python does it for the others."""
+        if lower not in self._ids:
+            self._ids[lower] = self._normalised_ids(lower)
+        return self._ids[lower]
+
+    def _normalised_ids(self, lower: bool) -> tuple[np.ndarray, pa.Array]:
         values = self.dictionary
         odd = self.matches(MAYBE_UNTRIMMED)
         if lower:
