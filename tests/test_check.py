@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from carestats.check.rules import GeoIndex, check_ees, not_ees, report
+from carestats.check.ees_rules import check_ees, not_ees
+from carestats.check.geography_pairs import GeoIndex
+from carestats.check.report import report
 from carestats.ingest.csvfile import UNREADABLE, read_csv
 from carestats.pipeline.inputs import is_ees_header, read_inputs
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carestats.ingest.csvfile import read_csv
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carestats.ingest.csvfile import UTF8_SEQUENCE, _utf8_sequence, read_csv
 
 
 def read(data: bytes):
@@ -56,3 +59,13 @@ def test_nul_byte_empty_file_and_semicolons() -> None:
 def test_duplicate_columns_are_an_error() -> None:
     f = read(b"a,b,a\n1,2,3\n")
     assert ("DUP-COLUMN", 1, "error") in rules(f)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64), st.binary(max_size=64))
+def test_the_search_for_utf8_sequences_finds_the_first_one(before: bytes, after: bytes) -> None:
+    """ENC-MIXED names the line of the first UTF-8 sequence; the search skips ahead to the first byte that can
+    start one, and must find what a search of the whole file finds."""
+    for data in (before + after, before + "é".encode() + after, before + b"\xe9" + after):
+        found, whole = _utf8_sequence(data), UTF8_SEQUENCE.search(data)
+        assert (found and found.span()) == (whole and whole.span())

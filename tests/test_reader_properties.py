@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from carestats.check.rules import GeoIndex, check_ees, not_ees
+from carestats.check.ees_rules import check_ees, not_ees
+from carestats.check.geography_pairs import GeoIndex
 from carestats.ingest.csvfile import read_csv
 from carestats.pipeline.inputs import is_ees_header
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pyarrow.compute as pc
+
 from carestats.ingest.csvfile import CsvFile
 
 REQUIRED = ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp",
@@ -82,10 +84,10 @@ def check_meta(meta: CsvFile, data: CsvFile) -> None:
                            "use the standard geography columns instead of a filter")
             if name in data.header:
                 i = data.header.index(name)
-                if len({d[i] for d in data.rows}) < 2:
+                if _distinct(data, i) < 2:
                     meta.error(line, "col_name", "META-FILTER-SINGULAR", f"filter {name!r} has one value only",
                                "drop the filter or give it two or more values")
-                if any(not d[i] for d in data.rows):
+                if data.num_rows and pc.any(pc.equal(data.column(i), "")).as_py():
                     meta.error(line, "col_name", "META-FILTER-BLANK", f"filter {name!r} has blank cells",
                                "write Total rather than leaving a filter blank")
             group = r["filter_grouping_column"]
@@ -96,6 +98,11 @@ def check_meta(meta: CsvFile, data: CsvFile) -> None:
     for c in data.header:
         if c and c not in OBSERVATIONAL and c not in described:
             i = data.header.index(c)
-            if len({d[i] for d in data.rows}) > 1:
+            if _distinct(data, i) > 1:
                 meta.warn(1, c, "META-UNDESCRIBED", f"data column {c!r} is not described in the metadata",
                           "add a metadata row for it")
+
+
+def _distinct(data: CsvFile, i: int) -> int:
+    """How many different values the i-th column of the data file holds."""
+    return len(pc.unique(data.column(i))) if data.num_rows else 0

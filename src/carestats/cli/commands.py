@@ -122,7 +122,7 @@ def check(raw: RawOpt = None) -> None:
 
     Example:  carestats check --raw data/raw
     """
-    from carestats.check.rules import report
+    from carestats.check.report import report
     from carestats.pipeline.inputs import read_inputs
 
     result = read_inputs(_raw(raw))

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from carestats.core import paths
 from carestats.core.errors import Finding
 
 MiB = 1 << 20
@@ -55,10 +54,19 @@ class ArchiveRejected(Exception):
         self.rule, self.message, self.hint, self.column = rule, message, hint, column
 
 
+def _display(path: Path, base: Path) -> str:
+    """paths.display(path, raw), given raw already resolved."""
+    try:
+        return path.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def expand(files: Iterable[Path], raw: Path, findings: list[Finding], limits: Limits = LIMITS) -> Iterator[Source]:
     """Every input file as a Source; a zip yields itself, then its members (or nothing more if rejected)."""
+    base = raw.resolve()  # once, not once per file (paths.display resolves both)
     for path in files:
-        name = paths.display(path, raw)
+        name = _display(path, base)
         if path.suffix.lower() == ".zip":
             yield from read_zip(path, name, findings, limits)
         else:

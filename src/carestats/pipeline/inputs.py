@@ -4,8 +4,8 @@ Every file found is accounted for: loaded (with its row count checked), listed a
 reported as unreadable. A CSV is recognised as a DfE "Explore education statistics" data file by its
 header, wherever it sits in the input folder.
 
-A clean EES data file is read and screened column by column (fastcheck.py); any file that may hold a
-finding is read row by row (csvread.py, check.py), which locates every finding. Both give the same tables.
+Every CSV is read into columns of text cells (ingest/csvfile.py) and an EES data file is checked on
+those columns (check/ees_rules.py), which locates every finding; the same columns are then loaded.
 
 Each file's rows go to a DuckDB store (warehouse.RawStore) as soon as the file is read and checked, and
 its arrow table is dropped: memory holds one file's rows at a time, whatever the number of files. The
@@ -24,17 +24,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from carestats.ingest import archives
-from carestats.check import columns as fastcheck
-from carestats.core import paths
-from carestats.warehouse import db as warehouse
-from carestats.ingest import workbooks
-from carestats.core import safe_yaml
-from carestats.check.rules import GeoIndex, check_ees, looks_like_ees, not_ees
-from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
-from carestats.ingest import neighbours
-from carestats.ingest.files import InputFile
+from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
+from carestats.check.geography_pairs import GeoIndex
+from carestats.core import paths, safe_yaml
 from carestats.core.errors import DataError, Finding
+from carestats.ingest import archives, neighbours, workbooks
+from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
+from carestats.ingest.files import InputFile
+from carestats.warehouse import db as warehouse
 from carestats.warehouse.staging import load_staging
 
 EES_REQUIRED = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
@@ -182,11 +179,6 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
                 result.tables.add(table_id, table)
             continue
         is_meta = path.name.lower().endswith(".meta.csv")
-        fast = None if is_meta else \
-            fastcheck.screen(path, name, digest, data, measures.get(table_name(Path(name)), set()), geo)
-        if fast:  # a clean EES data file, proved so column by column; any other file is read row by row
-            _accept(fast[0], info, seen, result, skip, fast[1])
-            continue
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
         if is_meta:
@@ -217,7 +209,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
 
 
 def _accept(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult,
-            skip: set[str] | None, cells: pa.Table | None = None) -> None:
+            skip: set[str] | None) -> None:
     """A checked EES data file: its findings kept, and its rows loaded unless it failed or is quarantined."""
     info.encoding = f.encoding
     info.kind = "ees-csv"
@@ -229,20 +221,14 @@ def _accept(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile],
     if not f.ok:
         info.status, info.reason = "invalid", "failed the input checks"
         return
-    _load_ees(f, info, seen, result, cells)
+    _load_ees(f, info, seen, result)
 
 
-def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult,
-              cells: pa.Table | None = None) -> None:
-    """Rows become an arrow table of text cells plus where each came from; `cells`, when given, holds the
-    fast path's cells (then f.rows is empty and row i is on line i + 2)."""
+def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult) -> None:
+    """The file's columns of text cells, as read, plus where each row came from."""
     if not IDENT.match(info.table):
         raise DataError(f"{f.name}: cannot derive a table name from the file name", "rename the file")
-    if cells is not None:
-        periods = pc.unique(cells["time_period"]).to_pylist()
-    else:
-        ip = f.header.index("time_period")
-        periods = [r[ip] for r in f.rows]
+    periods = pc.unique(f.column(f.header.index("time_period"))).to_pylist()
     years = [y for y in map(period_end_year, periods) if y is not None]
     info.vintage = max(years) if years else 0
     info.release = f"{publication_of(info.table)}-{info.vintage}"
@@ -254,12 +240,9 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
             "keep only one copy of each release file in the input folder",
         )
     seen[key] = info
-    if cells is not None:
-        table = _with_origin(cells, info, f.name, fastcheck.row_numbers(cells.num_rows, start=2))
-    else:
-        columns = {c: pa.array([r[i] for r in f.rows], pa.string()) for i, c in enumerate(f.header) if c}
-        table = _with_origin(pa.table(columns) if columns else pa.table({}), info, f.name,
-                             pa.array(f.lines, pa.int64()))
+    named = {c: i for i, c in enumerate(f.header) if c}
+    cells = pa.table({c: f.column(i) for c, i in named.items()}) if named else pa.table({})
+    table = _with_origin(cells, info, f.name, f.line_numbers)
     info.rows = table.num_rows
     info.status = "loaded"
     result.tables.add(info.table, table)

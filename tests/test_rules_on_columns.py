@@ -1,9 +1,14 @@
-"""The fast path (fastcheck.py) against the slow one (csvread.py + check.py): same tables, same findings.
+"""The input checks on one path: the reader tokenises, the rules run once on whole columns.
 
-The fast path may decline a file (then ingest reads it the slow way); whenever it accepts one, the slow path
-must agree that the file passes, with the same header, cells, lines, warnings and geography pairs. Files are
-generated clean and then given a few of the corruptions the rules exist for, so both outcomes are exercised;
-a clean file must be accepted, or the fast path would silently never run.
+Replaces tests/test_fastpath.py (which kept a column-at-a-time screen in step with the row-by-row rules;
+the screen is gone). What is pinned here instead:
+
+- the reader reads plain bytes with Arrow and anything else with Python's csv module; on any file the two
+  give the same header, cells, line numbers and findings, and so the same check results;
+- the rules, written once on columns, find in a file what they find in each of its rows alone (rules on
+  a cell or a row), in row order, and the rules across rows (duplicates, time families, code pairs) on
+  the right lines;
+- ingest loads the cells as read, with their line numbers and origin.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from carestats.check import columns as fastcheck
-from carestats.pipeline import inputs as ingest
-from carestats.check.rules import GeoIndex, check_ees
+from carestats.check.ees_rules import check_ees
+from carestats.check.geography_pairs import GeoIndex
+from carestats.ingest import csvfile
 from carestats.ingest.csvfile import read_csv
+from carestats.pipeline import inputs as ingest
 from carestats.pipeline.inputs import is_ees_header, read_inputs
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -146,100 +152,150 @@ def earlier(draw):  # type: ignore[no-untyped-def]
     return geo
 
 
-def slow(data: bytes, geo: GeoIndex):  # type: ignore[no-untyped-def]
-    f = read_csv(Path("f.csv"), "f.csv", "", data)
+
+def findings(f) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [(x.line, x.column, x.rule, x.message, x.hint, x.severity) for x in f.findings]
+
+
+def checked(data: bytes, geo: GeoIndex, plain: bool = True):  # type: ignore[no-untyped-def]
+    """The file read (by Arrow when its bytes are plain, unless `plain` is False) and checked."""
+    if plain:
+        f = read_csv(Path("f.csv"), "f.csv", "", data)
+    else:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(csvfile, "_read_plain", lambda *a: False)
+            f = read_csv(Path("f.csv"), "f.csv", "", data)
     if f.header and is_ees_header(f.header) and f.ok:
         check_ees(f, MEASURES, geo)
     return f
 
 
-def assert_same(data: bytes, geo: GeoIndex) -> bool:
-    """The fast path's answer, if any, equals the slow path's; True when the fast path took the file."""
-    geo_slow, geo_fast = copy.deepcopy(geo), copy.deepcopy(geo)
-    f = slow(data, geo_slow)
-    fast = fastcheck.screen(Path("f.csv"), "f.csv", "", data, MEASURES, geo_fast)
-    if fast is None:
-        assert geo_fast.pairs == geo.pairs  # declining changes nothing
-        return False
-    g, cells = fast
-    assert f.ok and is_ees_header(f.header), f.findings
-    assert (g.header, g.encoding, g.findings) == (f.header, f.encoding, f.findings)
-    assert cells.column_names == f.header
-    assert cells.to_pydict() == {c: [r[i] for r in f.rows] for i, c in enumerate(f.header)}
-    assert f.lines == f.ends == list(range(2, len(f.rows) + 2))
-    assert geo_fast.pairs == geo_slow.pairs
-    return True
+def assert_same_either_way(data: bytes, geo: GeoIndex) -> bool:
+    """Read by Arrow (when plain) or by Python's csv module, a file gives the same cells and findings;
+    True when Arrow read it."""
+    with pytest.MonkeyPatch.context() as mp:
+        took: list[bool] = []
+        plain = csvfile._read_plain
+        mp.setattr(csvfile, "_read_plain", lambda *a: took.append(plain(*a)) or took[-1])
+        geo_a = copy.deepcopy(geo)
+        a = checked(data, geo_a)
+    geo_b = copy.deepcopy(geo)
+    b = checked(data, geo_b, plain=False)
+    assert (a.header, a.encoding, a.rows, a.lines, a.ends, a.first) == (b.header, b.encoding, b.rows, b.lines, b.ends,
+                                                                         b.first)
+    assert findings(a) == findings(b)
+    assert geo_a.pairs == geo_b.pairs
+    return bool(took and took[0])
 
 
 @SETTINGS
 @given(files(), earlier())
-def test_the_fast_path_agrees_with_the_slow_one(data: bytes, geo: GeoIndex) -> None:
-    event("fast path" if assert_same(data, geo) else "slow path")
+def test_either_tokeniser_gives_the_same_cells_and_findings(data: bytes, geo: GeoIndex) -> None:
+    event("arrow" if assert_same_either_way(data, geo) else "python")
 
 
 @SETTINGS
 @given(ees_files(), st.sampled_from(["\n", "\r\n"]), st.booleans())
-def test_a_clean_file_takes_the_fast_path(file, newline: str, bom: bool) -> None:  # type: ignore[no-untyped-def]
+def test_a_clean_file_is_read_by_arrow_and_passes(file, newline: str, bom: bool) -> None:  # type: ignore[no-untyped-def]
     header, rows = file
     data = (b"\xef\xbb\xbf" if bom else b"") + render(header, rows, newline).encode()
-    assert assert_same(data, GeoIndex())
+    assert assert_same_either_way(data, GeoIndex())
+    f = checked(data, GeoIndex())
+    assert f.findings == [] and f.rows == rows and f.lines == f.ends == list(range(2, len(rows) + 2))
 
 
 any_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8)
 
 
 @SETTINGS
-@given(st.lists(st.tuples(any_text, st.sampled_from(VALUES) | any_text), min_size=1, max_size=12,
-                unique_by=lambda cell: cell[0]), st.sampled_from(["\n", "\r\n"]),
+@given(st.lists(st.tuples(any_text, st.sampled_from(VALUES) | any_text), min_size=1, max_size=10,
+                unique_by=lambda cell: cell[0].strip().lower()), st.sampled_from(["\n", "\r\n"]),
        st.sampled_from(["utf-8", "cp1252"]))
-def test_any_label_and_value_text_gives_the_same_answer(cells: list[tuple[str, str]], newline: str,
-                                                        encoding: str) -> None:
-    """Labels and values of any text (quotes, commas, line breaks, odd spaces, any case): the two paths agree."""
+def test_a_file_gets_the_findings_of_its_rows_one_by_one(cells: list[tuple[str, str]], newline: str,
+                                                         encoding: str) -> None:
+    """Labels and values of any text (quotes, commas, line breaks, odd spaces, any case): the rules on
+    whole columns find, row by row and in order, what they find in a file of that row alone."""
     header = GEO[:5] + ["breakdown", "children_count", "children_percent"]
     rows = [["2025", "Reporting year", "National", "E92000001", "England", label, value, value]
             for label, value in cells]
     data = render(header, rows, newline).encode(encoding, errors="replace")
-    event("fast path" if assert_same(data, GeoIndex()) else "slow path")
+    assert_same_either_way(data, GeoIndex())
+    whole = checked(data, GeoIndex())
+    assume(whole.header == header and len(whole.rows) == len(rows))  # no blank rows, nothing unreadable
+    expected = []
+    for i, (row, line) in enumerate(zip(whole.rows, whole.lines)):
+        one = checked(render(header, [row], newline).encode("utf-8"), GeoIndex())
+        expected += [(line, *x[1:]) for x in findings(one) if x[2] not in ("ENC-CP1252", "NO-FINAL-NEWLINE")]
+    got = [x for x in findings(whole) if x[2] not in ("ENC-CP1252", "NO-FINAL-NEWLINE", "DUP-OBS")]
+    # a message naming lines (a value spanning lines) names them where the row is
+    assert [x[:3] for x in got] == [x[:3] for x in expected]
+    assert [x for x in got if x[2] != "EMBEDDED-NEWLINE"] == [x for x in expected if x[2] != "EMBEDDED-NEWLINE"]
 
 
-def test_warnings_of_a_whole_file_keep_the_fast_path() -> None:
+def test_warnings_of_a_whole_file_are_given_by_either_tokeniser() -> None:
     header, rows = GEO[:5] + ["breakdown", "children_count"], [["2025", "Reporting year", "National", "E92000001",
                                                                  "England", "Café", "5"]]
     text = render(header, rows, "\n")
-    assert assert_same(text.encode("cp1252"), GeoIndex())
-    assert assert_same(text.rstrip("\n").encode(), GeoIndex())
+    assert assert_same_either_way(text.encode("cp1252"), GeoIndex())
+    assert [x.rule for x in checked(text.encode("cp1252"), GeoIndex()).findings] == ["ENC-CP1252"]
+    assert assert_same_either_way(text.rstrip("\n").encode(), GeoIndex())
+    assert [(x.rule, x.line) for x in checked(text.rstrip("\n").encode(), GeoIndex()).findings] == \
+        [("NO-FINAL-NEWLINE", 2)]
 
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in INVALID.iterdir() if p.is_file()))
-def test_every_invalid_fixture_gives_the_same_answer(fixture: str) -> None:
-    assert_same((INVALID / fixture).read_bytes(), GeoIndex())
+def test_every_invalid_fixture_gives_the_same_answer_either_way(fixture: str) -> None:
+    assert_same_either_way((INVALID / fixture).read_bytes(), GeoIndex())
 
 
-def test_a_code_named_differently_by_an_earlier_file_is_left_to_the_slow_path() -> None:
-    folder = INVALID / "GEO-PAIR"
-    geo = GeoIndex()
-    first, second = sorted(folder.iterdir())
-    assert assert_same(first.read_bytes(), geo)
-    fastcheck.screen(first, first.name, "", first.read_bytes(), MEASURES, geo)
-    assert not assert_same(second.read_bytes(), geo)
-
-
-def test_an_old_code_for_two_areas_in_one_period_is_left_to_the_slow_path() -> None:
+def test_an_old_code_for_two_areas_in_one_period_is_a_geo_pair() -> None:
     header = GEO + ["breakdown", "children_count"]
     row = ["2025", "Reporting year", "Local authority", "E92000001", "England", "E12000001", "North East"]
     rows = [[*row, "805", "E06000001", "Hartlepool", "Total", "5"], [*row, "805", "E06000099", "Other", "Total", "5"]]
-    assert not assert_same(render(header, rows, "\n").encode(), GeoIndex())
+    f = checked(render(header, rows, "\n").encode(), GeoIndex())
+    assert [(x.rule, x.line, x.column) for x in f.findings] == [("GEO-PAIR", 3, "new_la_code")]
     rows[1][0] = "2024"  # in another period the old code may stand for another area
-    assert assert_same(render(header, rows, "\n").encode(), GeoIndex())
+    assert checked(render(header, rows, "\n").encode(), GeoIndex()).findings == []
 
 
 def test_labels_are_compared_lower_cased_for_duplicates() -> None:
     header = GEO[:5] + ["breakdown", "children_count"]
     row = ["2025", "Reporting year", "National", "E92000001", "England"]
-    rows = [[*row, "Gone Abroad", "5"], [*row, "gone abroad", "6"]]
-    assert not assert_same(render(header, rows, "\n").encode(), GeoIndex())  # DUP-OBS
-    rows[1][0] = "2024"
-    assert assert_same(render(header, rows, "\n").encode(), GeoIndex())
+    rows = [[*row, "Gone Abroad", "5"], [*row, "gone abroad", "6"], [*row, " GONE ABROAD", "7"]]
+    f = checked(render(header, rows, "\n").encode(), GeoIndex())
+    assert [(x.rule, x.line, x.message) for x in f.findings if x.rule == "DUP-OBS"] == [
+        ("DUP-OBS", 3, "duplicate observation: same period, area and filters as line 2"),
+        ("DUP-OBS", 4, "duplicate observation: same period, area and filters as line 2")]
+    rows[1][0] = rows[2][0] = "2024"
+    f = checked(render(header, rows, "\n").encode(), GeoIndex())
+    assert [(x.rule, x.line) for x in f.findings if x.severity == "error"] == [("DUP-OBS", 4)]
+
+
+def test_a_second_time_family_is_named_on_its_first_row_only() -> None:
+    header = GEO[:5] + ["children_count"]
+    rows = [["2025", "Reporting year", "National", "E92000001", "England", "5"],
+            ["202425", "Academic year", "National", "E92000001", "England", "5"],
+            ["202324", "Academic year", "National", "E92000001", "England", "5"],
+            ["2024", "Calendar year", "National", "E92000001", "England", "5"]]
+    f = checked(render(header, rows, "\n").encode(), GeoIndex())
+    assert [(x.rule, x.line, x.message) for x in f.findings if x.rule == "TIME-ID-MIX"] == [
+        ("TIME-ID-MIX", 3, "'Academic year' mixes academic and reporting periods (line 2) in one file"),
+        ("TIME-ID-MIX", 5, "'Calendar year' mixes calendar and reporting periods (line 2) in one file")]
+
+
+def test_findings_of_a_row_come_in_rule_order_and_caps_count_across_columns() -> None:
+    """On one row: geography, then time, then values and labels in column order; LABEL-SPACE of geography
+    and of filters share one cap."""
+    header = GEO[:5] + ["breakdown", "children_count", "children_percent"]
+    row = [" 2025", "Reporting year", "National", "E92000001", "Total", " Boys", "-5", "120"]
+    f = checked(render(header, [row] + [[str(2000 + i), *row[1:5], " Girls", "1", "2"] for i in range(25)],
+                       "\n").encode(), GeoIndex())
+    assert [(x.line, x.rule, x.column) for x in f.findings][:6] == [
+        (2, "LABEL-SPACE", "time_period"), (2, "GEO-TOTAL", "country_name"), (2, "TIME-PERIOD", "time_period"),
+        (2, "NEGATIVE-COUNT", "children_count"), (2, "PERCENT-RANGE", "children_percent"),
+        (2, "LABEL-SPACE", "breakdown")]
+    spaces = [x for x in f.findings if x.rule == "LABEL-SPACE"]
+    assert len(spaces) == 21 and spaces[-1].message == "7 more finding(s) of this rule (lines 21–27)"
 
 
 def result_of(raw: Path) -> tuple:
@@ -248,8 +304,8 @@ def result_of(raw: Path) -> tuple:
     return res.files, res.findings, tables
 
 
-def test_ingest_gives_the_same_result_with_or_without_the_fast_path(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_gives_the_same_result_whichever_tokeniser_reads(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(INVALID, tmp_path / "invalid")
     header, rows = GEO + ["breakdown", "children_count"], [
         [p, "Reporting year", *AREAS[a][:1], "E92000001", "England", *AREAS[a][1:], label, "5"]
@@ -258,21 +314,22 @@ def test_ingest_gives_the_same_result_with_or_without_the_fast_path(tmp_path: Pa
     renamed = [[*r[:9], "Hartlepol" if r[9] == "Hartlepool" else r[9], *r[10:]] for r in rows]
     (tmp_path / "z_later.csv").write_text(render(header, renamed, "\n"))
     calls: list[bool] = []
-    screen = fastcheck.screen
-    monkeypatch.setattr(fastcheck, "screen", lambda *a: calls.append(bool(r := screen(*a))) or r)
-    fast = result_of(tmp_path)
+    plain = csvfile._read_plain
+    monkeypatch.setattr(csvfile, "_read_plain", lambda *a: calls.append(r := plain(*a)) or r)
+    by_arrow = result_of(tmp_path)
     assert any(calls)
-    monkeypatch.setattr(fastcheck, "screen", lambda *a: None)
-    assert result_of(tmp_path) == fast
-    assert any(f.rule == "GEO-PAIR" and f.path == "z_later.csv" for f in fast[1])
-    assert isinstance(fast[2]["cla_number_and_rate_per_10k_children"][0][0], pa.Schema)
+    monkeypatch.setattr(csvfile, "_read_plain", lambda *a: False)
+    assert result_of(tmp_path) == by_arrow
+    assert any(f.rule == "GEO-PAIR" and f.path == "z_later.csv" for f in by_arrow[1])
+    assert isinstance(by_arrow[2]["cla_number_and_rate_per_10k_children"][0][0], pa.Schema)
 
 
-def test_ingest_loads_the_cells_line_numbers_and_origin_of_a_fast_file(tmp_path: Path) -> None:
+def test_ingest_loads_the_cells_line_numbers_and_origin(tmp_path: Path) -> None:
     header = GEO[:5] + ["breakdown", "children_count"]
     rows = [["2024", "Reporting year", "National", "E92000001", "England", "Aged 16, 17", "12"],
             ["2025", "Reporting year", "National", "E92000001", "England", "Aged 16, 17", "c"]]
     (tmp_path / "cla_number_and_rate_per_10k_children.csv").write_text(render(header, rows, "\n"))
+    (tmp_path / "cla_other.csv").write_text(render(header, rows, "\n").replace('"Aged 16, 17"', '"Aged\n16"'))
     res = read_inputs(tmp_path)
     table = res.tables["cla_number_and_rate_per_10k_children"][0]
     assert table.column("breakdown").to_pylist() == ["Aged 16, 17"] * 2
@@ -280,3 +337,4 @@ def test_ingest_loads_the_cells_line_numbers_and_origin_of_a_fast_file(tmp_path:
     assert table.column("_release").to_pylist() == ["cla-2025"] * 2
     assert table.column("_vintage").type == pa.int64() and table.column("_file").to_pylist()[0].endswith(".csv")
     assert ingest.table_name(Path("cla_number_and_rate_per_10k_children.csv")) in res.tables
+    assert [(x.rule, x.line) for x in res.findings] == [("EMBEDDED-NEWLINE", 2), ("EMBEDDED-NEWLINE", 4)]
