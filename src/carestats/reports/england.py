@@ -6,6 +6,7 @@ authority report is in lareport.py; both use the helpers here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -193,37 +194,79 @@ def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[s
     return national_block(ind, df, year, regions)
 
 
+def _printed(value: float | None, ind: Indicator, status: str | None, other: float | None) -> str:
+    """The figure as printed; with more decimals where the two figures of a revision print alike."""
+    decimals = ind.decimals
+    while value is not None and other is not None and decimals < ind.decimals + 3 \
+            and formatting.shown(value, decimals) == formatting.shown(other, decimals):
+        decimals += 1
+    return formatting.fmt_value(value, ind.unit, decimals, status)
+
+
 def revision_notes(revisions: pl.DataFrame, indicators: list[Indicator], area_code: str,
-                   shown: dict[str, set[int]]) -> list[str]:
-    """'Children looked after at 31 March, 2024: 83,530 (cla-2025); earlier 83,630 (cla-2024).'"""
+                   shown: dict[str, set[int]] | None, ids: set[str] | None = None) -> list[str]:
+    """'Children looked after at 31 March, 2024: 83,530 (cla-2025); earlier 83,630 (cla-2024).'
+
+    One note per figure the revisions query finds (as `carestats diff` finds them) for the area: of the
+    periods in `shown` (indicator id -> periods), or, with `shown` None, of every period of the indicators
+    in `ids`."""
     if revisions.is_empty():
         return []
     by_id = {i.id: i for i in indicators}
-    rows = revisions.filter((pl.col("area_code") == area_code) & pl.col("indicator_id").is_in(list(shown)))
+    wanted = set(shown) if shown is not None else (ids or set())
+    rows = revisions.filter((pl.col("area_code") == area_code) & pl.col("indicator_id").is_in(list(wanted)))
     notes = []
     for r in rows.iter_rows(named=True):
         ind = by_id[r["indicator_id"]]
-        if r["time_period"] not in shown[ind.id]:
+        if shown is not None and r["time_period"] not in shown[ind.id]:
             continue
-        now = formatting.fmt_value(r["value"], ind.unit, ind.decimals, r["status"])
-        then = formatting.fmt_value(r["earlier_value"], ind.unit, ind.decimals, r["earlier_status"])
-        if now == then:
-            continue  # the revision does not change the figure as printed
+        now = _printed(r["value"], ind, r["status"], r["earlier_value"])
+        then = _printed(r["earlier_value"], ind, r["earlier_status"], r["value"])
         label = ind.short_title + ("" if r["breakdown"] == TOTAL else f" ({r['breakdown']})")
         notes.append(f"{label}, {fmt_period(r['time_period'])}: {now} ({r['release']}); "
                      f"earlier {then} ({r['earlier_release']}).")
     return sorted(set(notes))
 
 
+def source_name(name: str) -> str:
+    """An input file's name without its folder (the manifest's names carry it; source_files do not)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _pattern(source_file: str) -> re.Pattern[str]:
+    """An indicator's source_files entry as a pattern: '<year>' stands for any four digits."""
+    return re.compile("\\d{4}".join(re.escape(part) for part in source_file.split("<year>")), re.IGNORECASE)
+
+
+def sources_of(used: list[Indicator], inputs: list[dict], releases: dict[str, set[str]] | None = None) -> list[dict]:
+    """The loaded input files the figures of `used` came from: those a source_files entry names, of the
+    releases the indicator's figures shown came from (releases: indicator id -> releases; all without it)."""
+    out = {}
+    for ind in used:
+        patterns = [_pattern(f) for f in ind.source_files]
+        wanted = (releases or {}).get(ind.id)
+        for f in inputs:
+            if f.get("status", "loaded") != "loaded" or not any(p.fullmatch(source_name(f["name"])) for p in patterns):
+                continue
+            if wanted and f.get("release") not in wanted:
+                continue
+            out[f["name"]] = {**f, "file": source_name(f["name"])}
+    return sorted(out.values(), key=lambda f: (f.get("release") or "", f["file"]))
+
+
 def method_context(data: ReportData, indicators: list[Indicator], inputs: list[dict], used: list[Indicator],
-                   area_code: str, shown: dict[str, set[int]], full_inputs: bool) -> dict:
-    files = {f for i in used for f in i.source_files}
+                   area_code: str, shown: dict[str, set[int]], full_inputs: bool,
+                   releases: dict[str, set[str]] | None = None) -> dict:
+    """The method section. The England report (full_inputs) lists every loaded file and the revisions of
+    the periods it shows; an LA report lists the files its figures came from (`releases`: indicator id ->
+    the releases of its figures) and every revision of its indicators that `carestats diff` finds."""
     loaded = [f for f in inputs if f.get("status", "loaded") == "loaded"]
-    listed = loaded if full_inputs else [f for f in loaded if f["name"] in files]
+    listed = [{**f, "file": f["name"]} for f in loaded] if full_inputs else sources_of(used, loaded, releases)
     return {
-        "inputs": sorted(listed, key=lambda f: (f.get("release") or "", f["name"])),
-        "releases": sorted({f.get("release") or "" for f in loaded if f.get("release")}),
-        "revisions": revision_notes(data.revisions, indicators, area_code, shown),
+        "inputs": sorted(listed, key=lambda f: (f.get("release") or "", f["file"])),
+        "releases": sorted({f.get("release") or "" for f in listed if f.get("release")}),
+        "revisions": revision_notes(data.revisions, indicators, area_code, shown) if full_inputs
+        else revision_notes(data.revisions, indicators, area_code, None, {i.id for i in used}),
         "symbols": formatting.SYMBOLS, "indicators": used,
         "quarantined": [f for f in inputs if f.get("status") == "invalid"],  # left out by --skip-invalid
     }
