@@ -6,6 +6,7 @@ authority report is in lareport.py; both use the helpers here.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import polars as pl
 from carestats.reports import charts
 from carestats.reports import formatting
 from carestats.reports import narrative
+from carestats.core import paths
 from carestats.core import periods as timeline
 from carestats.core.periods import end_year
 from carestats.reports.formatting import fmt_period
@@ -238,19 +240,38 @@ def _pattern(source_file: str) -> re.Pattern[str]:
     return re.compile("\\d{4}".join(re.escape(part) for part in source_file.split("<year>")), re.IGNORECASE)
 
 
+@functools.cache
+def _raw_tables(view: str) -> frozenset[str]:
+    """The raw tables a staging view reads (queries/staging/<view>.sql)."""
+    path = paths.QUERIES_DIR / "staging" / f"{view}.sql"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return frozenset(re.findall(r"\braw\.([A-Za-z0-9_]+)", text))
+
+
+def raw_tables(ind: Indicator) -> set[str]:
+    """The raw tables an indicator's figures come from: those of its staging views (its `sources` and any
+    its query reads)."""
+    views = set(ind.sources) | set(re.findall(r"\b(stg_[A-Za-z0-9_]+)", ind.sql or ""))
+    return {t for v in views for t in _raw_tables(v)}
+
+
 def sources_of(used: list[Indicator], inputs: list[dict], releases: dict[str, set[str]] | None = None) -> list[dict]:
-    """The loaded input files the figures of `used` came from: those a source_files entry names, of the
-    releases the indicator's figures shown came from (releases: indicator id -> releases; all without it)."""
+    """The loaded input files the figures of `used` came from: the files of the raw tables behind each
+    indicator (or that a source_files entry names), of the releases its figures shown came from (releases:
+    indicator id -> releases); a table none of whose files is of those releases (reference data such as the
+    population estimates) with all its files."""
     out = {}
     for ind in used:
         patterns = [_pattern(f) for f in ind.source_files]
+        tables = raw_tables(ind)
+        mine = [f for f in inputs if f.get("status", "loaded") == "loaded"
+                and (f.get("table") in tables or any(p.fullmatch(source_name(f["name"])) for p in patterns))]
         wanted = (releases or {}).get(ind.id)
-        for f in inputs:
-            if f.get("status", "loaded") != "loaded" or not any(p.fullmatch(source_name(f["name"])) for p in patterns):
-                continue
-            if wanted and f.get("release") not in wanted:
-                continue
-            out[f["name"]] = {**f, "file": source_name(f["name"])}
+        for table in {f.get("table") for f in mine}:
+            files = [f for f in mine if f.get("table") == table]
+            of_release = [f for f in files if wanted and f.get("release") in wanted]
+            for f in of_release or files:
+                out[f["name"]] = {**f, "file": source_name(f["name"])}
     return sorted(out.values(), key=lambda f: (f.get("release") or "", f["file"]))
 
 

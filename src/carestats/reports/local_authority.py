@@ -28,6 +28,7 @@ from carestats.reports.england import (
     method_context,
     points,
     region_names,
+    source_name,
 )
 
 TREND_PERIODS = 6
@@ -302,14 +303,21 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
         shown[GRADE_ID] = set(grade["periods"])
         releases[GRADE_ID] = set(by_ind[GRADE_ID]["release"].to_list()) if GRADE_ID in by_ind else set()
     sn = _sn_info(idx, code, comp, any_sn)
+    method = _capped(method_context(idx.data, idx.indicators, inputs, used, code, shown, full_inputs=False,
+                                    releases=releases))
+    if sn["set"]:  # the neighbours' figures come from the file of the set the report names
+        files = [{**f, "file": source_name(f["name"])} for f in inputs
+                 if f.get("status", "loaded") == "loaded" and f.get("table") == "statistical_neighbours"
+                 and str(_vintage(f.get("release"))) == str(sn["set"])]
+        method["inputs"] = sorted([*method["inputs"], *files], key=lambda f: (f.get("release") or "", f["file"]))
+        method["releases"] = sorted({*method["releases"], *(f["release"] for f in files)})
     return {
         "title": f"{name}: children's social care {year}", "area_name": name, "area_code": code, "year": year,
         "region": region, "formed": formed, "area_note": area.get("note"), "sections": sections, "tiles": tiles,
         "trends": trends_context(trends[:MAX_TRENDS], name, year),
         "ofsted": grade, "options": options, "neighbours": sn,
         "compared": {"neighbours": any_sn, "region": any_region},
-        "method": _capped(method_context(idx.data, idx.indicators, inputs, used, code, shown, full_inputs=False,
-                                         releases=releases)),
+        "method": method,
     }
 
 
