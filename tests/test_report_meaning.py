@@ -252,6 +252,7 @@ def test_no_neighbours_no_claim_and_no_region_no_column() -> None:
     assert "statistical neighbours" not in page.split('id="method"')[0]
     assert "Neigh&shy;bours' median" not in page and '<th scope="col" class="num">Region</th>' not in page
     assert "beside\n  England." in page
+    assert "beside its neighbours or a region." in ctx["neighbours"]["text"]
     with_region = html(small(rows()), INDICATORS, *LAS[0])
     assert '<th scope="col" class="num">Region</th>' in with_region
     assert "its region and England" in with_region and "Neigh&shy;bours' median" not in with_region

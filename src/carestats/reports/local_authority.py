@@ -131,9 +131,10 @@ def named_set(comp: pl.DataFrame, year: int) -> str | None:
     return counts["sn_set"][0]
 
 
-def _sn_info(idx: LAIndex, code: str, comp: pl.DataFrame, compared: bool) -> dict:
+def _sn_info(idx: LAIndex, code: str, comp: pl.DataFrame, compared: bool, regional: bool = True) -> dict:
     """The neighbour set the report names, and the neighbours' names when the table is there. `compared`:
-    whether any row of the report has a neighbours' figure (else the report makes no such claim)."""
+    whether any row of the report has a neighbours' figure, `regional` a region's (else the report makes no
+    such claim)."""
     sn_set = named_set(comp, idx.year) if compared else None
     names: list[str] = []
     nb = idx.data.neighbours
@@ -145,14 +146,14 @@ def _sn_info(idx: LAIndex, code: str, comp: pl.DataFrame, compared: bool) -> dic
         names = [n if label == "neighbour_name" and n else idx.names.get(c, c)
                  for c, n in zip(rows["neighbour_code"].to_list(), rows[label].to_list())]
     if sn_set:
-        text = (f"Each figure is set beside England, the local authority's region and the median of its statistical "
-                f"neighbours (the DfE's {sn_set} set: the 10 most similar local authorities; the median is of those "
+        text = (f"Each figure is set beside England, {'the local authority' + chr(39) + 's region and ' if regional else ''}"
+                f"the median of its statistical neighbours (the DfE's {sn_set} set: the 10 most similar local authorities; the median is of those "
                 f"with a published figure). Every neighbours' figure uses the {sn_set} set unless its row names "
                 f"another. Ranks are among local authorities with a figure, 1st being the best "
                 f"given the indicator's direction; quartile band A is the best quarter, D the worst.")
     else:
         text = ("This build has no statistical neighbours' figures for this local authority, so no figure is set "
-                "beside its neighbours. Ranks are among local authorities with a figure, 1st being the best "
+                "beside its neighbours" + ("" if regional else " or a region") + ". Ranks are among local authorities with a figure, 1st being the best "
                 "given the indicator's direction; quartile band A is the best quarter, D the worst.")
     return {"set": sn_set, "names": names, "text": text}
 
@@ -302,7 +303,7 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
         used.append(idx.by_id[GRADE_ID])
         shown[GRADE_ID] = set(grade["periods"])
         releases[GRADE_ID] = set(by_ind[GRADE_ID]["release"].to_list()) if GRADE_ID in by_ind else set()
-    sn = _sn_info(idx, code, comp, any_sn)
+    sn = _sn_info(idx, code, comp, any_sn, any_region)
     method = _capped(method_context(idx.data, idx.indicators, inputs, used, code, shown, full_inputs=False,
                                     releases=releases))
     if sn["set"]:  # the neighbours' figures come from the file of the set the report names
