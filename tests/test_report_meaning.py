@@ -310,3 +310,26 @@ def test_kents_report_on_the_real_files(kent_build: Path) -> None:
     assert min(found.height, 12) + more == found.height
     # 5. units and one minus sign
     assert "+£50,800k" in flat and "−220" in flat and "-220" not in flat
+
+
+@pytest.mark.slow
+def test_a_build_from_one_file_claims_no_neighbours_and_says_how_few_measures_it_has(
+        tmp_path: Path, raw_dir: Path) -> None:
+    from carestats.core.progress import Reporter
+    from carestats.pipeline.build import BuildOptions, render_only, run
+
+    one = tmp_path / "raw" / "cla" / "2025_release"
+    one.mkdir(parents=True)
+    (one / "cla_number_and_rate_per_10k_children.csv").symlink_to(
+        raw_dir / "cla" / "2025_release" / "cla_number_and_rate_per_10k_children.csv")
+    out = tmp_path / "build"
+    run(BuildOptions(raw=tmp_path / "raw", out=out, reports=False))
+    render_only(out, Reporter(quiet=True), None, [KENT[0]], england=False)
+    pdf = next((out / "reports" / "la").glob("E10000016-*.pdf"))
+    flat = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf).pages).split())
+    assert "beside its region and England." in flat and "beside its statistical neighbours" not in flat
+    assert "Neigh- bours' median" not in flat and "median of its statistical neighbours" not in flat
+    from carestats.indicators.registry import load_indicators
+
+    assert f"This build has figures for 5 of the {len(load_indicators())} measures carestats knows" in flat
+    assert "cla_number_and_rate_per_10k_children.csv (cla-2025)" in flat

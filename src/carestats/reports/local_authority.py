@@ -304,6 +304,11 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
         shown[GRADE_ID] = set(grade["periods"])
         releases[GRADE_ID] = set(by_ind[GRADE_ID]["release"].to_list()) if GRADE_ID in by_ind else set()
     sn = _sn_info(idx, code, comp, any_sn, any_region)
+    built = set(idx.data.values["indicator_id"].unique().to_list()) if idx.data.values.height else set()
+    known = idx.indicators
+    coverage = "" if len(built) >= len(known) else (
+        f"This build has figures for {len(built):,} of the {len(known):,} measures carestats knows (its input "
+        f"files hold no others), so this report shows {len(used):,} of them.")
     method = _capped(method_context(idx.data, idx.indicators, inputs, used, code, shown, full_inputs=False,
                                     releases=releases))
     if sn["set"]:  # the neighbours' figures come from the file of the set the report names
@@ -317,7 +322,7 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
         "region": region, "formed": formed, "area_note": area.get("note"), "sections": sections, "tiles": tiles,
         "trends": trends_context(trends[:MAX_TRENDS], name, year),
         "ofsted": grade, "options": options, "neighbours": sn,
-        "compared": {"neighbours": any_sn, "region": any_region},
+        "compared": {"neighbours": any_sn, "region": any_region}, "coverage": coverage,
         "method": method,
     }
 
