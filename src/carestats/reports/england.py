@@ -209,14 +209,17 @@ def revision_notes(revisions: pl.DataFrame, indicators: list[Indicator], area_co
                    shown: dict[str, set[int]] | None, ids: set[str] | None = None) -> list[str]:
     """'Children looked after at 31 March, 2024: 83,530 (cla-2025); earlier 83,630 (cla-2024).'
 
-    One note per figure the revisions query finds (as `carestats diff` finds them) for the area: of the
-    periods in `shown` (indicator id -> periods), or, with `shown` None, of every period of the indicators
-    in `ids`."""
+    With `shown` (indicator id -> periods), one note per earlier release's different figure of those
+    periods (the England report). With `shown` None, one note per figure `carestats diff` finds revised
+    (the figure of the release before the latest) for the area, of every period of the indicators in `ids`
+    (a local authority's report)."""
     if revisions.is_empty():
         return []
     by_id = {i.id: i for i in indicators}
     wanted = set(shown) if shown is not None else (ids or set())
     rows = revisions.filter((pl.col("area_code") == area_code) & pl.col("indicator_id").is_in(list(wanted)))
+    if shown is None and "previous" in rows.columns:  # as `carestats diff` compares: with the release before
+        rows = rows.filter(pl.col("previous"))
     notes = []
     for r in rows.iter_rows(named=True):
         ind = by_id[r["indicator_id"]]
