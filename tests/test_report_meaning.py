@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from pypdf import PdfReader
+from test_la_reports import INDICATORS, LAS, REGION, ind, rows
 
 from carestats.core.settings import Settings
 from carestats.indicators.compute import SCHEMA
@@ -17,7 +18,6 @@ from carestats.reports import formatting
 from carestats.reports.data import ReportData
 from carestats.reports.local_authority import LAIndex, la_context
 from carestats.reports.render import environment
-from test_la_reports import INDICATORS, LAS, REGION, ind, rows
 
 KENT = ("E10000016", "Kent")
 
@@ -163,8 +163,8 @@ def test_one_quantity_published_twice_shows_the_latest_release_with_a_footnote()
     row = next(r for s in ctx["sections"] for r in s["rows"] if r["label"] == "Ceased care, by age")
     assert row["value"].text == "2,739" and row["change"] == "+1,104" and row["note"] == 1
     notes = next(s["notes"] for s in ctx["sections"] if s["id"] == "s-leaving_care")
-    assert notes == ["2024: 2,739 as cla-2025 publishes it (Left care); cla-2024 gives 2,735 (Ceased care, by age). "
-                     "The latest release's figure is shown."]
+    assert notes == [("2024: 2,739 as cla-2025 publishes it (Left care); cla-2024 gives 2,735 (Ceased care, by age). "
+                      "The latest release's figure is shown.")]
     page = html(data, inds, code, name)
     assert "(note 1)" in page and "Note 1: 2024: 2,739 as cla-2025" in page and "2,735</strong>" not in page
 
