@@ -107,8 +107,13 @@ def test_a_row_from_another_neighbour_set_says_which_and_a_trend_line_marks_the_
     assert ctx["neighbours"]["set"] == "2025"
     row = next(r for r in ctx["sections"][0]["rows"] if r["label"] == "Rate in care")
     assert row["neighbours"] == "50" and row["sn_set"] is None  # the named set: nothing to say
-    names = [r["name"] for r in ctx["trends"]["groups"][0]["rows"]]
-    assert "Neighbours' median (2021 set)" in names and "Neighbours' median (2025 set)" in names
+    group = ctx["trends"]["groups"][0]["rows"]
+    by_name = {r["name"]: [c.text for c in r["cells"]] for r in group}
+    assert ctx["trends"]["years"] == ["2022", "2023", "2024", "2025"]
+    assert by_name["Neighbours' median"] == ["–", "–", "–", "50"]  # the named set's line: 2025 only
+    assert by_name["Neighbours' median (2021 set)"] == ["50", "50", "50", "–"]
+    legend = [k["label"] for k in ctx["trends"]["figure"].legend]
+    assert "Neighbours' median" in legend and "Neighbours' median (2021 set)" in legend
     # a row of the report year from another set says so
     other = with_neighbours({2022: "2021", 2023: "2021", 2024: "2021", 2025: "2021"})
     ctx = la_context(LAIndex(other, INDICATORS), *LAS[0], [], Settings())

@@ -284,7 +284,8 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
                         note = fmt_period(period)
                     tiles.append({"title": ind.short_title, "value": fmt_value(value, ind.unit, ind.decimals, status),
                                   "note": note})
-                    trends.append(_trend_block(idx, ind, breakdown, part, comp, name, region, region_code, year))
+                    trends.append(_trend_block(idx, ind, breakdown, part, comp, name, region, region_code, year,
+                                              sn_set))
                 used.append(ind)
                 if src_ind is not ind:
                     used.append(src_ind)
@@ -360,7 +361,7 @@ def _summary(name: str, n: int, bands: list[str], moves: list[str]) -> str:
 
 
 def _trend_block(idx: LAIndex, ind: Indicator, breakdown: str, part: pl.DataFrame, comp: pl.DataFrame,
-                 name: str, region: str | None, region_code: str | None, year: int) -> dict:
+                 name: str, region: str | None, region_code: str | None, year: int, named: str | None = None) -> dict:
     """A small line chart of the LA, its neighbours' median and England (its region is in the tables)."""
     periods = timeline.up_to(part["time_period"].to_list(), year)[-TREND_PERIODS:]
     series = [charts.Series(name, [p for p in points(part) if p[0] in periods], style=0)]
@@ -369,13 +370,13 @@ def _trend_block(idx: LAIndex, ind: Indicator, breakdown: str, part: pl.DataFram
     if "sn_median" in c.columns and c["sn_median"].drop_nulls().len():
         got = sorted((r["time_period"], r["sn_median"], r.get("sn_set")) for r in c.iter_rows(named=True)
                      if r["sn_median"] is not None)
-        sets = list(dict.fromkeys(s for _, _, s in got))
-        if len(sets) <= 1:
-            series.append(charts.Series("Neighbours' median", [(p, v, None) for p, v, _ in got], style=1))
-        else:  # the set changes: one line per set, named, with a break where it changes
-            for k, sn_set in enumerate(sets):
-                series.append(charts.Series(f"Neighbours' median ({sn_set} set)",
-                                            [(p, v, None) for p, v, s in got if s == sn_set], style=1 if k == 0 else 2))
+        # the set the report names is "Neighbours' median"; where the line crosses a change of set, each other
+        # set's years are a line of their own, named after the set, with a break where the set changes
+        main = named if named in {s for _, _, s in got} else got[-1][2]
+        series.append(charts.Series("Neighbours' median", [(p, v, None) for p, v, s in got if s == main], style=1))
+        for other in dict.fromkeys(s for _, _, s in got if s != main):
+            series.append(charts.Series(f"Neighbours' median ({other} set)",
+                                        [(p, v, None) for p, v, s in got if s == other], style=2))
     eng = idx.england_series.get((ind.id, breakdown)) if ind.unit not in TOTALS else None
     if eng is not None:
         series.append(charts.Series("England", [p for p in points(eng) if p[0] in periods], style=3))
