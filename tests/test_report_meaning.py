@@ -82,9 +82,17 @@ def test_a_source_file_with_a_year_in_its_name_and_a_staging_view_find_their_fil
               {"name": "cla/2025/cla_number_and_rate_per_10k_children.csv", "release": "cla-2025",
                "status": "loaded", "table": "cla_number_and_rate_per_10k_children"},
               {"name": "cla/2024/cla_number_and_rate_per_10k_children.csv", "release": "cla-2024",
-               "status": "loaded", "table": "cla_number_and_rate_per_10k_children"}]
+               "status": "loaded", "table": "cla_number_and_rate_per_10k_children"},
+              {"name": "cla/2022/cla_time_series_1994_2022.csv", "release": "cla-2022", "status": "loaded",
+               "table": "cla_time_series_old"},  # an earlier layout, no figure shown from it
+              {"name": "population/ons_mid-year_population_estimates_2012_to_2024.csv", "release": "population-2024",
+               "status": "loaded", "table": "ons_mid_year_population_estimates"}]
     got = [(f["file"], f["release"]) for f in sources_of([cla], inputs, {"cla_count": {"cla-2025"}})]
     assert got == [("cla_number_and_rate_per_10k_children.csv", "cla-2025"), ("cla_time_series_1994_2025.csv", "cla-2025")]
+    cla = type(cla)(**{**cla.__dict__, "sources": ("stg_cla_number_and_rate", "stg_population")})
+    got = [(f["file"], f["release"]) for f in sources_of([cla], inputs, {"cla_count": {"cla-2025"}})]
+    assert ("ons_mid-year_population_estimates_2012_to_2024.csv", "population-2024") in got  # reference data
+    assert ("cla_time_series_1994_2022.csv", "cla-2022") not in got
 
 
 # ---------------------------------------------------------------------------------- 2. neighbour sets

@@ -258,11 +258,17 @@ def raw_tables(ind: Indicator) -> set[str]:
     return {t for v in views for t in _raw_tables(v)}
 
 
+def _family(release: str | None) -> str:
+    """The publication a release belongs to: 'cla' for cla-2025."""
+    return (release or "").rsplit("-", 1)[0]
+
+
 def sources_of(used: list[Indicator], inputs: list[dict], releases: dict[str, set[str]] | None = None) -> list[dict]:
     """The loaded input files the figures of `used` came from: the files of the raw tables behind each
     indicator (or that a source_files entry names), of the releases its figures shown came from (releases:
-    indicator id -> releases); a table none of whose files is of those releases (reference data such as the
-    population estimates) with all its files."""
+    indicator id -> releases); a table of another publication (reference data such as the population
+    estimates) with all its files. A table of the same publication none of whose files is of those releases
+    (an earlier layout of a file) is left out."""
     out = {}
     for ind in used:
         patterns = [_pattern(f) for f in ind.source_files]
@@ -270,9 +276,12 @@ def sources_of(used: list[Indicator], inputs: list[dict], releases: dict[str, se
         mine = [f for f in inputs if f.get("status", "loaded") == "loaded"
                 and (f.get("table") in tables or any(p.fullmatch(source_name(f["name"])) for p in patterns))]
         wanted = (releases or {}).get(ind.id)
+        families = {_family(r) for r in wanted or ()}
         for table in {f.get("table") for f in mine}:
             files = [f for f in mine if f.get("table") == table]
             of_release = [f for f in files if wanted and f.get("release") in wanted]
+            if not of_release and any(_family(f.get("release")) in families for f in files):
+                continue
             for f in of_release or files:
                 out[f["name"]] = {**f, "file": source_name(f["name"])}
     return sorted(out.values(), key=lambda f: (f.get("release") or "", f["file"]))
