@@ -146,8 +146,10 @@ regions as (
 ),
 
 -- Which neighbour set applies: the one the user chose ($sn_year, from [report] neighbour_set; NULL for
--- "auto"), else the one whose years cover the period; a council missing from the chosen set (one created
--- after it was drawn up, or abolished before the next) takes the nearest set that has it.
+-- "auto"), else the newest set that has the council, for every period, so that a council's figures over
+-- time are all set beside one group of neighbours, the one its report names (issue 13); a council missing
+-- from the chosen set (one created after it was drawn up, or abolished before the next) takes the nearest
+-- set that has it.
 sn_sets as (
     select distinct sn_set, set_year, applies_from_year, applies_to_year from ref.statistical_neighbours
 ),
@@ -172,9 +174,8 @@ sn_choice as (
         partition by y.period_year, y.series
         order by
             coalesce(s.set_year = $sn_year, false) desc,
-            (y.period_year >= coalesce(s.applies_from_year, y.period_year)
-                and y.period_year <= coalesce(s.applies_to_year, y.period_year)) desc,
-            abs(s.set_year - y.period_year),
+            case when $sn_year is null then s.set_year end desc nulls last,
+            abs(s.set_year - coalesce($sn_year, y.period_year)),
             s.set_year desc
     ) = 1
 ),

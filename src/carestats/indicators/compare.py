@@ -142,8 +142,8 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
                       neighbour_set: str = "auto") -> int:
     """Create the `comparisons` table from indicator_values; returns its number of rows.
 
-    `neighbour_set` is "auto" (each period takes the set drawn up for it) or the year of one set ("2021",
-    "2025") to apply to every period, as [report] neighbour_set in carestats.toml.
+    `neighbour_set` is "auto" (every period takes the newest set that has the council) or the year of one
+    set ("2021", "2025") to apply to every period, as [report] neighbour_set in carestats.toml.
 
     The query's rows are judged a batch at a time as they arrive. Up to IN_MEMORY_ROWS of them are ordered
     in memory; beyond that they are set aside in a temporary table, and then each indicator's rows are

@@ -6,6 +6,8 @@ authority report is in lareport.py; both use the helpers here.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -13,6 +15,7 @@ import polars as pl
 from carestats.reports import charts
 from carestats.reports import formatting
 from carestats.reports import narrative
+from carestats.core import paths
 from carestats.core import periods as timeline
 from carestats.core.periods import end_year
 from carestats.reports.formatting import fmt_period
@@ -193,37 +196,110 @@ def indicator_block(ind: Indicator, df: pl.DataFrame, year: int, regions: dict[s
     return national_block(ind, df, year, regions)
 
 
+def _printed(value: float | None, ind: Indicator, status: str | None, other: float | None) -> str:
+    """The figure as printed; with more decimals where the two figures of a revision print alike."""
+    decimals = ind.decimals
+    while value is not None and other is not None and decimals < ind.decimals + 3 \
+            and formatting.shown(value, decimals) == formatting.shown(other, decimals):
+        decimals += 1
+    return formatting.fmt_value(value, ind.unit, decimals, status)
+
+
 def revision_notes(revisions: pl.DataFrame, indicators: list[Indicator], area_code: str,
-                   shown: dict[str, set[int]]) -> list[str]:
-    """'Children looked after at 31 March, 2024: 83,530 (cla-2025); earlier 83,630 (cla-2024).'"""
+                   shown: dict[str, set[int]] | None, ids: set[str] | None = None) -> list[str]:
+    """'Children looked after at 31 March, 2024: 83,530 (cla-2025); earlier 83,630 (cla-2024).'
+
+    With `shown` (indicator id -> periods), one note per earlier release's different figure of those
+    periods (the England report). With `shown` None, one note per figure `carestats diff` finds revised
+    (the figure of the release before the latest) for the area, of every period of the indicators in `ids`
+    (a local authority's report)."""
     if revisions.is_empty():
         return []
     by_id = {i.id: i for i in indicators}
-    rows = revisions.filter((pl.col("area_code") == area_code) & pl.col("indicator_id").is_in(list(shown)))
+    wanted = set(shown) if shown is not None else (ids or set())
+    rows = revisions.filter((pl.col("area_code") == area_code) & pl.col("indicator_id").is_in(list(wanted)))
+    if shown is None and "previous" in rows.columns:  # as `carestats diff` compares: with the release before
+        rows = rows.filter(pl.col("previous"))
     notes = []
     for r in rows.iter_rows(named=True):
         ind = by_id[r["indicator_id"]]
-        if r["time_period"] not in shown[ind.id]:
+        if shown is not None and r["time_period"] not in shown[ind.id]:
             continue
-        now = formatting.fmt_value(r["value"], ind.unit, ind.decimals, r["status"])
-        then = formatting.fmt_value(r["earlier_value"], ind.unit, ind.decimals, r["earlier_status"])
-        if now == then:
-            continue  # the revision does not change the figure as printed
+        now = _printed(r["value"], ind, r["status"], r["earlier_value"])
+        then = _printed(r["earlier_value"], ind, r["earlier_status"], r["value"])
         label = ind.short_title + ("" if r["breakdown"] == TOTAL else f" ({r['breakdown']})")
         notes.append(f"{label}, {fmt_period(r['time_period'])}: {now} ({r['release']}); "
                      f"earlier {then} ({r['earlier_release']}).")
     return sorted(set(notes))
 
 
+def source_name(name: str) -> str:
+    """An input file's name without its folder (the manifest's names carry it; source_files do not)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _pattern(source_file: str) -> re.Pattern[str]:
+    """An indicator's source_files entry as a pattern: '<year>' stands for any four digits."""
+    return re.compile("\\d{4}".join(re.escape(part) for part in source_file.split("<year>")), re.IGNORECASE)
+
+
+@functools.cache
+def _raw_tables(view: str) -> frozenset[str]:
+    """The raw tables a staging view reads (queries/staging/<view>.sql)."""
+    path = paths.QUERIES_DIR / "staging" / f"{view}.sql"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return frozenset(re.findall(r"\braw\.([A-Za-z0-9_]+)", text))
+
+
+def raw_tables(ind: Indicator) -> set[str]:
+    """The raw tables an indicator's figures come from: those of its staging views (its `sources` and any
+    its query reads)."""
+    views = set(ind.sources) | set(re.findall(r"\b(stg_[A-Za-z0-9_]+)", ind.sql or ""))
+    return {t for v in views for t in _raw_tables(v)}
+
+
+def _family(release: str | None) -> str:
+    """The publication a release belongs to: 'cla' for cla-2025."""
+    return (release or "").rsplit("-", 1)[0]
+
+
+def sources_of(used: list[Indicator], inputs: list[dict], releases: dict[str, set[str]] | None = None) -> list[dict]:
+    """The loaded input files the figures of `used` came from: the files of the raw tables behind each
+    indicator (or that a source_files entry names), of the releases its figures shown came from (releases:
+    indicator id -> releases); a table of another publication (reference data such as the population
+    estimates) with all its files. A table of the same publication none of whose files is of those releases
+    (an earlier layout of a file) is left out."""
+    out = {}
+    for ind in used:
+        patterns = [_pattern(f) for f in ind.source_files]
+        tables = raw_tables(ind)
+        mine = [f for f in inputs if f.get("status", "loaded") == "loaded"
+                and (f.get("table") in tables or any(p.fullmatch(source_name(f["name"])) for p in patterns))]
+        wanted = (releases or {}).get(ind.id)
+        families = {_family(r) for r in wanted or ()}
+        for table in {f.get("table") for f in mine}:
+            files = [f for f in mine if f.get("table") == table]
+            of_release = [f for f in files if wanted and f.get("release") in wanted]
+            if not of_release and any(_family(f.get("release")) in families for f in files):
+                continue
+            for f in of_release or files:
+                out[f["name"]] = {**f, "file": source_name(f["name"])}
+    return sorted(out.values(), key=lambda f: (f.get("release") or "", f["file"]))
+
+
 def method_context(data: ReportData, indicators: list[Indicator], inputs: list[dict], used: list[Indicator],
-                   area_code: str, shown: dict[str, set[int]], full_inputs: bool) -> dict:
-    files = {f for i in used for f in i.source_files}
+                   area_code: str, shown: dict[str, set[int]], full_inputs: bool,
+                   releases: dict[str, set[str]] | None = None) -> dict:
+    """The method section. The England report (full_inputs) lists every loaded file and the revisions of
+    the periods it shows; an LA report lists the files its figures came from (`releases`: indicator id ->
+    the releases of its figures) and every revision of its indicators that `carestats diff` finds."""
     loaded = [f for f in inputs if f.get("status", "loaded") == "loaded"]
-    listed = loaded if full_inputs else [f for f in loaded if f["name"] in files]
+    listed = [{**f, "file": f["name"]} for f in loaded] if full_inputs else sources_of(used, loaded, releases)
     return {
-        "inputs": sorted(listed, key=lambda f: (f.get("release") or "", f["name"])),
-        "releases": sorted({f.get("release") or "" for f in loaded if f.get("release")}),
-        "revisions": revision_notes(data.revisions, indicators, area_code, shown),
+        "inputs": sorted(listed, key=lambda f: (f.get("release") or "", f["file"])),
+        "releases": sorted({f.get("release") or "" for f in listed if f.get("release")}),
+        "revisions": revision_notes(data.revisions, indicators, area_code, shown) if full_inputs
+        else revision_notes(data.revisions, indicators, area_code, None, {i.id for i in used}),
         "symbols": formatting.SYMBOLS, "indicators": used,
         "quarantined": [f for f in inputs if f.get("status") == "invalid"],  # left out by --skip-invalid
     }

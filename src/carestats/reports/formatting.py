@@ -13,6 +13,7 @@ from carestats.core.rounding import round_half_up  # noqa: F401  (one rule for e
 from carestats.core.vocabulary import SYMBOLS  # noqa: F401  (the reports read formatting.SYMBOLS)
 
 NO_DATA = "–"  # the area or year is not in the files at all (no row), distinct from a symbol
+MINUS = "\u2212"  # the one minus sign of every report, table, sentence and chart (never the hyphen "-")
 GRADES = {1: "Outstanding", 2: "Good", 3: "Requires improvement to be good", 4: "Inadequate"}
 UNIT_LABELS = {"count": "number", "%": "per cent", "rate per 10,000": "rate per 10,000 children",
                "£": "£", "£ thousands": "£ thousands", "score": "score", "grade": "Ofsted grade",
@@ -25,7 +26,8 @@ def fmt_number(value: float | None, decimals: int = 0, status: str | None = None
     d = round_half_up(value, decimals)
     if d == 0:
         d = abs(d)
-    return f"{d:,.{decimals}f}"
+    text = f"{abs(d):,.{decimals}f}"
+    return f"{MINUS}{text}" if d < 0 else text
 
 
 def shown(value: float, decimals: int) -> Decimal:
@@ -50,9 +52,9 @@ def fmt_value(value: float | None, unit: str, decimals: int, status: str | None 
     if unit == "%":
         return f"{text}%"
     if unit == "£":
-        return f"£{text}" if not text.startswith("-") else f"-£{text[1:]}"
+        return f"£{text}" if not text.startswith(MINUS) else f"{MINUS}£{text[1:]}"
     if unit == "£ thousands":
-        return f"£{text}k" if not text.startswith("-") else f"-£{text[1:]}k"
+        return f"£{text}k" if not text.startswith(MINUS) else f"{MINUS}£{text[1:]}k"
     if unit == "days":
         return f"{text} day" if text == "1" else f"{text} days"
     return text
@@ -70,12 +72,15 @@ def fmt_ordinal(n: int) -> str:
 
 
 def fmt_change(change: float | None, unit: str, decimals: int) -> str:
+    """A change on a year in the indicator's unit: +£50,800k, −4, +2 pp, +3 days, ±0 (U+2212 for minus)."""
     if change is None:
         return ""
-    text = fmt_number(abs(change), decimals)
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    suffix = " pp" if unit == "%" else ""
-    return f"{sign}{text}{suffix}"
+    size = abs(change)
+    text = f"{fmt_number(size, decimals)} pp" if unit == "%" else fmt_value(size, unit, decimals)
+    if unit == "grade":
+        text = fmt_number(size, decimals)
+    sign = "±" if shown(change, decimals) == 0 else ("+" if change > 0 else MINUS)
+    return f"{sign}{text}"
 
 
 def pct_change(old: float | None, new: float | None) -> float | None:

@@ -28,6 +28,7 @@ from carestats.reports.england import (
     method_context,
     points,
     region_names,
+    source_name,
 )
 
 TREND_PERIODS = 6
@@ -36,6 +37,10 @@ MAX_TRENDS = 6  # small charts on the trends page (two rows of three)
 # drawn on one axis with (or said to be lower than) England's or its region's total.
 TOTALS = {"count", "£ thousands", "fte"}
 GRADE_ID = "ilacs_overall_effectiveness"
+# One quantity that two indicators publish (from two files): (indicator, breakdown) -> the other's. A report
+# shows one figure for it, the latest release's, with a footnote where the two publications disagree.
+SAME_QUANTITY = {("cla_ceasing_by_age", "Total"): ("cla_ceasing", "Total"),
+                 ("cla_ceasing", "Total"): ("cla_ceasing_by_age", "Total")}
 
 
 @dataclass
@@ -105,11 +110,32 @@ class LAIndex:
         return narrative.Formation(int(str(row["valid_from"])[:4]), names)
 
 
-def _sn_info(idx: LAIndex, code: str, comp: pl.DataFrame) -> dict:
-    """The neighbour set used in the report year, and the neighbours' names when the table is there."""
-    latest = comp.filter(pl.col("sn_set").is_not_null()).sort("time_period", descending=True) \
-        if "sn_set" in comp.columns else comp.clear()
-    sn_set = latest["sn_set"][0] if latest.height else None
+def _vintage(release: str | None) -> int:
+    digits = (release or "")[-4:]
+    return int(digits) if digits.isdigit() else -1
+
+
+def named_set(comp: pl.DataFrame, year: int) -> str | None:
+    """The neighbour set the report names: the one most of its rows of the report year use (else of the
+    latest year with one)."""
+    if "sn_set" not in comp.columns:
+        return None
+    rows = comp.filter(pl.col("sn_set").is_not_null())
+    if rows.is_empty():
+        return None
+    rows = rows.with_columns(timeline.end_year_expr(pl.col("time_period")).alias("_year"))
+    now = rows.filter(pl.col("_year") == year)
+    if now.is_empty():
+        now = rows.filter(pl.col("_year") == rows["_year"].max())
+    counts = now.group_by("sn_set").len().sort(["len", "sn_set"], descending=True)
+    return counts["sn_set"][0]
+
+
+def _sn_info(idx: LAIndex, code: str, comp: pl.DataFrame, compared: bool, regional: bool = True) -> dict:
+    """The neighbour set the report names, and the neighbours' names when the table is there. `compared`:
+    whether any row of the report has a neighbours' figure, `regional` a region's (else the report makes no
+    such claim)."""
+    sn_set = named_set(comp, idx.year) if compared else None
     names: list[str] = []
     nb = idx.data.neighbours
     if sn_set and nb is not None and {"sn_set", "area_code", "neighbour_code"} <= set(nb.columns):
@@ -120,13 +146,14 @@ def _sn_info(idx: LAIndex, code: str, comp: pl.DataFrame) -> dict:
         names = [n if label == "neighbour_name" and n else idx.names.get(c, c)
                  for c, n in zip(rows["neighbour_code"].to_list(), rows[label].to_list())]
     if sn_set:
-        text = (f"Each figure is set beside England, the local authority's region and the median of its statistical "
-                f"neighbours (the DfE's {sn_set} set: the 10 most similar local authorities; the median is of those "
-                f"with a published figure). Ranks are among local authorities with a figure, 1st being the best "
+        text = (f"Each figure is set beside England, {'the local authority' + chr(39) + 's region and ' if regional else ''}"
+                f"the median of its statistical neighbours (the DfE's {sn_set} set: the 10 most similar local authorities; the median is of those "
+                f"with a published figure). Every neighbours' figure uses the {sn_set} set unless its row names "
+                f"another. Ranks are among local authorities with a figure, 1st being the best "
                 f"given the indicator's direction; quartile band A is the best quarter, D the worst.")
     else:
-        text = ("Statistical neighbour and regional comparisons are not in this build's warehouse, so each figure is "
-                "set beside England only. Ranks are among local authorities with a figure, 1st being the best "
+        text = ("This build has no statistical neighbours' figures for this local authority, so no figure is set "
+                "beside its neighbours" + ("" if regional else " or a region") + ". Ranks are among local authorities with a figure, 1st being the best "
                 "given the indicator's direction; quartile band A is the best quarter, D the worst.")
     return {"set": sn_set, "names": names, "text": text}
 
@@ -147,6 +174,31 @@ def _num(ind: Indicator, v: float | None) -> str:
     return fmt_value(v, ind.unit, ind.decimals) if v is not None else formatting.NO_DATA
 
 
+def _same_quantity(idx: LAIndex, ind: Indicator, breakdown: str, period: int, row: dict | None,
+                   by_ind: dict[str, pl.DataFrame]) -> tuple[Indicator, dict | None, str]:
+    """(indicator, row, footnote) for a figure that another indicator also publishes: the latest release's
+    row, and a footnote when the two publications disagree ("" when they agree or there is no other)."""
+    other_id, other_breakdown = SAME_QUANTITY.get((ind.id, breakdown), (None, None))
+    other_df = by_ind.get(other_id) if other_id else None
+    if other_df is None or other_id not in idx.by_id or row is None:
+        return ind, row, ""
+    other = next((r for r in other_df.iter_rows(named=True)
+                  if r["time_period"] == period and r["breakdown"] == other_breakdown), None)
+    if other is None:
+        return ind, row, ""
+    other_ind = idx.by_id[other_id]
+    if (other["value"], other["status"]) == (row["value"], row["status"]):
+        return ind, row, ""
+    (win_ind, win), (lose_ind, lose) = sorted(
+        [(ind, row), (other_ind, other)], key=lambda x: (_vintage(x[1]["release"]), x[1]["release"] or ""),
+        reverse=True)
+    note = (f"{fmt_period(period)}: {fmt_value(win['value'], win_ind.unit, win_ind.decimals, win['status'])} as "
+            f"{win['release']} publishes it ({win_ind.short_title}); {lose['release']} gives "
+            f"{fmt_value(lose['value'], lose_ind.unit, lose_ind.decimals, lose['status'])} "
+            f"({lose_ind.short_title}). The latest release's figure is shown.")
+    return win_ind, win, note
+
+
 def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: Settings | None = None) -> dict:
     options = options or Settings()
     year = idx.year
@@ -159,12 +211,14 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
     region = idx.regions.get(region_code, region_code) if region_code else None
     formed = idx.formation(code, name)
     by_ind = {k[0]: df for k, df in mine.partition_by("indicator_id", as_dict=True).items()}
-    sections, used, shown, tiles, trends = [], [], {}, [], []
+    sn_set = named_set(comp, year)
+    sections, used, shown, tiles, trends, releases = [], [], {}, [], [], {}
+    any_sn = any_region = False
     for theme, title in options.themes():
         inds = [i for i in idx.indicators if i.theme == theme and i.unit != "grade"]
         if theme == "additional" and not inds:
             continue
-        spine_rows, table, told, bands, moves = [], [], [], [], []
+        spine_rows, table, told, bands, moves, notes = [], [], [], [], [], []
         for ind in inds:
             df = by_ind.get(ind.id)
             if df is None:
@@ -176,8 +230,12 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
                 period = periods[-1]
                 pts = points(part)
                 row = next((r for r in part.iter_rows(named=True) if r["time_period"] == period), None)
-                c = comp_index.get((ind.id, period, breakdown), {})
+                src_ind, row, footnote = _same_quantity(idx, ind, breakdown, period, row, by_ind)
+                src_breakdown = row["breakdown"] if row else breakdown
+                c = comp_index.get((src_ind.id, period, src_breakdown), {})
                 eng_v, reg_v, sn = c.get("england_value"), c.get("region_value"), c.get("sn_median")
+                any_sn = any_sn or sn is not None
+                any_region = any_region or reg_v is not None
                 spread = Spread.of(c)
                 value, status = (row["value"], row["status"]) if row else (None, None)
                 total = ind.unit in TOTALS
@@ -187,17 +245,24 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
                     None if total else eng_v, None if total else reg_v, sn, ind.polarity, ind.unit, ind.decimals))
                 rank, rank_of, band = c.get("rank"), c.get("rank_of"), c.get("quartile_band")
                 trend = c.get("trend") or ""
+                row_set = c.get("sn_set") if sn is not None else None
+                if footnote:
+                    notes.append(footnote)
                 table.append({
                     "label": label, "period": fmt_period(period) if fmt_period(period) != str(year) else "",
                     "value": Cell(fmt_value(value, ind.unit, ind.decimals, status), status),
+                    "note": len(notes) if footnote else None,
                     "change": formatting.fmt_change(c.get("change_1y"), ind.unit, ind.decimals)
                     if c.get("change_1y") is not None else formatting.NO_DATA,
                     "trend": trend, "neighbours": _num(ind, sn), "region": _num(ind, reg_v),
+                    "sn_set": row_set if row_set and row_set != sn_set else None,
                     "england": _num(ind, eng_v),
                     "rank": f"{rank:,} of {rank_of:,}" if rank and rank_of and ind.polarity != "none"
                     else formatting.NO_DATA,
                     "band": band or formatting.NO_DATA,
                 })
+                if row and row.get("release"):
+                    releases.setdefault(src_ind.id, set()).add(row["release"])
                 if band:
                     bands.append(band)
                 if trend:
@@ -206,35 +271,60 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
                 if region and not total:
                     comparators.append(narrative.Comparator(f"the {region} region", reg_v))
                 if sn is not None:
-                    comparators.append(narrative.Comparator("the median of its statistical neighbours", sn))
+                    whose = "the median of its statistical neighbours" + (
+                        f" (the {row_set} set)" if row_set and row_set != sn_set else "")
+                    comparators.append(narrative.Comparator(whose, sn))
                 told.append((not ind.headline, len(told), [
                     narrative.trend_sentence(ind, pts, period, area=name, formed=formed),
                     narrative.comparison_sentence(ind, value, comparators, rank, rank_of, band)]))
                 if ind.headline and breakdown == (idx.main.get(ind.id) or breakdown):
                     note = f"{fmt_period(period)}; neighbours' median {_num(ind, sn)}" if total \
                         else f"{fmt_period(period)}; England {_num(ind, eng_v)}"
+                    if total and sn is None:
+                        note = fmt_period(period)
                     tiles.append({"title": ind.short_title, "value": fmt_value(value, ind.unit, ind.decimals, status),
                                   "note": note})
-                    trends.append(_trend_block(idx, ind, breakdown, part, comp, name, region, region_code, year))
+                    trends.append(_trend_block(idx, ind, breakdown, part, comp, name, region, region_code, year,
+                                              sn_set))
                 used.append(ind)
+                if src_ind is not ind:
+                    used.append(src_ind)
                 shown.setdefault(ind.id, set()).update(periods[-2:])
+                for r in part.iter_rows(named=True):
+                    if r["time_period"] in periods[-TREND_PERIODS:] and r.get("release"):
+                        releases.setdefault(ind.id, set()).add(r["release"])
         summary = _summary(name, len(table), bands, moves)
         for r, cell in zip(table, charts.spine_cells(spine_rows, name)):
             r["spine"] = cell
-        sections.append({"id": f"s-{theme}", "title": title, "rows": table,
+        sections.append({"id": f"s-{theme}", "title": title, "rows": table, "notes": notes,
                          "narrative": ([summary] if summary else []) + _told(told), "empty": EMPTY_SECTION})
     used = list(dict.fromkeys(used))
     grade = _ofsted(idx, code, name, by_ind.get(GRADE_ID))
     if grade:
         used.append(idx.by_id[GRADE_ID])
         shown[GRADE_ID] = set(grade["periods"])
-    sn = _sn_info(idx, code, comp)
+        releases[GRADE_ID] = set(by_ind[GRADE_ID]["release"].to_list()) if GRADE_ID in by_ind else set()
+    sn = _sn_info(idx, code, comp, any_sn, any_region)
+    built = set(idx.data.values["indicator_id"].unique().to_list()) if idx.data.values.height else set()
+    known = idx.indicators
+    coverage = "" if len(built) >= len(known) else (
+        f"This build has figures for {len(built):,} of the {len(known):,} measures carestats knows (its input "
+        f"files hold no others), so this report shows {len(used):,} of them.")
+    method = _capped(method_context(idx.data, idx.indicators, inputs, used, code, shown, full_inputs=False,
+                                    releases=releases))
+    if sn["set"]:  # the neighbours' figures come from the file of the set the report names
+        files = [{**f, "file": source_name(f["name"])} for f in inputs
+                 if f.get("status", "loaded") == "loaded" and f.get("table") == "statistical_neighbours"
+                 and str(_vintage(f.get("release"))) == str(sn["set"])]
+        method["inputs"] = sorted([*method["inputs"], *files], key=lambda f: (f.get("release") or "", f["file"]))
+        method["releases"] = sorted({*method["releases"], *(f["release"] for f in files)})
     return {
         "title": f"{name}: children's social care {year}", "area_name": name, "area_code": code, "year": year,
         "region": region, "formed": formed, "area_note": area.get("note"), "sections": sections, "tiles": tiles,
         "trends": trends_context(trends[:MAX_TRENDS], name, year),
         "ofsted": grade, "options": options, "neighbours": sn,
-        "method": _capped(method_context(idx.data, idx.indicators, inputs, used, code, shown, full_inputs=False)),
+        "compared": {"neighbours": any_sn, "region": any_region}, "coverage": coverage,
+        "method": method,
     }
 
 
@@ -271,16 +361,22 @@ def _summary(name: str, n: int, bands: list[str], moves: list[str]) -> str:
 
 
 def _trend_block(idx: LAIndex, ind: Indicator, breakdown: str, part: pl.DataFrame, comp: pl.DataFrame,
-                 name: str, region: str | None, region_code: str | None, year: int) -> dict:
+                 name: str, region: str | None, region_code: str | None, year: int, named: str | None = None) -> dict:
     """A small line chart of the LA, its neighbours' median and England (its region is in the tables)."""
     periods = timeline.up_to(part["time_period"].to_list(), year)[-TREND_PERIODS:]
     series = [charts.Series(name, [p for p in points(part) if p[0] in periods], style=0)]
     c = comp.filter((pl.col("indicator_id") == ind.id) & (pl.col("breakdown") == breakdown)
                     & pl.col("time_period").is_in(periods))
     if "sn_median" in c.columns and c["sn_median"].drop_nulls().len():
-        series.append(charts.Series("Neighbours' median", sorted(
-            (r["time_period"], r["sn_median"], None) for r in c.iter_rows(named=True) if r["sn_median"] is not None),
-            style=1))
+        got = sorted((r["time_period"], r["sn_median"], r.get("sn_set")) for r in c.iter_rows(named=True)
+                     if r["sn_median"] is not None)
+        # the set the report names is "Neighbours' median"; where the line crosses a change of set, each other
+        # set's years are a line of their own, named after the set, with a break where the set changes
+        main = named if named in {s for _, _, s in got} else got[-1][2]
+        series.append(charts.Series("Neighbours' median", [(p, v, None) for p, v, s in got if s == main], style=1))
+        for other in dict.fromkeys(s for _, _, s in got if s != main):
+            series.append(charts.Series(f"Neighbours' median ({other} set)",
+                                        [(p, v, None) for p, v, s in got if s == other], style=2))
     eng = idx.england_series.get((ind.id, breakdown)) if ind.unit not in TOTALS else None
     if eng is not None:
         series.append(charts.Series("England", [p for p in points(eng) if p[0] in periods], style=3))
