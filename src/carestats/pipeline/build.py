@@ -18,6 +18,7 @@ import ctypes
 import dataclasses
 import datetime as dt
 import errno
+import json
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,7 @@ from carestats.pipeline import cache
 from carestats.core import periods
 from carestats.core.errors import CheckFailed, DataError, Finding
 from carestats.core.settings import Settings
-from carestats.pipeline.manifest import write_manifest
+from carestats.pipeline.manifest import MANIFEST, write_manifest
 from carestats.core.progress import Reporter
 from carestats.indicators.registry import load_indicators
 
@@ -101,16 +102,19 @@ def _alive(p: Path) -> bool:
 
 
 def recover(out: Path) -> None:
-    """Undo what an interrupted run left: restore a swapped-out build, remove half-built ones.
+    """Undo what an interrupted run left: roll back a half-done swap, remove half-built builds.
 
     Siblings of a build that is still running (another process) are left alone.
     """
     olds = [p for p in _siblings(out, "old") if not _alive(p)]
-    if not out.exists() and olds:
-        os.rename(olds[-1], out)
-        olds = olds[:-1]
-    for p in [*olds, *(p for p in _siblings(out, "new") if not _alive(p))]:
-        shutil.rmtree(p, ignore_errors=True)
+    for p in olds:
+        if (p / JOURNAL).is_file():
+            _roll_back(p, out)
+        elif not out.exists() and not (p / (JOURNAL + ".tmp")).exists() and p == olds[-1]:
+            os.rename(p, out)  # a whole build moved aside (as carestats before file-by-file swaps did)
+    for p in [*_siblings(out, "old"), *_siblings(out, "done"), *_siblings(out, "new")]:
+        if not _alive(p):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -138,16 +142,68 @@ def check_replaceable(out: Path) -> None:
         raise DataError(f"{out} is a file, not a folder", "choose a folder for --out")
 
 
-def swap_in(work: Path, out: Path) -> None:
-    """Put the finished build in place; the previous one (now at `work`) is then deleted."""
-    if out.exists() and _exchange(work, out):
-        shutil.rmtree(work, ignore_errors=True)
+JOURNAL = ".carestats-journal.json"  # in the .old- sibling: what a swap moves, so a killed one can be undone
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def swap_in(work: Path, out: Path, remove: list[str] | None = None) -> None:
+    """Put the finished build's files in place, one by one, touching no file the build did not make.
+
+    Each file in `work` replaces its namesake in `out`; each of `remove` (outputs of the previous build
+    that this one does not make) goes; every other file in `out` (a user's notes, build/lib, diff/,
+    reports a --no-reports build keeps) is left alone. The files replaced are first moved into a hidden
+    sibling with a journal of what is moving, so a failure or kill at any point is undone by recover();
+    the manifest moves in last, and renaming the sibling to `.done-` commits the swap.
+    """
+    if not out.exists():
+        os.rename(work, out)  # a first build: one rename
         return
+    new = _files(work)
+    moving = sorted(set(new) - {MANIFEST}) + sorted(set(remove or ()) - set(new) - {MANIFEST}) + [MANIFEST]
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(work, out)
-    shutil.rmtree(old, ignore_errors=True)
+    old.mkdir()
+    journal = {"moving": moving, "existed": [rel for rel in moving if (out / rel).is_file()],
+               "new": [rel for rel in moving if (work / rel).is_file()]}
+    tmp = old / (JOURNAL + ".tmp")
+    tmp.write_text(json.dumps(journal), encoding="utf-8")
+    os.rename(tmp, old / JOURNAL)
+    existed, made = set(journal["existed"]), set(journal["new"])
+    for rel in moving:
+        if rel in existed:
+            (old / "prev" / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(out / rel, old / "prev" / rel)
+        if rel in made:
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(work / rel, out / rel)
+    done = out.parent / f".{out.name}.done-{os.getpid()}"
+    os.rename(old, done)  # committed
+    for rel in sorted(set(moving) - made):  # folders the removed outputs leave empty
+        _prune(out, (out / rel).parent)
+    shutil.rmtree(done, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _prune(out: Path, folder: Path) -> None:
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _roll_back(old: Path, out: Path) -> None:
+    """Undo a swap that a kill stopped before it was committed: every file back as it was."""
+    journal = json.loads((old / JOURNAL).read_text(encoding="utf-8"))
+    existed = set(journal["existed"])
+    for rel in reversed(journal["moving"]):
+        moved = old / "prev" / rel
+        if rel in existed:
+            if moved.is_file():
+                os.replace(moved, out / rel)
+        elif rel in set(journal["new"]) and (out / rel).is_file():
+            os.remove(out / rel)
+            _prune(out, (out / rel).parent)
 
 
 def source_date_epoch(year: int) -> None:
@@ -247,14 +303,17 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
         checked = Checked(result.files, result.findings, result)
         report_checks(checked, opts, rep)
 
+    owned = cache.Previous.load(out)  # what the build already there made: the only files a build replaces
+    kept = Kept.of(owned, opts, keys)
     work = out.parent / f".{out.name}.new-{os.getpid()}"
     work.mkdir()
     try:
-        reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep)
-        swap_in(work, out)
+        reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep, kept)
+        swap_in(work, out, sorted(set(owned.outputs) - set(kept.outputs)) if owned is not None else [])
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    kept.say(rep)
     rep.step(f"done: outputs in {opts.out}")
     return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
                        indicators=len(indicators), reports=[out / r.relative_to(work) for r in reports],
@@ -271,13 +330,50 @@ def _up_to_date(opts: Settings, prev: cache.Previous, rep: Reporter) -> BuildRes
                        findings=checked.findings, up_to_date=True)
 
 
+@dataclass
+class Kept:
+    """The reports a build without reports leaves in reports/, and whether the data under them changed."""
+    outputs: dict[str, dict] = field(default_factory=dict)
+    cache: dict[str, dict] = field(default_factory=dict)
+    data: str = ""  # the data key the kept reports were made from
+    stale: bool = False
+
+    @classmethod
+    def of(cls, owned: cache.Previous | None, opts: Settings, keys: Keys) -> Kept:
+        if owned is None or (opts.reports and opts.until == "render"):
+            return cls()
+        outputs = {rel: rec for rel, rec in owned.outputs.items()
+                   if rel.startswith(cache.REPORTS) and (owned.folder / rel).is_file()}
+        if not outputs:
+            return cls()
+        earlier = owned.doc.get("kept_reports") or {}
+        made_from = str(earlier.get("data") or owned.key("data"))
+        caches = {name: {rel: v for rel, v in (owned.doc["cache"].get(name) or {}).items() if rel in outputs}
+                  for name in ("reports", "report_inputs")}
+        return cls(outputs, caches, made_from, made_from != keys.data)
+
+    def record(self) -> dict[str, Any]:
+        return {"data": self.data, "stale": self.stale, "reports": sorted(self.outputs)}
+
+    def say(self, rep: Reporter) -> None:
+        n = sum(rel.endswith(".pdf") for rel in self.outputs)
+        if not self.outputs:
+            return
+        if self.stale:
+            rep.step(f"reports: {n} report(s) in reports/ left as they were, made from earlier data: stale "
+                     "(the manifest marks them so; `carestats build` without --no-reports remakes them)")
+        else:
+            rep.step(f"reports: {n} report(s) in reports/ left as they were (their data is unchanged)")
+
+
 def _inputs(files: list) -> list[dict]:
     return [{"name": f.name, "sha256": f.sha256, "bytes": f.size, "rows": f.rows, "release": f.release,
              "table": f.table, "status": f.status, "reason": f.reason, "encoding": f.encoding} for f in files]
 
 
 def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # type: ignore[no-untyped-def]
-                keys: Keys, prev: cache.Previous | None, same_data: bool, rep: Reporter) -> list[Path]:
+                keys: Keys, prev: cache.Previous | None, same_data: bool, rep: Reporter,
+                kept: Kept | None = None) -> list[Path]:
     """Make (or reuse) the data outputs in `work`, then the reports, then the manifest."""
     inputs = _inputs(checked.files)
     if same_data and prev is not None:
@@ -300,7 +396,12 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     extra["cache"] = {"data": keys.data, "build": keys.build,
                       "reports": {f"reports/{r.name}": r.key for r in ordered},
                       "report_inputs": {f"reports/{r.name}": r.inputs for r in ordered}}
-    write_manifest(work, inputs, extra)
+    kept = kept or Kept()
+    if kept.outputs:
+        for name, entries in kept.cache.items():
+            extra["cache"][name] = dict(sorted({**entries, **extra["cache"][name]}.items()))
+        extra["kept_reports"] = kept.record()
+    write_manifest(work, inputs, extra, kept.outputs)
     return [r.path for r in made]
 
 

@@ -203,9 +203,9 @@ class Previous:
         return st.st_mtime_ns <= self.written_ns or sha256_file(path) == record.get("sha256")
 
     def all_intact(self) -> bool:
-        """Every recorded output intact and nothing else in the folder (a clean build would not have it)."""
-        present = {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if p.is_file()}
-        return present - {MANIFEST} == set(self.outputs) and all(self.intact(rel) for rel in self.outputs)
+        """Every recorded output intact. Files the build did not make (a user's notes, build/lib, diff/)
+        are not its outputs: a build neither needs nor touches them."""
+        return all(self.intact(rel) for rel in self.outputs)
 
     def data_outputs(self) -> list[str]:
         return sorted(rel for rel in self.outputs if not rel.startswith(REPORTS))
