@@ -101,7 +101,8 @@ def test_a_full_rebuild_leaves_foreign_files_and_removes_only_old_outputs(built)
     assert _foreign(out) == FOREIGN  # exports/areas/ stays though exports/ lost its files
 
 
-def test_a_swap_killed_half_way_is_rolled_back_file_by_file(built, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("exchange", [True, False])
+def test_a_swap_killed_half_way_is_rolled_back_file_by_file(exchange, built, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     raw, out = built
     before = _hashes(out, ".")
     write_release(raw, bump=4)
@@ -111,14 +112,37 @@ def test_a_swap_killed_half_way_is_rolled_back_file_by_file(built, monkeypatch) 
     def dying(a, b):  # type: ignore[no-untyped-def]
         moves.append(a)
         if len(moves) == 6:
-            raise KeyboardInterrupt  # stands for a kill: nothing after this point runs
+            raise SystemExit("killed")  # stands for a kill
         return real(a, b)
 
+    if not exchange:
+        monkeypatch.setattr(build, "_exchange", lambda a, b: False)
     monkeypatch.setattr(build.os, "rename", dying)
-    with pytest.raises(KeyboardInterrupt):
+    monkeypatch.setattr(build, "_roll_back", lambda *a: None)  # a kill: no clean-up runs in the process
+    monkeypatch.setattr(build.shutil, "rmtree", lambda *a, **k: None)
+    with pytest.raises(SystemExit):
         run(_options(raw, out, reports=False))
-    monkeypatch.setattr(build.os, "rename", real)
+    monkeypatch.undo()
     assert any(".old-" in name for name in leftovers(out))
     monkeypatch.setattr(build, "_alive", lambda p: False)  # as if the killed run had gone
     build.recover(out)
+    assert _hashes(out, ".") == before and leftovers(out) == []
+
+
+def test_a_failed_swap_is_undone_at_once(built, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    raw, out = built
+    before = _hashes(out, ".")
+    write_release(raw, bump=4)
+    calls = []
+    real = build._exchange
+
+    def failing(a, b):  # type: ignore[no-untyped-def]
+        calls.append(a)
+        if len(calls) == 3:
+            raise OSError(5, "Input/output error")
+        return real(a, b)
+
+    monkeypatch.setattr(build, "_exchange", failing)
+    with pytest.raises(OSError):
+        run(_options(raw, out, reports=False))
     assert _hashes(out, ".") == before and leftovers(out) == []

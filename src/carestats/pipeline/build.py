@@ -152,11 +152,12 @@ def _files(folder: Path) -> list[str]:
 def swap_in(work: Path, out: Path, remove: list[str] | None = None) -> None:
     """Put the finished build's files in place, one by one, touching no file the build did not make.
 
-    Each file in `work` replaces its namesake in `out`; each of `remove` (outputs of the previous build
-    that this one does not make) goes; every other file in `out` (a user's notes, build/lib, diff/,
-    reports a --no-reports build keeps) is left alone. The files replaced are first moved into a hidden
-    sibling with a journal of what is moving, so a failure or kill at any point is undone by recover();
-    the manifest moves in last, and renaming the sibling to `.done-` commits the swap.
+    Each file in `work` replaces its namesake in `out` (one atomic exchange where the system can, two
+    renames elsewhere); each of `remove` (outputs of the previous build that this one does not make)
+    goes; every other file in `out` (a user's notes, build/lib, diff/, reports a --no-reports build
+    keeps) is left alone. The files replaced are moved into a hidden sibling holding a journal of what is
+    moving (and the identity of each new file), so a failure is undone at once and a kill at any point by
+    the next run's recover(); the manifest moves last, and renaming the sibling to `.done-` commits.
     """
     if not out.exists():
         os.rename(work, out)  # a first build: one rename
@@ -165,25 +166,44 @@ def swap_in(work: Path, out: Path, remove: list[str] | None = None) -> None:
     moving = sorted(set(new) - {MANIFEST}) + sorted(set(remove or ()) - set(new) - {MANIFEST}) + [MANIFEST]
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     old.mkdir()
-    journal = {"moving": moving, "existed": [rel for rel in moving if (out / rel).is_file()],
-               "new": [rel for rel in moving if (work / rel).is_file()]}
+    journal = {"moving": moving, "work": work.name, "existed": [rel for rel in moving if (out / rel).is_file()],
+               "new": {rel: _identity(work / rel) for rel in moving if (work / rel).is_file()}}
     tmp = old / (JOURNAL + ".tmp")
     tmp.write_text(json.dumps(journal), encoding="utf-8")
     os.rename(tmp, old / JOURNAL)
-    existed, made = set(journal["existed"]), set(journal["new"])
-    for rel in moving:
-        if rel in existed:
-            (old / "prev" / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.rename(out / rel, old / "prev" / rel)
-        if rel in made:
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.rename(work / rel, out / rel)
+    try:
+        for rel in moving:
+            _move(rel, work, out, old / "prev", rel in journal["new"])
+    except BaseException:
+        _roll_back(old, out)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
     done = out.parent / f".{out.name}.done-{os.getpid()}"
     os.rename(old, done)  # committed
-    for rel in sorted(set(moving) - made):  # folders the removed outputs leave empty
+    for rel in sorted(set(moving) - set(journal["new"])):  # folders the removed outputs leave empty
         _prune(out, (out / rel).parent)
     shutil.rmtree(done, ignore_errors=True)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _identity(p: Path) -> list[int]:
+    st = p.stat()
+    return [st.st_dev, st.st_ino]
+
+
+def _move(rel: str, work: Path, out: Path, prev: Path, made: bool) -> None:
+    """One file of the swap: the earlier one (if any) to `prev`, the new one (if any) into `out`."""
+    target = out / rel
+    if made and target.is_file() and _exchange(work / rel, target):
+        (prev / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(work / rel, prev / rel)  # the earlier file, which the exchange put in `work`
+        return
+    if target.is_file():
+        (prev / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(target, prev / rel)
+    if made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(work / rel, target)
 
 
 def _prune(out: Path, folder: Path) -> None:
@@ -193,17 +213,25 @@ def _prune(out: Path, folder: Path) -> None:
 
 
 def _roll_back(old: Path, out: Path) -> None:
-    """Undo a swap that a kill stopped before it was committed: every file back as it was."""
+    """Undo a swap that stopped before it was committed: every file back as it was.
+
+    A file in `out` is the new one when it has the identity the journal recorded; the earlier one is then
+    in the sibling, or still in the work folder when an exchange was all that happened to it."""
     journal = json.loads((old / JOURNAL).read_text(encoding="utf-8"))
-    existed = set(journal["existed"])
+    new, work, existed = journal["new"], out.parent / journal["work"], set(journal["existed"])
     for rel in reversed(journal["moving"]):
-        moved = old / "prev" / rel
-        if rel in existed:
-            if moved.is_file():
-                os.replace(moved, out / rel)
-        elif rel in set(journal["new"]) and (out / rel).is_file():
-            os.remove(out / rel)
-            _prune(out, (out / rel).parent)
+        target, saved = out / rel, old / "prev" / rel
+        placed = target.is_file() and rel in new and _identity(target) == new[rel]
+        if placed:
+            if saved.is_file():
+                os.replace(saved, target)
+            elif (work / rel).is_file() and _identity(work / rel) != new[rel]:
+                os.replace(work / rel, target)
+            elif rel not in existed:  # there was no earlier file (else it is the new one's hard link)
+                os.remove(target)
+                _prune(out, target.parent)
+        elif saved.is_file() and not target.exists():
+            os.rename(saved, target)
 
 
 def source_date_epoch(year: int) -> None:
