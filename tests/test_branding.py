@@ -33,7 +33,7 @@ def test_a_colour_too_light_for_text_is_refused_with_its_ratio(tmp_path: Path, k
 
 
 def test_dark_colours_and_the_defaults_pass(tmp_path: Path) -> None:
-    s = load(write(tmp_path, '[branding]\nprimary_colour = "#5a1e6e"\naccent_colour = "#d55e00"\n'))
+    s = load(write(tmp_path, '[branding]\nprimary_colour = "#5a1e6e"\naccent_colour = "#b34700"\n'))
     assert s.primary_colour == "#5a1e6e"
     load(write(tmp_path, "[branding]\n"))
 

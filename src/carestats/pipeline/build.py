@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from carestats.pipeline import cache
+from carestats.pipeline import cache, completeness
 from carestats.core import periods
 from carestats.core.errors import CheckFailed, DataError, Finding
 from carestats.core.settings import Settings
@@ -112,7 +112,7 @@ def recover(out: Path) -> None:
             _roll_back(p, out)
         elif not out.exists() and not (p / (JOURNAL + ".tmp")).exists() and p == olds[-1]:
             os.rename(p, out)  # a whole build moved aside (as carestats before file-by-file swaps did)
-    for p in [*_siblings(out, "old"), *_siblings(out, "done"), *_siblings(out, "new")]:
+    for p in [*_siblings(out, "old"), *_siblings(out, "done"), *_siblings(out, "new"), *_siblings(out, "render")]:
         if not _alive(p):
             shutil.rmtree(p, ignore_errors=True)
 
@@ -274,6 +274,16 @@ class Checked:
     files: list
     findings: list[Finding]
     result: Any = None  # ingest.IngestResult when the inputs were read in this run
+    recorded_tables: list[str] | None = None  # the raw tables, as the previous manifest recorded them
+
+    @property
+    def tables(self) -> set[str]:
+        """The raw tables the inputs filled (a workbook fills several)."""
+        if self.result is not None:
+            return completeness.loaded_tables(self.files, self.result.tables)
+        if self.recorded_tables is not None:
+            return set(self.recorded_tables)
+        return completeness.loaded_tables(self.files)
 
     @property
     def loaded(self) -> list:
@@ -281,7 +291,9 @@ class Checked:
 
     @classmethod
     def recorded(cls, prev: cache.Previous) -> Checked:
-        return cls(prev.inputs(), [Finding(**f) for f in prev.doc.get("findings") or []])
+        tables = prev.doc.get("raw_tables")
+        return cls(prev.inputs(), [Finding(**f) for f in prev.doc.get("findings") or []],
+                   recorded_tables=list(tables) if isinstance(tables, list) else None)
 
 
 def report_checks(checked: Checked, opts: Settings, rep: Reporter, note: str = "") -> None:
@@ -300,6 +312,20 @@ def report_checks(checked: Checked, opts: Settings, rep: Reporter, note: str = "
     if not loaded:
         raise DataError(f"no data files found in {opts.raw}",
                         "point --raw at the folder holding the downloaded release files")
+
+
+def check_completeness(checked: Checked, indicators, opts: Settings,  # type: ignore[no-untyped-def]
+                       rep: Reporter) -> completeness.Completeness | None:
+    """List the indicators the inputs leave empty or incomplete; --require-complete stops on an empty one.
+    None when the run stops before the indicators are computed."""
+    if opts.until in ("ingest", "stage"):
+        return None
+    found = completeness.assess(indicators, checked.tables)
+    for line in found.lines():
+        rep.step(f"indicators: {line}")
+    if opts.require_complete:
+        found.require()
+    return found
 
 
 def _previous(out: Path, opts: Settings) -> cache.Previous | None:
@@ -330,6 +356,7 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
         result = ingest.read_inputs(opts.raw)  # type: ignore[arg-type]
         checked = Checked(result.files, result.findings, result)
         report_checks(checked, opts, rep)
+    found = check_completeness(checked, indicators, opts, rep)
 
     owned = cache.Previous.load(out)  # what the build already there made: the only files a build replaces
     kept = Kept.of(owned, opts, keys)
@@ -343,6 +370,8 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
         raise
     kept.say(rep)
     rep.step(f"done: outputs in {opts.out}")
+    if found is not None:
+        rep.step(found.summary())
     return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
                        indicators=len(indicators), reports=[out / r.relative_to(work) for r in reports],
                        findings=checked.findings)
@@ -352,7 +381,10 @@ def _up_to_date(opts: Settings, prev: cache.Previous, rep: Reporter) -> BuildRes
     """Nothing changed since the previous build and its outputs are intact: leave them as they are."""
     checked = Checked.recorded(prev)
     report_checks(checked, opts, rep, " (inputs unchanged since the last build)")
+    found = check_completeness(checked, load_indicators(opts.indicator_dirs), opts, rep)
     rep.step(f"up to date: nothing changed since the last build in {opts.out} (--force rebuilds)")
+    if found is not None:
+        rep.step(found.summary())
     return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
                        indicators=len(prev.doc.get("indicators") or []), reports=prev.report_files(),
                        findings=checked.findings, up_to_date=True)
@@ -420,6 +452,7 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     if year is not None:
         extra["report_year"] = year
     extra["findings"] = [asdict(f) for f in checked.findings]
+    extra["raw_tables"] = sorted(checked.tables)
     ordered = sorted(made, key=lambda r: r.name)
     extra["cache"] = {"data": keys.data, "build": keys.build,
                       "reports": {f"reports/{r.name}": r.key for r in ordered},
@@ -523,7 +556,8 @@ def write_analyst_exports(work: Path, values, indicators, rep: Reporter) -> None
 
 def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
                rep: Reporter, settings: Settings, areas: list[str] | None = None,
-               england: bool = True, previous: cache.Previous | None = None, data_key: str = "") -> list:
+               england: bool = True, previous: cache.Previous | None = None, data_key: str = "",
+               into: Path | None = None, every_key: dict[str, str] | None = None) -> list:
     """The England report and one report per local authority in the report year, by a process pool.
 
     `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` may fix
@@ -531,7 +565,9 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     Reuse from the `previous` build, in two steps: a report whose inputs key (data, code, settings, its
     own templates) is unchanged is linked at once, without making its HTML; any other is made as HTML in
     a worker, and linked if its key (cache.report_key) is unchanged, rendered otherwise.
-    Returns render.Rendered records (path, name under reports/, keys, whether reused).
+    Returns render.Rendered records (path, name under reports/, keys, whether reused). `into`, when
+    given, is the folder the reports are written to instead of out/reports; `every_key`, when given, is
+    filled with the inputs key every report of the year would have with these settings.
     """
     from carestats.reports import render
     from carestats.reports import data as reportdata
@@ -553,11 +589,15 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     assets = cache.asset_key(template_dirs, settings.logo, render.PDF_OPTIONS, epoch)
-    job = render.RenderJob(data=data, indicators=indicators, out=out / "reports",
+    job = render.RenderJob(data=data, indicators=indicators, out=into or out / "reports",
                            inputs=[i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
                            settings=settings, epoch=epoch, asset_key=assets,
                            reusable=previous.reusable_reports() if previous is not None else {})
     known = _html_inputs_keys(tasks, data.year, data_key, settings, assets, template_dirs) if data_key else {}
+    if every_key is not None and data_key:
+        every = [("england", "", ""), *(("la", code, name) for code, name in
+                                         reportdata.local_authorities(data.values, year, data.areas))]
+        every_key.update(_html_inputs_keys(every, data.year, data_key, settings, assets, template_dirs))
     ready = _reuse_unchanged(job, tasks, known)
     todo = [t for t in tasks if render.report_name(t, data.year) not in {r.name for r in ready}]
     rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "
@@ -602,10 +642,22 @@ def _reuse_unchanged(job, tasks: list, known: dict[str, str]) -> list:  # type: 
 
 def render_only(out: Path, rep: Reporter, settings: Settings | None = None, areas: list[str] | None = None,
                 england: bool = True) -> list[Path]:
-    """Re-render reports from an existing warehouse (templates changed, data did not), or only some LAs.
+    """Render reports again from an existing warehouse (templates or settings changed, data did not), or
+    only some LAs: render_reports' paths."""
+    return [r.path for r in render_reports(out, rep, settings, areas, england)]
 
-    The reports are written in place and the manifest is not rewritten, so the next build sees that they
-    no longer match their recorded hashes and renders them again rather than reusing them.
+
+def render_reports(out: Path, rep: Reporter, settings: Settings | None = None, areas: list[str] | None = None,
+                   england: bool = True) -> list:
+    """Re-render reports from an existing warehouse, reusing each one whose inputs are unchanged.
+
+    A report is reused, as a build reuses it, when the manifest records it with the key these settings,
+    templates and data would give (nothing is rendered: `carestats report --area X` twice renders once).
+    The others are rendered beside the output folder and each moved into reports/ in one rename. The
+    manifest records them under `rendered` (its build records are left as they were, so the next build
+    sees a report that no longer matches its hash and renders it again rather than reusing it). Then says
+    how many other reports in reports/ were made with other settings, templates or data.
+    Returns render.Rendered records.
     """
     import polars as pl
 
@@ -627,5 +679,38 @@ def render_only(out: Path, rep: Reporter, settings: Settings | None = None, area
     year = periods.report_year_of(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
-    made = render_all(indicators, year, inputs, out, rep, settings, areas, england)
-    return [r.path for r in made]
+    prev = cache.Previous.load(out)
+    stage = out.parent / f".{out.name}.render-{os.getpid()}"
+    every: dict[str, str] = {}
+    try:
+        made = render_all(indicators, year, inputs, out, rep, settings, areas, england, previous=prev,
+                          data_key=prev.key("data") if prev is not None else "", into=stage / "reports",
+                          every_key=every)
+        for r in made:
+            target = out / "reports" / r.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not (target.exists() and os.path.samefile(r.path, target)):
+                os.replace(r.path, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    made = [dataclasses.replace(r, path=out / "reports" / r.name) for r in made]
+    if prev is not None:
+        prev.record_rendered(made)
+        _say_others(out, prev, {r.name for r in made}, every, rep)
+    return made
+
+
+def _say_others(out: Path, prev: cache.Previous, made: set[str], every: dict[str, str], rep: Reporter) -> None:
+    """How many other reports in reports/ were made with other settings, templates or data than these."""
+    others = [p.relative_to(out / "reports").as_posix() for p in sorted((out / "reports").rglob("*.pdf"))]
+    others = [name for name in others if name not in made]
+    if not others:
+        return
+    recorded = prev.report_inputs_keys()
+    differ = [name for name in others if not every.get(name) or recorded.get(name) != every[name]]
+    where = out / "reports"
+    if differ:
+        rep.step(f"render: {len(differ)} other report(s) in {where} were made with other settings, templates "
+                 f"or data (e.g. {differ[0]}); `carestats render` remakes them with these")
+    else:
+        rep.step(f"render: the {len(others)} other report(s) in {where} were made with these settings")

@@ -14,6 +14,7 @@ each loaded file filled. An indicator is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from carestats.core import paths
@@ -87,9 +88,20 @@ def _workbook_publications() -> dict[str, str]:
 
 
 def publication(table: str, workbooks: dict[str, str]) -> str:
-    from carestats.pipeline.inputs import publication_of
+    """The publication a raw table belongs to: workbooks.yaml for workbook sources, else the first rule
+    of queries/publications.yaml whose pattern matches the table's name."""
+    if table in workbooks:
+        return workbooks[table].upper()
+    for rule in _publication_rules():
+        if re.search(str(rule["match"]), table):
+            return str(rule["publication"]).upper()
+    return "EES"
 
-    return (workbooks.get(table) or publication_of(table)).upper()
+
+def _publication_rules() -> list[dict]:
+    from carestats.core import safe_yaml
+
+    return list(safe_yaml.load((paths.QUERIES_DIR / "publications.yaml").read_text(encoding="utf-8")) or [])
 
 
 def loaded_tables(files: list, tables: object = None) -> set[str]:  # type: ignore[type-arg]
