@@ -36,7 +36,7 @@ def test_an_indicator_without_its_publication_is_empty_and_names_it() -> None:
     assert "cla_count" not in gaps or gaps["cla_count"].state == "incomplete"
     assert result.summary().startswith(f"{len(indicators)} indicators: {len(indicators) - len(result.empty)} "
                                        f"with values, {len(result.empty)} empty (")
-    assert "no CIN release" in result.summary()
+    assert "(no CIN, " in result.summary() and "files missing from CLA" in result.summary()
 
 
 def test_a_missing_second_source_makes_an_indicator_incomplete() -> None:

@@ -27,7 +27,9 @@ class Gap:
     """One indicator that will be empty or incomplete, and why."""
     indicator: str
     state: str  # "empty" or "incomplete"
-    needs: str  # what would fill it: the publication (and its release year) and the files
+    needs: str  # what would fill it: the publication and the files
+    absent: tuple[str, ...] = ()  # publications of which no file was loaded at all
+    partial: tuple[str, ...] = ()  # publications some of whose files were loaded, but not the ones it needs
 
     def line(self) -> str:
         return f"{self.indicator}: {self.state}: {self.needs}"
@@ -50,7 +52,10 @@ class Completeness:
         """One line: '57 indicators: 54 with values, 3 empty (no CIN release)'."""
         parts = [f"{self.total - len(self.empty)} with values"]
         if self.empty:
-            why = sorted({_publication_part(g.needs) for g in self.empty})
+            absent = sorted({p for g in self.empty for p in g.absent})
+            partial = sorted({p for g in self.empty for p in g.partial} - set(absent))
+            why = ([f"no {', '.join(absent)} release"] if absent else []) + \
+                ([f"files missing from {', '.join(partial)}"] if partial else [])
             parts.append(f"{len(self.empty)} empty ({'; '.join(why)})")
         if self.incomplete:
             parts.append(f"{len(self.incomplete)} incomplete")
@@ -65,10 +70,6 @@ class Completeness:
             names = ", ".join(g.indicator for g in self.empty)
             raise DataError(f"{len(self.empty)} indicator(s) would be empty: {names} ({self.summary()})",
                             "add the release files they need to the input folder, or drop --require-complete")
-
-
-def _publication_part(needs: str) -> str:
-    return needs.split(":", 1)[0]
 
 
 def staging_tables() -> dict[str, tuple[str, ...]]:
@@ -116,6 +117,7 @@ def assess(indicators: list, tables: set[str]) -> Completeness:  # type: ignore[
     """The gaps, given the indicators (registry.Indicator) and the raw tables the inputs filled."""
     views = staging_tables()
     workbooks = _workbook_publications()
+    present = {publication(t, workbooks) for t in tables}
     gaps = []
     for ind in indicators:
         wanted = [views[s] for s in ind.sources if s in views]
@@ -125,8 +127,12 @@ def assess(indicators: list, tables: set[str]) -> Completeness:  # type: ignore[
         missing = sorted({t for raw, ok in zip(wanted, fed) if not ok for t in raw})
         files_ = ", ".join(ind.source_files) if ind.source_files else ", ".join(missing)
         if not fed[0]:  # the first source holds the figure itself; the others add a denominator, a series
-            absent = sorted({publication(t, workbooks) for t in missing})
-            gaps.append(Gap(ind.id, "empty", f"no {' or '.join(absent)} release: needs {files_}"))
+            pubs = sorted({publication(t, workbooks) for t in missing})
+            absent = tuple(p for p in pubs if p not in present)
+            partial = tuple(p for p in pubs if p in present)
+            why = "; ".join(([f"no {' or '.join(absent)} release"] if absent else [])
+                            + ([f"the {' or '.join(partial)} files loaded do not hold it"] if partial else []))
+            gaps.append(Gap(ind.id, "empty", f"{why}: needs {files_}", absent, partial))
         elif not all(fed):
             gaps.append(Gap(ind.id, "incomplete", f"no input for {', '.join(missing)}: needs {files_}"))
     return Completeness(len(indicators), gaps)
