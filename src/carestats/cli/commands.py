@@ -139,6 +139,7 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     from carestats.pipeline.inputs import read_inputs
 
     result = read_inputs(_raw(raw))
+    incomplete = _completeness(result, require_complete)  # first: the findings and their summary end the output
     lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
     if _on_terminal():  # the findings as lines, the summary as tables
         while lines and (lines[-1].startswith("failed: ") or re.match(r"\d+ files: ", lines[-1])):
@@ -149,7 +150,7 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     else:
         for line in lines:
             typer.echo(line)
-    if _completeness(result, require_complete) or failed:
+    if incomplete or failed:
         raise typer.Exit(1)
 
 

@@ -254,8 +254,8 @@ def check_logo(logo: Path, where: str) -> None:
         check_svg(logo)
 
 
-OUTSIDE_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.I)
-IMPORT = re.compile(r"@import\b", re.I)
+OUTSIDE_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
+IMPORT = re.compile(r"@import\b", re.IGNORECASE)
 
 
 def check_svg(logo: Path) -> None:
