@@ -205,6 +205,9 @@ def compute(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = Fals
 def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
     """Render the reports again (England and every LA) from the figures already in OUT/carestats.duckdb.
 
+    A report whose data, settings and templates are unchanged is reused, not rendered, as `build` reuses
+    it; the others are made again with the current settings (carestats.toml).
+
     Example:  carestats render --out build --jobs 2
     """
     from carestats.pipeline.build import render_reports

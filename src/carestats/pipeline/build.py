@@ -1,15 +1,20 @@
 """The pipeline: ingest → check → stage → compute → render, built aside and swapped in at the end.
 
 Everything is written to a hidden sibling of the output folder; only a complete build replaces the
-previous outputs, in one atomic exchange of the two folders (Linux renameat2; two renames elsewhere). A
-failure, Ctrl-C or kill at any point leaves the previous outputs as they were, and the next run cleans
-up what the interrupted one left. A folder that carestats did not write is never replaced.
+previous outputs. It replaces only the files it makes (swap_in, file by file, with a journal in a hidden
+sibling so that a failure is undone at once and a kill at any point by the next run's recover()): files
+carestats did not write (build/lib, a user's notes, diff/, exports/areas/) are never touched, and a
+build without reports leaves reports/ as it is (the manifest marks those reports stale when the data
+under them changed). A non-empty folder without a carestats manifest is never written to.
 
 Builds are incremental (cache.py holds the keys): with the same data key as the build already in the
 output folder, its warehouse and exports are copied or linked into the new build instead of being made
 again, and each report whose key is unchanged is linked instead of rendered. With the same build key and
 intact outputs there is nothing to do: the outputs are left exactly as they are. The new build is still
 made aside and swapped in, so a failed incremental build leaves the previous outputs as they were.
+
+Before building, the indicators the inputs leave empty or incomplete are listed (completeness.py), and
+the build ends with a one-line summary of them; settings.require_complete stops on an empty one.
 """
 
 from __future__ import annotations
