@@ -139,7 +139,7 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     from carestats.pipeline.inputs import read_inputs
 
     result = read_inputs(_raw(raw))
-    incomplete = _completeness(result, require_complete)  # first: the findings and their summary end the output
+    incomplete = _completeness(result, require_complete)
     lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
     if _on_terminal():  # the findings as lines, the summary as tables
         while lines and (lines[-1].startswith("failed: ") or re.match(r"\d+ files: ", lines[-1])):
@@ -161,10 +161,11 @@ def _completeness(result, require_complete: bool) -> bool:  # type: ignore[no-un
 
     found = completeness.assess(load_indicators(_settings().indicator_dirs),
                                 completeness.loaded_tables(result.files, result.tables))
-    if not STATE["quiet"]:
-        for line in found.lines():
-            typer.echo(line)
-        typer.echo(found.summary())
+    if not STATE["quiet"]:  # on stderr: stdout keeps the findings and their summary, for scripts
+        tables = completeness.loaded_tables(result.files, result.tables)
+        for line in found.lines() if tables else []:  # with nothing loaded, the summary says it all
+            typer.echo(line, err=True)
+        typer.echo(found.summary(), err=True)
     if require_complete and found.empty:
         try:
             found.require()
