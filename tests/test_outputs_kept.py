@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_atomic import leftovers, write_release
 
+from carestats.core.errors import DataError
 from carestats.core.progress import Reporter
 from carestats.core.settings import Settings
 from carestats.pipeline import build
@@ -146,3 +147,19 @@ def test_a_failed_swap_is_undone_at_once(built, monkeypatch) -> None:  # type: i
     with pytest.raises(OSError):
         run(_options(raw, out, reports=False))
     assert _hashes(out, ".") == before and leftovers(out) == []
+
+
+def test_a_first_build_beside_what_setuptools_wrote_leaves_it(full, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    raw, _ = full
+    out = tmp_path / "build"
+    setuptools = {"lib/carestats/__init__.py": b"# setuptools\n", "bdist.linux-x86_64/wheel/x": b"bdist\n"}
+    for rel, data in setuptools.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    run(_options(raw, out, reports=False))
+    assert {rel: (out / rel).read_bytes() for rel in setuptools} == setuptools
+    assert (out / "manifest.json").is_file() and leftovers(out) == []
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(DataError, match="did not write"):  # anything else still stops a first build
+        run(_options(raw, tmp_path / "home", reports=False))

@@ -25,6 +25,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -138,9 +139,16 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+SETUPTOOLS = re.compile(r"^(lib|lib\..+|bdist\..+|temp\..+|scripts-.+)$")  # what setuptools writes in build/
+
+
 def check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that holds files but no carestats manifest (a home folder, say)."""
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+    """Refuse to write into a folder that holds files but no carestats manifest (a home folder, say).
+
+    The folders setuptools writes into build/ (lib, bdist.*, temp.*) are no reason to refuse: a build
+    writes beside them and never touches them."""
+    foreign = [p for p in out.iterdir() if not SETUPTOOLS.match(p.name)] if out.is_dir() else []
+    if foreign and not (out / "manifest.json").is_file():
         raise DataError(f"{out} holds files that carestats did not write; it will not replace them",
                         "choose an empty or new folder for --out")
     if out.exists() and not out.is_dir():
