@@ -55,7 +55,7 @@ sections = {{ {sections} }}
 organisation = "Example Trust"
 {'logo = "logo.png"' if logo else ''}
 primary_colour = "#5a1e6e"
-accent_colour = "#d55e00"
+accent_colour = "#b34700"
 
 [paths]
 raw = "raw"

@@ -41,6 +41,9 @@ OutOpt = Annotated[Optional[Path], typer.Option("--out", envvar="CARESTATS_OUT",
                                                 help="Output folder.  [default: build]")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Leave out files that fail the checks "
                                        "(they are listed in the manifest) instead of stopping.")]
+CompleteOpt = Annotated[bool, typer.Option("--require-complete", help="Fail when any indicator would be "
+                                           "empty (for CI); the empty ones are listed with the publication "
+                                           "they need.")]
 JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", envvar="CARESTATS_JOBS", show_envvar=True, min=0,
                                                 help="Worker processes for the reports (0: all cores).")]
 
@@ -77,11 +80,11 @@ def _raw(raw: Optional[Path]) -> Path:
 
 
 def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
-         jobs: Optional[int] = None, force: bool = False) -> None:
+         jobs: Optional[int] = None, force: bool = False, require_complete: bool = False) -> None:
     from carestats.pipeline.build import run
 
     settings = _settings(raw=raw, out=out, jobs=jobs, until=until, reports=reports, skip_invalid=skip_invalid,
-                         force=force)
+                         force=force, require_complete=require_complete)
     settings.raw = _raw(settings.raw)
     out = settings.out
     res = run(settings, _reporter())
@@ -97,11 +100,18 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           no_reports: Annotated[bool, typer.Option("--no-reports", help="Stop after the exports.")] = False,
           jobs: JobsOpt = None,
           force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing from the "
-                                              "previous build in OUT.")] = False) -> None:
+                                              "previous build in OUT.")] = False,
+          require_complete: CompleteOpt = False) -> None:
     """Run every stage: ingest, check, stage, compute, render.
 
-    Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/reports/*.pdf and
-    OUT/manifest.json. Nothing is replaced unless the whole build succeeds.
+    Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/exports/,
+    OUT/reports/*.pdf and OUT/manifest.json. Nothing is replaced unless the whole build succeeds, and a
+    build replaces only the files it makes: anything else in OUT (diff/, exports/areas/, your own files)
+    is left alone, and with --no-reports the reports already in OUT/reports stay (the manifest marks them
+    stale when the data under them changed).
+
+    Lists each indicator the inputs leave empty or incomplete, with the publication it needs, and ends
+    with a one-line summary ("57 indicators: 54 with values, 3 empty (no CIN release)").
 
     Rebuilds are incremental: when the inputs, queries, code and settings are those of the build already
     in OUT, its warehouse and exports are reused, and a report whose HTML, assets and logo are unchanged is
@@ -109,16 +119,19 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
 
     Example:  carestats build --raw ~/Downloads/cla-2025 --out build
     """
-    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs, force=force)
+    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs, force=force,
+         require_complete=require_complete)
 
 
 @app.command()
-def check(raw: RawOpt = None) -> None:
+def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     """Check every input file without building; one line per problem, FILE:LINE:COLUMN: RULE: message.
 
     Lists every finding (errors, and warnings for quirks that load correctly), the files carestats has
     no use for, and a summary (on a terminal, tables of the findings by rule and of the totals). Release
-    zips are read in place. Exit status 1 when any check fails.
+    zips are read in place. Then lists each indicator these files leave empty or incomplete, with the
+    publication it needs, and a one-line summary. Exit status 1 when any check fails (or, with
+    --require-complete, when any indicator would be empty).
 
     Example:  carestats check --raw data/raw
     """
@@ -126,6 +139,7 @@ def check(raw: RawOpt = None) -> None:
     from carestats.pipeline.inputs import read_inputs
 
     result = read_inputs(_raw(raw))
+    incomplete = _completeness(result, require_complete)
     lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
     if _on_terminal():  # the findings as lines, the summary as tables
         while lines and (lines[-1].startswith("failed: ") or re.match(r"\d+ files: ", lines[-1])):
@@ -136,8 +150,29 @@ def check(raw: RawOpt = None) -> None:
     else:
         for line in lines:
             typer.echo(line)
-    if failed:
+    if incomplete or failed:
         raise typer.Exit(1)
+
+
+def _completeness(result, require_complete: bool) -> bool:  # type: ignore[no-untyped-def]
+    """check's lines on the indicators the inputs leave empty or incomplete; True when --require-complete fails."""
+    from carestats.indicators.registry import load_indicators
+    from carestats.pipeline import completeness
+
+    found = completeness.assess(load_indicators(_settings().indicator_dirs),
+                                completeness.loaded_tables(result.files, result.tables))
+    if not STATE["quiet"]:  # on stderr: stdout keeps the findings and their summary, for scripts
+        tables = completeness.loaded_tables(result.files, result.tables)
+        for line in found.lines() if tables else []:  # with nothing loaded, the summary says it all
+            typer.echo(line, err=True)
+        typer.echo(found.summary(), err=True)
+    if require_complete and found.empty:
+        try:
+            found.require()
+        except CarestatsError as exc:
+            typer.echo(f"error: {exc}", err=True)
+        return True
+    return False
 
 
 @app.command()
@@ -171,14 +206,19 @@ def compute(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = Fals
 def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
     """Render the reports again (England and every LA) from the figures already in OUT/carestats.duckdb.
 
+    A report whose data, settings and templates are unchanged is reused, not rendered, as `build` reuses
+    it; the others are made again with the current settings (carestats.toml).
+
     Example:  carestats render --out build --jobs 2
     """
-    from carestats.pipeline.build import render_only
+    from carestats.pipeline.build import render_reports
 
     settings = _settings(out=out, jobs=jobs)
-    made = render_only(settings.out, _reporter(), settings)
+    made = render_reports(settings.out, _reporter(), settings)
     if not STATE["quiet"]:
-        typer.echo(f"{len(made)} report(s) in {settings.out / 'reports'}")
+        reused = sum(r.reused for r in made)
+        typer.echo(f"{len(made)} report(s) in {settings.out / 'reports'} ({reused} reused, "
+                   f"{len(made) - reused} rendered)")
 
 
 @app.command()
@@ -188,23 +228,24 @@ def report(area: Annotated[str, typer.Option("--area", help="The area: a local a
     """Render one report from an existing build (OUT/carestats.duckdb): a local authority's, or England's.
 
     Writes OUT/reports/la/<code>-<name>-<year>.pdf, or OUT/reports/england-<year>.pdf for `--area england`.
-    `carestats areas` lists the codes and names.
+    `carestats areas` lists the codes and names. A report whose data, settings and templates are those it
+    was made with is reused, not rendered again ("reused"), as `build` reuses it.
 
     Examples:  carestats report --area E10000016 --out build
                carestats report --area "isle of wight"
                carestats report --area england
     """
-    from carestats.pipeline.build import render_only
+    from carestats.pipeline.build import render_reports
     from carestats.pipeline.lookup import ENGLAND, area_list, resolve
 
     settings = _settings(out=out, jobs=1)
     code = resolve(area, area_list(settings.out))
     if code == ENGLAND:
-        made = render_only(settings.out, _reporter(), settings, areas=[], england=True)
+        made = render_reports(settings.out, _reporter(), settings, areas=[], england=True)
     else:
-        made = render_only(settings.out, _reporter(), settings, areas=[code], england=False)
+        made = render_reports(settings.out, _reporter(), settings, areas=[code], england=False)
     if not STATE["quiet"]:
-        typer.echo(f"wrote {made[0]}")
+        typer.echo(f"{'reused (unchanged)' if made[0].reused else 'wrote'} {made[0].path}")
 
 
 @app.command()
@@ -268,13 +309,18 @@ def diff(
     old: Annotated[Path, typer.Argument(help="Folder of the earlier release files (or the only folder).")],
     new: Annotated[Optional[Path], typer.Argument(help="Folder of the later release files.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Where to write the CSV files and summary.")] = Path("build/diff"),
+    area: Annotated[Optional[str], typer.Option("--area", help="Only this area's revisions: its code, or a "
+                                                "unique part of its name in any case.")] = None,
 ) -> None:
     """Show what changed between two sets of release files: revised values, areas, renamed columns.
 
     With one folder, compares each release in it with the previous release for the same years.
-    Writes revisions.csv/.parquet, areas.csv, renamed_columns.csv and summary.md to --out.
+    Writes revisions.csv/.parquet, areas.csv, renamed_columns.csv and summary.md to --out; summary.md
+    names every revised indicator (how many values, the largest revision), then the largest revisions.
+    With --area, only that area's revisions and area changes.
 
-    Example:  carestats diff data/cla/2024_release data/cla/2025_release
+    Examples:  carestats diff data/cla/2024_release data/cla/2025_release
+               carestats diff data/cla/2024_release data/cla/2025_release --area kent
     """
     from carestats.pipeline import diff as d
     from carestats.indicators.registry import load_indicators
@@ -292,10 +338,14 @@ def diff(
         a, b = d.snapshot(old, indicators), d.snapshot(new, indicators)
         revised, areas, renamed = d.revisions(a.values, b.values), d.areas_changed(a.values, b.values), \
             d.renamed_columns(a.columns, b.columns)
+    chosen = None
+    if area is not None:
+        frames = [snap.values, snap.vintages] if new is None else [a.values, b.values]
+        chosen = d.resolve_area(area, *frames)
+        revised, areas = d.only_area(revised, chosen[0]), d.only_area(areas, chosen[0])
     d.write(out, revised, areas, renamed)
     lines = d.summary(revised, areas, renamed, titles)
-    (out / "summary.md").write_text("# What changed\n\n" + "\n".join(f"- {x}" for x in lines) + "\n",
-                                    encoding="utf-8")
+    (out / "summary.md").write_text(d.markdown(revised, areas, renamed, titles, chosen), encoding="utf-8")
     if not STATE["quiet"]:
         for line in lines:
             typer.echo(line)

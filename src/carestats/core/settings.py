@@ -42,6 +42,7 @@ class Settings:
     reports: bool = True  # render the reports (when until is render)
     skip_invalid: bool = False  # leave out files that fail the checks instead of stopping
     force: bool = False  # redo every stage, reusing nothing from the previous build
+    require_complete: bool = False  # fail when any indicator would be empty (for CI)
     # [report]
     year: int | None = None
     areas: list[str] | None = None  # None: every LA in the report year
@@ -123,7 +124,7 @@ def read_file(path: Path) -> dict[str, object]:
     return flat
 
 
-RUN_FLAGS = ("until", "reports", "skip_invalid", "force")  # command-line only: never in carestats.toml
+RUN_FLAGS = ("until", "reports", "skip_invalid", "force", "require_complete")  # command-line only: never in carestats.toml
 
 
 def load(config: Path | None = None, **flags: object) -> Settings:
@@ -179,16 +180,135 @@ def load(config: Path | None = None, **flags: object) -> Settings:
     s.organisation = str(file.get("organisation") or "")
     if file.get("logo"):
         s.logo = rel(file["logo"])
-        if s.logo.suffix.lower() not in {".png", ".svg", ".jpg", ".jpeg"} or not s.logo.is_file():
-            raise ConfigError(f"logo {s.logo} is not a PNG, SVG or JPEG file", "point logo at an image file")
+        check_logo(s.logo, _where(path, "logo"))
     for key in ("primary_colour", "accent_colour"):
         if file.get(key):
             if not COLOUR.match(str(file[key])):
                 raise ConfigError(f"[branding] {key} {file[key]!r} is not a colour", "write it as #RRGGBB")
             setattr(s, key, str(file[key]))
+            check_contrast(key, str(file[key]), _where(path, key))
     s.indicator_dirs = [rel(p) for p in (flags.get("indicators") or file.get("indicators") or [])]  # type: ignore[union-attr]
     s.template_dirs = [rel(p) for p in (flags.get("templates") or file.get("templates") or [])]  # type: ignore[union-attr]
     for d in [*s.indicator_dirs, *s.template_dirs]:
         if not d.is_dir():
             raise ConfigError(f"folder {d} does not exist", "create it or fix the path in carestats.toml")
     return s
+
+
+# Where each branding colour is used as text, and the background it sits on (templates/report.css: h1, h2,
+# h3, .tile-value and the trend tables' group headings in the primary colour; .kicker in the accent colour,
+# all on the white page). WCAG 2.x asks for 4.5:1 for text of normal size.
+TEXT_USES = {"primary_colour": [("headings and headline figures", "#ffffff")],
+             "accent_colour": [("the line above each title", "#ffffff")]}
+MIN_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of #RRGGBB."""
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG 2.x contrast ratio of two #RRGGBB colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def check_contrast(key: str, colour: str, where: str) -> None:
+    for use, background in TEXT_USES.get(key, []):
+        ratio = contrast(colour, background)
+        if ratio < MIN_CONTRAST:
+            shown = f"{int(ratio * 10) / 10:.1f}"  # rounded down: 4.49 never shows as 4.5
+            raise ConfigError(f"{where}[branding] {key} {colour} has a contrast of {shown}:1 against the page "
+                              f"({background}) where it is the colour of {use}; text needs at least "
+                              f"{MIN_CONTRAST}:1 (WCAG 2.x)", "choose a darker colour, such as #0b3d63")
+
+
+def _where(path: Path | None, key: str) -> str:
+    """'carestats.toml:LINE:COLUMN: ' of `key = value` in the settings file (its value's column)."""
+    if path is None:
+        return ""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        m = re.match(rf"\s*{re.escape(key)}\s*=\s*", line)
+        if m:
+            return f"{path.name}:{n}:{m.end() + 1}: "
+    return f"{path.name}: "
+
+
+LOGO_KINDS = {".png", ".svg", ".jpg", ".jpeg"}
+
+
+def check_logo(logo: Path, where: str) -> None:
+    """The logo exists, is a PNG, JPEG or SVG file, and an SVG reaches nothing outside itself."""
+    if not logo.exists():
+        raise ConfigError(f"{where}[branding] logo {logo} does not exist",
+                          "check the path (it is relative to carestats.toml) or remove the logo line")
+    if logo.suffix.lower() not in LOGO_KINDS or not logo.is_file():
+        raise ConfigError(f"{where}[branding] logo {logo} is not a PNG, SVG or JPEG file",
+                          "point logo at an image file")
+    if logo.suffix.lower() == ".svg":
+        check_svg(logo)
+
+
+OUTSIDE_URL = re.compile(r"url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
+IMPORT = re.compile(r"@import\b", re.IGNORECASE)
+
+
+def check_svg(logo: Path) -> None:
+    """Refuse an SVG that refers to anything outside itself: href/xlink:href to anything but a #fragment,
+    url(...) to anything but a #fragment, @import, a DOCTYPE or entities. Parsed with expat, which never
+    fetches anything; a DOCTYPE is refused before any entity in it could be expanded."""
+    from xml.parsers import expat
+
+    name = logo.name
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    texts: list[tuple[int, int, list[str]]] = []  # per open element: where it starts, its text
+
+    def refuse(what: str, hint: str, at: tuple[int, int] | None = None) -> None:
+        line, col = at or (parser.CurrentLineNumber, parser.CurrentColumnNumber)
+        raise ConfigError(f"{name}:{line}:{col + 1}: the SVG logo {what}", hint)
+
+    def doctype(*_: object) -> None:
+        refuse("has a DOCTYPE (which may declare entities or fetch a DTD)", "remove the <!DOCTYPE …> line")
+
+    def entity(*_: object) -> None:
+        refuse("declares an entity (DOCTYPE)", "remove the <!DOCTYPE …> and <!ENTITY …> declarations")
+
+    def scan(text: str, at: tuple[int, int] | None = None) -> None:
+        if IMPORT.search(text):
+            refuse("uses @import", "put the styles inside the SVG file", at)
+        m = OUTSIDE_URL.search(text)
+        if m:
+            refuse(f"refers to {m.group(0)} outside the file", "embed the resource, or refer to #id inside it", at)
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        for attr, value in attrs.items():
+            local = attr.rsplit(" ", 1)[-1]
+            if local == "href" and not value.strip().startswith("#"):
+                refuse(f"links to {value} (only #fragments inside the file are allowed)",
+                       "embed the image as data in the file, or remove the link")
+            scan(value)
+        texts.append((parser.CurrentLineNumber, parser.CurrentColumnNumber, []))
+
+    def end(tag: str) -> None:
+        line, col, parts = texts.pop()
+        scan("".join(parts), (line, col))  # the element's whole text (a <style> sheet), at its start
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.ExternalEntityRefHandler = lambda *a: refuse("refers to an external entity", "remove it") or 0
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda text: texts[-1][2].append(text) if texts else None
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(logo.read_bytes(), True)
+    except expat.ExpatError as exc:
+        raise ConfigError(f"{name}:{exc.lineno}:{exc.offset + 1}: the SVG logo is not valid XML "
+                          f"({expat.ErrorString(exc.code)})",
+                          "open it in an editor and fix the file, or export it again") from None

@@ -1,15 +1,20 @@
 """The pipeline: ingest → check → stage → compute → render, built aside and swapped in at the end.
 
 Everything is written to a hidden sibling of the output folder; only a complete build replaces the
-previous outputs, in one atomic exchange of the two folders (Linux renameat2; two renames elsewhere). A
-failure, Ctrl-C or kill at any point leaves the previous outputs as they were, and the next run cleans
-up what the interrupted one left. A folder that carestats did not write is never replaced.
+previous outputs. It replaces only the files it makes (swap_in, file by file, with a journal in a hidden
+sibling so that a failure is undone at once and a kill at any point by the next run's recover()): files
+carestats did not write (build/lib, a user's notes, diff/, exports/areas/) are never touched, and a
+build without reports leaves reports/ as it is (the manifest marks those reports stale when the data
+under them changed). A non-empty folder without a carestats manifest is never written to.
 
 Builds are incremental (cache.py holds the keys): with the same data key as the build already in the
 output folder, its warehouse and exports are copied or linked into the new build instead of being made
 again, and each report whose key is unchanged is linked instead of rendered. With the same build key and
 intact outputs there is nothing to do: the outputs are left exactly as they are. The new build is still
 made aside and swapped in, so a failed incremental build leaves the previous outputs as they were.
+
+Before building, the indicators the inputs leave empty or incomplete are listed (completeness.py), and
+the build ends with a one-line summary of them; settings.require_complete stops on an empty one.
 """
 
 from __future__ import annotations
@@ -18,17 +23,19 @@ import ctypes
 import dataclasses
 import datetime as dt
 import errno
+import json
 import os
+import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from carestats.pipeline import cache
+from carestats.pipeline import cache, completeness
 from carestats.core import periods
 from carestats.core.errors import CheckFailed, DataError, Finding
 from carestats.core.settings import Settings
-from carestats.pipeline.manifest import write_manifest
+from carestats.pipeline.manifest import MANIFEST, write_manifest
 from carestats.core.progress import Reporter
 from carestats.indicators.registry import load_indicators
 
@@ -101,16 +108,19 @@ def _alive(p: Path) -> bool:
 
 
 def recover(out: Path) -> None:
-    """Undo what an interrupted run left: restore a swapped-out build, remove half-built ones.
+    """Undo what an interrupted run left: roll back a half-done swap, remove half-built builds.
 
     Siblings of a build that is still running (another process) are left alone.
     """
     olds = [p for p in _siblings(out, "old") if not _alive(p)]
-    if not out.exists() and olds:
-        os.rename(olds[-1], out)
-        olds = olds[:-1]
-    for p in [*olds, *(p for p in _siblings(out, "new") if not _alive(p))]:
-        shutil.rmtree(p, ignore_errors=True)
+    for p in olds:
+        if (p / JOURNAL).is_file():
+            _roll_back(p, out)
+        elif not out.exists() and not (p / (JOURNAL + ".tmp")).exists() and p == olds[-1]:
+            os.rename(p, out)  # a whole build moved aside (as carestats before file-by-file swaps did)
+    for p in [*_siblings(out, "old"), *_siblings(out, "done"), *_siblings(out, "new"), *_siblings(out, "render")]:
+        if not _alive(p):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -129,25 +139,112 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+SETUPTOOLS = re.compile(r"^(lib|lib\..+|bdist\..+|temp\..+|scripts-.+)$")  # what setuptools writes in build/
+
+
 def check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that holds files but no carestats manifest (a home folder, say)."""
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+    """Refuse to write into a folder that holds files but no carestats manifest (a home folder, say).
+
+    The folders setuptools writes into build/ (lib, bdist.*, temp.*) are no reason to refuse: a build
+    writes beside them and never touches them."""
+    foreign = [p for p in out.iterdir() if not SETUPTOOLS.match(p.name)] if out.is_dir() else []
+    if foreign and not (out / "manifest.json").is_file():
         raise DataError(f"{out} holds files that carestats did not write; it will not replace them",
                         "choose an empty or new folder for --out")
     if out.exists() and not out.is_dir():
         raise DataError(f"{out} is a file, not a folder", "choose a folder for --out")
 
 
-def swap_in(work: Path, out: Path) -> None:
-    """Put the finished build in place; the previous one (now at `work`) is then deleted."""
-    if out.exists() and _exchange(work, out):
-        shutil.rmtree(work, ignore_errors=True)
+JOURNAL = ".carestats-journal.json"  # in the .old- sibling: what a swap moves, so a killed one can be undone
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def swap_in(work: Path, out: Path, remove: list[str] | None = None) -> None:
+    """Put the finished build's files in place, one by one, touching no file the build did not make.
+
+    Each file in `work` replaces its namesake in `out` (one atomic exchange where the system can, two
+    renames elsewhere); each of `remove` (outputs of the previous build that this one does not make)
+    goes; every other file in `out` (a user's notes, build/lib, diff/, reports a --no-reports build
+    keeps) is left alone. The files replaced are moved into a hidden sibling holding a journal of what is
+    moving (and the identity of each new file), so a failure is undone at once and a kill at any point by
+    the next run's recover(); the manifest moves last, and renaming the sibling to `.done-` commits.
+    """
+    if not out.exists():
+        os.rename(work, out)  # a first build: one rename
         return
+    new = _files(work)
+    moving = sorted(set(new) - {MANIFEST}) + sorted(set(remove or ()) - set(new) - {MANIFEST}) + [MANIFEST]
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(work, out)
-    shutil.rmtree(old, ignore_errors=True)
+    old.mkdir()
+    journal = {"moving": moving, "work": work.name, "existed": [rel for rel in moving if (out / rel).is_file()],
+               "new": {rel: _identity(work / rel) for rel in moving if (work / rel).is_file()}}
+    tmp = old / (JOURNAL + ".tmp")
+    tmp.write_text(json.dumps(journal), encoding="utf-8")
+    os.rename(tmp, old / JOURNAL)
+    try:
+        for rel in moving:
+            _move(rel, work, out, old / "prev", rel in journal["new"])
+    except BaseException:
+        _roll_back(old, out)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    done = out.parent / f".{out.name}.done-{os.getpid()}"
+    os.rename(old, done)  # committed
+    for rel in sorted(set(moving) - set(journal["new"])):  # folders the removed outputs leave empty
+        _prune(out, (out / rel).parent)
+    shutil.rmtree(done, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _identity(p: Path) -> list[int]:
+    st = p.stat()
+    return [st.st_dev, st.st_ino]
+
+
+def _move(rel: str, work: Path, out: Path, prev: Path, made: bool) -> None:
+    """One file of the swap: the earlier one (if any) to `prev`, the new one (if any) into `out`."""
+    target = out / rel
+    if made and target.is_file() and _exchange(work / rel, target):
+        (prev / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(work / rel, prev / rel)  # the earlier file, which the exchange put in `work`
+        return
+    if target.is_file():
+        (prev / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(target, prev / rel)
+    if made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(work / rel, target)
+
+
+def _prune(out: Path, folder: Path) -> None:
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _roll_back(old: Path, out: Path) -> None:
+    """Undo a swap that stopped before it was committed: every file back as it was.
+
+    A file in `out` is the new one when it has the identity the journal recorded; the earlier one is then
+    in the sibling, or still in the work folder when an exchange was all that happened to it."""
+    journal = json.loads((old / JOURNAL).read_text(encoding="utf-8"))
+    new, work, existed = journal["new"], out.parent / journal["work"], set(journal["existed"])
+    for rel in reversed(journal["moving"]):
+        target, saved = out / rel, old / "prev" / rel
+        placed = target.is_file() and rel in new and _identity(target) == new[rel]
+        if placed:
+            if saved.is_file():
+                os.replace(saved, target)
+            elif (work / rel).is_file() and _identity(work / rel) != new[rel]:
+                os.replace(work / rel, target)
+            elif rel not in existed:  # there was no earlier file (else it is the new one's hard link)
+                os.remove(target)
+                _prune(out, target.parent)
+        elif saved.is_file() and not target.exists():
+            os.rename(saved, target)
 
 
 def source_date_epoch(year: int) -> None:
@@ -190,6 +287,16 @@ class Checked:
     files: list
     findings: list[Finding]
     result: Any = None  # ingest.IngestResult when the inputs were read in this run
+    recorded_tables: list[str] | None = None  # the raw tables, as the previous manifest recorded them
+
+    @property
+    def tables(self) -> set[str]:
+        """The raw tables the inputs filled (a workbook fills several)."""
+        if self.result is not None:
+            return completeness.loaded_tables(self.files, self.result.tables)
+        if self.recorded_tables is not None:
+            return set(self.recorded_tables)
+        return completeness.loaded_tables(self.files)
 
     @property
     def loaded(self) -> list:
@@ -197,7 +304,9 @@ class Checked:
 
     @classmethod
     def recorded(cls, prev: cache.Previous) -> Checked:
-        return cls(prev.inputs(), [Finding(**f) for f in prev.doc.get("findings") or []])
+        tables = prev.doc.get("raw_tables")
+        return cls(prev.inputs(), [Finding(**f) for f in prev.doc.get("findings") or []],
+                   recorded_tables=list(tables) if isinstance(tables, list) else None)
 
 
 def report_checks(checked: Checked, opts: Settings, rep: Reporter, note: str = "") -> None:
@@ -216,6 +325,20 @@ def report_checks(checked: Checked, opts: Settings, rep: Reporter, note: str = "
     if not loaded:
         raise DataError(f"no data files found in {opts.raw}",
                         "point --raw at the folder holding the downloaded release files")
+
+
+def check_completeness(checked: Checked, indicators, opts: Settings,  # type: ignore[no-untyped-def]
+                       rep: Reporter) -> completeness.Completeness | None:
+    """List the indicators the inputs leave empty or incomplete; --require-complete stops on an empty one.
+    None when the run stops before the indicators are computed."""
+    if opts.until in ("ingest", "stage"):
+        return None
+    found = completeness.assess(indicators, checked.tables)
+    for line in found.lines():
+        rep.step(f"indicators: {line}")
+    if opts.require_complete:
+        found.require()
+    return found
 
 
 def _previous(out: Path, opts: Settings) -> cache.Previous | None:
@@ -246,16 +369,22 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
         result = ingest.read_inputs(opts.raw)  # type: ignore[arg-type]
         checked = Checked(result.files, result.findings, result)
         report_checks(checked, opts, rep)
+    found = check_completeness(checked, indicators, opts, rep)
 
+    owned = cache.Previous.load(out)  # what the build already there made: the only files a build replaces
+    kept = Kept.of(owned, opts, keys)
     work = out.parent / f".{out.name}.new-{os.getpid()}"
     work.mkdir()
     try:
-        reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep)
-        swap_in(work, out)
+        reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep, kept)
+        swap_in(work, out, sorted(set(owned.outputs) - set(kept.outputs)) if owned is not None else [])
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    kept.say(rep)
     rep.step(f"done: outputs in {opts.out}")
+    if found is not None:
+        rep.step(found.summary())
     return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
                        indicators=len(indicators), reports=[out / r.relative_to(work) for r in reports],
                        findings=checked.findings)
@@ -265,10 +394,49 @@ def _up_to_date(opts: Settings, prev: cache.Previous, rep: Reporter) -> BuildRes
     """Nothing changed since the previous build and its outputs are intact: leave them as they are."""
     checked = Checked.recorded(prev)
     report_checks(checked, opts, rep, " (inputs unchanged since the last build)")
+    found = check_completeness(checked, load_indicators(opts.indicator_dirs), opts, rep)
     rep.step(f"up to date: nothing changed since the last build in {opts.out} (--force rebuilds)")
+    if found is not None:
+        rep.step(found.summary())
     return BuildResult(out=opts.out, files=checked.files, rows=sum(f.rows for f in checked.loaded),
                        indicators=len(prev.doc.get("indicators") or []), reports=prev.report_files(),
                        findings=checked.findings, up_to_date=True)
+
+
+@dataclass
+class Kept:
+    """The reports a build without reports leaves in reports/, and whether the data under them changed."""
+    outputs: dict[str, dict] = field(default_factory=dict)
+    cache: dict[str, dict] = field(default_factory=dict)
+    data: str = ""  # the data key the kept reports were made from
+    stale: bool = False
+
+    @classmethod
+    def of(cls, owned: cache.Previous | None, opts: Settings, keys: Keys) -> Kept:
+        if owned is None or (opts.reports and opts.until == "render"):
+            return cls()
+        outputs = {rel: rec for rel, rec in owned.outputs.items()
+                   if rel.startswith(cache.REPORTS) and (owned.folder / rel).is_file()}
+        if not outputs:
+            return cls()
+        earlier = owned.doc.get("kept_reports") or {}
+        made_from = str(earlier.get("data") or owned.key("data"))
+        caches = {name: {rel: v for rel, v in (owned.doc["cache"].get(name) or {}).items() if rel in outputs}
+                  for name in ("reports", "report_inputs")}
+        return cls(outputs, caches, made_from, made_from != keys.data)
+
+    def record(self) -> dict[str, Any]:
+        return {"data": self.data, "stale": self.stale, "reports": sorted(self.outputs)}
+
+    def say(self, rep: Reporter) -> None:
+        n = sum(rel.endswith(".pdf") for rel in self.outputs)
+        if not self.outputs:
+            return
+        if self.stale:
+            rep.step(f"reports: {n} report(s) in reports/ left as they were, made from earlier data: stale "
+                     "(the manifest marks them so; `carestats build` without --no-reports remakes them)")
+        else:
+            rep.step(f"reports: {n} report(s) in reports/ left as they were (their data is unchanged)")
 
 
 def _inputs(files: list) -> list[dict]:
@@ -277,7 +445,8 @@ def _inputs(files: list) -> list[dict]:
 
 
 def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # type: ignore[no-untyped-def]
-                keys: Keys, prev: cache.Previous | None, same_data: bool, rep: Reporter) -> list[Path]:
+                keys: Keys, prev: cache.Previous | None, same_data: bool, rep: Reporter,
+                kept: Kept | None = None) -> list[Path]:
     """Make (or reuse) the data outputs in `work`, then the reports, then the manifest."""
     inputs = _inputs(checked.files)
     if same_data and prev is not None:
@@ -296,11 +465,17 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     if year is not None:
         extra["report_year"] = year
     extra["findings"] = [asdict(f) for f in checked.findings]
+    extra["raw_tables"] = sorted(checked.tables)
     ordered = sorted(made, key=lambda r: r.name)
     extra["cache"] = {"data": keys.data, "build": keys.build,
                       "reports": {f"reports/{r.name}": r.key for r in ordered},
                       "report_inputs": {f"reports/{r.name}": r.inputs for r in ordered}}
-    write_manifest(work, inputs, extra)
+    kept = kept or Kept()
+    if kept.outputs:
+        for name, entries in kept.cache.items():
+            extra["cache"][name] = dict(sorted({**entries, **extra["cache"][name]}.items()))
+        extra["kept_reports"] = kept.record()
+    write_manifest(work, inputs, extra, kept.outputs)
     return [r.path for r in made]
 
 
@@ -394,7 +569,8 @@ def write_analyst_exports(work: Path, values, indicators, rep: Reporter) -> None
 
 def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
                rep: Reporter, settings: Settings, areas: list[str] | None = None,
-               england: bool = True, previous: cache.Previous | None = None, data_key: str = "") -> list:
+               england: bool = True, previous: cache.Previous | None = None, data_key: str = "",
+               into: Path | None = None, every_key: dict[str, str] | None = None) -> list:
     """The England report and one report per local authority in the report year, by a process pool.
 
     `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` may fix
@@ -402,7 +578,9 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     Reuse from the `previous` build, in two steps: a report whose inputs key (data, code, settings, its
     own templates) is unchanged is linked at once, without making its HTML; any other is made as HTML in
     a worker, and linked if its key (cache.report_key) is unchanged, rendered otherwise.
-    Returns render.Rendered records (path, name under reports/, keys, whether reused).
+    Returns render.Rendered records (path, name under reports/, keys, whether reused). `into`, when
+    given, is the folder the reports are written to instead of out/reports; `every_key`, when given, is
+    filled with the inputs key every report of the year would have with these settings.
     """
     from carestats.reports import render
     from carestats.reports import data as reportdata
@@ -424,11 +602,15 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     tasks = ([("england", "", "")] if england else []) + [("la", code, name) for code, name in las]
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     assets = cache.asset_key(template_dirs, settings.logo, render.PDF_OPTIONS, epoch)
-    job = render.RenderJob(data=data, indicators=indicators, out=out / "reports",
+    job = render.RenderJob(data=data, indicators=indicators, out=into or out / "reports",
                            inputs=[i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
                            settings=settings, epoch=epoch, asset_key=assets,
                            reusable=previous.reusable_reports() if previous is not None else {})
     known = _html_inputs_keys(tasks, data.year, data_key, settings, assets, template_dirs) if data_key else {}
+    if every_key is not None and data_key:
+        every = [("england", "", ""), *(("la", code, name) for code, name in
+                                         reportdata.local_authorities(data.values, year, data.areas))]
+        every_key.update(_html_inputs_keys(every, data.year, data_key, settings, assets, template_dirs))
     ready = _reuse_unchanged(job, tasks, known)
     todo = [t for t in tasks if render.report_name(t, data.year) not in {r.name for r in ready}]
     rep.step(f"render: {'England and ' if england else ''}{len(las)} local authority report(s) for {year}, "
@@ -473,10 +655,22 @@ def _reuse_unchanged(job, tasks: list, known: dict[str, str]) -> list:  # type: 
 
 def render_only(out: Path, rep: Reporter, settings: Settings | None = None, areas: list[str] | None = None,
                 england: bool = True) -> list[Path]:
-    """Re-render reports from an existing warehouse (templates changed, data did not), or only some LAs.
+    """Render reports again from an existing warehouse (templates or settings changed, data did not), or
+    only some LAs: render_reports' paths."""
+    return [r.path for r in render_reports(out, rep, settings, areas, england)]
 
-    The reports are written in place and the manifest is not rewritten, so the next build sees that they
-    no longer match their recorded hashes and renders them again rather than reusing them.
+
+def render_reports(out: Path, rep: Reporter, settings: Settings | None = None, areas: list[str] | None = None,
+                   england: bool = True) -> list:
+    """Re-render reports from an existing warehouse, reusing each one whose inputs are unchanged.
+
+    A report is reused, as a build reuses it, when the manifest records it with the key these settings,
+    templates and data would give (nothing is rendered: `carestats report --area X` twice renders once).
+    The others are rendered beside the output folder and each moved into reports/ in one rename. The
+    manifest records them under `rendered` (its build records are left as they were, so the next build
+    sees a report that no longer matches its hash and renders it again rather than reusing it). Then says
+    how many other reports in reports/ were made with other settings, templates or data.
+    Returns render.Rendered records.
     """
     import polars as pl
 
@@ -498,5 +692,38 @@ def render_only(out: Path, rep: Reporter, settings: Settings | None = None, area
     year = periods.report_year_of(values.filter(pl.col("indicator_id").is_in([i.id for i in indicators])))
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
-    made = render_all(indicators, year, inputs, out, rep, settings, areas, england)
-    return [r.path for r in made]
+    prev = cache.Previous.load(out)
+    stage = out.parent / f".{out.name}.render-{os.getpid()}"
+    every: dict[str, str] = {}
+    try:
+        made = render_all(indicators, year, inputs, out, rep, settings, areas, england, previous=prev,
+                          data_key=prev.key("data") if prev is not None else "", into=stage / "reports",
+                          every_key=every)
+        for r in made:
+            target = out / "reports" / r.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not (target.exists() and os.path.samefile(r.path, target)):
+                os.replace(r.path, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    made = [dataclasses.replace(r, path=out / "reports" / r.name) for r in made]
+    if prev is not None:
+        prev.record_rendered(made)
+        _say_others(out, prev, {r.name for r in made}, every, rep)
+    return made
+
+
+def _say_others(out: Path, prev: cache.Previous, made: set[str], every: dict[str, str], rep: Reporter) -> None:
+    """How many other reports in reports/ were made with other settings, templates or data than these."""
+    others = [p.relative_to(out / "reports").as_posix() for p in sorted((out / "reports").rglob("*.pdf"))]
+    others = [name for name in others if name not in made]
+    if not others:
+        return
+    recorded = prev.report_inputs_keys()
+    differ = [name for name in others if not every.get(name) or recorded.get(name) != every[name]]
+    where = out / "reports"
+    if differ:
+        rep.step(f"render: {len(differ)} other report(s) in {where} were made with other settings, templates "
+                 f"or data (e.g. {differ[0]}); `carestats render` remakes them with these")
+    else:
+        rep.step(f"render: the {len(others)} other report(s) in {where} were made with these settings")

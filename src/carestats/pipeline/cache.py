@@ -203,19 +203,61 @@ class Previous:
         return st.st_mtime_ns <= self.written_ns or sha256_file(path) == record.get("sha256")
 
     def all_intact(self) -> bool:
-        """Every recorded output intact and nothing else in the folder (a clean build would not have it)."""
-        present = {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if p.is_file()}
-        return present - {MANIFEST} == set(self.outputs) and all(self.intact(rel) for rel in self.outputs)
+        """Every recorded output intact. Files the build did not make (a user's notes, build/lib, diff/)
+        are not its outputs: a build neither needs nor touches them."""
+        return all(self.intact(rel) for rel in self.outputs)
 
     def data_outputs(self) -> list[str]:
         return sorted(rel for rel in self.outputs if not rel.startswith(REPORTS))
 
     def reusable_reports(self) -> dict[str, tuple[str, str, str]]:
-        """Report path under reports/ → (its key, its inputs key, the earlier PDF), for every intact report."""
+        """Report path under reports/ → (its key, its inputs key, the earlier PDF), for every intact report:
+        the build's, and those `carestats render`/`report` made since (the `rendered` records)."""
         keys = self.doc["cache"].get("reports") or {}
         inputs = self.doc["cache"].get("report_inputs") or {}
-        return {rel[len(REPORTS):]: (str(k), str(inputs.get(rel, "")), str(self.folder / rel))
-                for rel, k in sorted(keys.items()) if rel in self.outputs and self.intact(rel)}
+        found = {rel[len(REPORTS):]: (str(k), str(inputs.get(rel, "")), str(self.folder / rel))
+                 for rel, k in sorted(keys.items()) if rel in self.outputs and self.intact(rel)}
+        for rel, rec in sorted(self.rendered.items()):
+            if self._intact_record(rel, rec):
+                found[rel[len(REPORTS):]] = (str(rec.get("key", "")), str(rec.get("inputs", "")), str(self.folder / rel))
+        return found
+
+    @property
+    def rendered(self) -> dict[str, dict]:
+        """Reports that `carestats render` or `report` made after the build, by path: hash, size and keys."""
+        rendered = self.doc.get("rendered")
+        return rendered if isinstance(rendered, dict) else {}
+
+    def _intact_record(self, rel: str, record: dict) -> bool:
+        try:
+            st = (self.folder / rel).stat()
+        except OSError:
+            return False
+        return st.st_size == record.get("bytes") and sha256_file(self.folder / rel) == record.get("sha256")
+
+    def report_inputs_keys(self) -> dict[str, str]:
+        """The inputs key of every report in reports/ whose file is as recorded, by its name under reports/."""
+        return {name: rec[1] for name, rec in self.reusable_reports().items()}
+
+    def record_rendered(self, made: list) -> None:  # type: ignore[type-arg]
+        """Add reports made by `render`/`report` (render.Rendered) to the manifest's `rendered` records.
+
+        The manifest keeps its time, so the build's outputs changed since are still hashed, not trusted."""
+        import os
+
+        if not made:
+            return
+        records = dict(self.rendered)
+        for r in made:
+            path = self.folder / REPORTS / r.name
+            records[f"{REPORTS}{r.name}"] = {"sha256": sha256_file(path), "bytes": path.stat().st_size,
+                                             "key": r.key, "inputs": r.inputs}
+        self.doc["rendered"] = dict(sorted(records.items()))
+        target = self.folder / MANIFEST
+        tmp = target.with_name(MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(self.doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        os.utime(tmp, ns=(self.written_ns, self.written_ns))
+        os.replace(tmp, target)
 
     def copy_data_into(self, work: Path) -> None:
         """The warehouse is copied (DuckDB may write to its file); the exports are linked."""

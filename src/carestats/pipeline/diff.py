@@ -154,3 +154,70 @@ def summary(revised: pl.DataFrame, areas: pl.DataFrame, renamed: list[dict], tit
         if r["old_column"] and r["new_column"]:
             lines.append(f"column renamed in {r['table']}: {r['old_column']} → {r['new_column']}")
     return lines
+
+
+def resolve_area(area: str, *frames: pl.DataFrame) -> tuple[str, str]:
+    """(code, name) of `area` (a code, or a unique part of a name in any case) among the frames' areas."""
+    known: dict[str, str] = {}
+    for f in frames:
+        if f.height and "area_code" in f.columns:
+            for code, name in f.select("area_code", "area_name").unique().iter_rows():
+                if code:
+                    known.setdefault(str(code), str(name or ""))
+    wanted = area.strip()
+    if wanted.upper() in {c.upper() for c in known}:
+        code = next(c for c in known if c.upper() == wanted.upper())
+        return code, known[code]
+    hits = sorted({c for c, n in known.items() if wanted.casefold() in n.casefold()})
+    if len(hits) == 1:
+        return hits[0], known[hits[0]]
+    if not hits:
+        raise DataError(f"no area {area!r} in the figures of either folder",
+                        "give an area code such as E10000016, or part of a council's name")
+    names = ", ".join(f"{known[c]} ({c})" for c in hits[:4])
+    raise DataError(f"{area!r} matches {len(hits)} areas: {names}{', …' if len(hits) > 4 else ''}",
+                    "give more of the name, or the area code")
+
+
+def only_area(frame: pl.DataFrame, code: str) -> pl.DataFrame:
+    return frame.filter(pl.col("area_code") == code)
+
+
+def by_indicator(revised: pl.DataFrame, titles: dict[str, str]) -> list[str]:
+    """One sentence per revised indicator (every one of them): how many values in how many areas, and the
+    largest revision (national first, then the biggest change)."""
+    from carestats.reports.formatting import fmt_number, fmt_period
+
+    if revised.height == 0:
+        return []
+    ranked = revised.with_columns(
+        pl.col("geographic_level").replace_strict(["National", "Regional", "Local authority"], [0, 1, 2],
+                                                  default=3).alias("_lvl"),
+        pl.col("change").abs().alias("_abs"),
+    ).sort(["indicator_id", "_lvl", "_abs"], descending=[False, False, True], nulls_last=True)
+    lines = []
+    for (ind,), group in ranked.group_by(["indicator_id"], maintain_order=True):
+        r = group.row(0, named=True)
+        old = fmt_number(r["old_value"], 1 if r["old_value"] and r["old_value"] % 1 else 0, r["old_status"])
+        new = fmt_number(r["new_value"], 1 if r["new_value"] and r["new_value"] % 1 else 0, r["new_status"])
+        areas = group["area_code"].n_unique()
+        lines.append(f"{titles.get(str(ind), str(ind))} ({ind}): {group.height} value(s) revised in {areas} "
+                     f"area(s); largest: {r['area_name']}, {fmt_period(r['time_period'])}: {old} → {new} "
+                     f"({r['old_release']} → {r['new_release']})")
+    return lines
+
+
+def markdown(revised: pl.DataFrame, areas: pl.DataFrame, renamed: list[dict], titles: dict[str, str],
+             area: tuple[str, str] | None = None) -> str:
+    """summary.md: the headline, every revised indicator, the largest revisions, areas and renames."""
+    lines = summary(revised, areas, renamed, titles)
+    head = f"# What changed{f' for {area[1]} ({area[0]})' if area else ''}\n\n- {lines[0]}\n"
+    parts = [head]
+    every = by_indicator(revised, titles)
+    if every:
+        parts.append(f"\n## Every revised indicator ({len(every)})\n\n" + "".join(f"- {x}\n" for x in every))
+    rest = lines[1:]
+    if rest:
+        parts.append("\n## Largest revisions, area changes and renamed columns\n\n"
+                     + "".join(f"- {x}\n" for x in rest))
+    return "".join(parts)
