@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from carestats.pipeline import cache
 from carestats.core.errors import CheckFailed, DataError, Finding
+from carestats.core.checkpoints import checkpoint
 from carestats.pipeline.manifest import write_manifest
 from carestats.core.progress import Reporter
 from carestats.indicators.registry import load_indicators
@@ -120,12 +121,15 @@ def check_replaceable(out: Path) -> None:
 def swap_in(work: Path, out: Path) -> None:
     """Put the finished build in place; the previous one (now at `work`) is then deleted."""
     if out.exists() and _exchange(work, out):
+        checkpoint("after-exchange")
         shutil.rmtree(work, ignore_errors=True)
         return
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         os.rename(out, old)
+        checkpoint("after-move-aside")
     os.rename(work, out)
+    checkpoint("after-move-in")
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -225,10 +229,12 @@ def run(opts: BuildOptions, rep: Reporter | None = None) -> BuildResult:
         checked = Checked(result.files, result.findings, result)
         report_checks(checked, opts, rep)
 
+    checkpoint("after-checks")
     work = out.parent / f".{out.name}.new-{os.getpid()}"
     work.mkdir()
     try:
         reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep)
+        checkpoint("before-swap")
         swap_in(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -260,6 +266,7 @@ def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  #
     inputs = _inputs(checked.files)
     if same_data and prev is not None:
         prev.copy_data_into(work)
+        checkpoint("after-data-reused")
         year = prev.doc.get("report_year") if opts.until not in ("ingest", "stage") else None
         rep.step("data: inputs, queries and code unchanged; warehouse and exports reused from the last build")
     else:
@@ -279,6 +286,7 @@ def _build_into(work: Path, opts: BuildOptions, checked: Checked, indicators,  #
     extra["cache"] = {"data": keys.data, "build": keys.build,
                       "reports": {f"reports/{r.name}": r.key for r in ordered},
                       "report_inputs": {f"reports/{r.name}": r.inputs for r in ordered}}
+    checkpoint("after-render")
     write_manifest(work, inputs, extra)
     return [r.path for r in made]
 
@@ -300,21 +308,25 @@ def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indic
     con = warehouse.connect(db, spill=spill)
     try:
         load_raw(con, result)
+        checkpoint("after-load")
         neighbours.load_reference(con, result.tables.store)
         if opts.until == "ingest":
             return None
         geography = ees.geography_from_warehouse(con, result.tables.store)
         rep.step("stage: building staging views")
         missing = stage.build_staging(con)
+        checkpoint("after-stage")
         for view, tables in missing.items():
             rep.detail(f"{view}: no input for {', '.join(tables)}")
         if opts.until == "stage":
             return None
         rep.step(f"compute: {len(indicators)} indicators")
         values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
+        checkpoint("after-compute")
         rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
         del vintages  # in the warehouse; only the latest values are written out here
         rows = compare.write_comparisons(con, indicators, getattr(opts.settings, "neighbour_set", "auto"))
+        checkpoint("after-compare")
         rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
     finally:
         con.close()
@@ -326,8 +338,10 @@ def make_data(work: Path, opts: BuildOptions, result: ingest.IngestResult, indic
     finally:
         con.close()
     compute.write_exports(comparisons, work / "indicators", "comparisons")
+    checkpoint("after-exports")
     del comparisons  # the largest table: gone before the analyst exports are made
     write_analyst_exports(work, values, indicators, result, rep, geography)
+    checkpoint("after-analyst-exports")
     from carestats.reports.england import report_year
 
     return report_year(values)
