@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import resource
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     len(FIRST))
 
     items.sort(key=rank)
+
+
+# --- CPU time per test (with its subprocesses and render workers), beside --durations' wall-clock times -----
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    outcome = yield
+    start = getattr(item, "_cpu_mark", None)
+    now = _cpu_seconds()
+    item._cpu_mark = now  # type: ignore[attr-defined]
+    if start is not None:
+        report = outcome.get_result()
+        report.user_properties = [*report.user_properties, ("cpu_s", now - start)]  # not the item's own list
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item._cpu_mark = _cpu_seconds()  # type: ignore[attr-defined]
+
+
+_CPU: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collected in the process that prints the summary (the xdist controller, or the only process)."""
+    for name, value in report.user_properties:
+        if name == "cpu_s":
+            _CPU[report.nodeid] = _CPU.get(report.nodeid, 0.0) + value
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    if not _CPU or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    top = sorted(_CPU.items(), key=lambda kv: -kv[1])[:15]
+    terminalreporter.write_sep("=", f"CPU time of the tests: {sum(_CPU.values()):.1f} s in all; the most:")
+    for nodeid, seconds in top:
+        terminalreporter.write_line(f"{seconds:8.2f}s cpu  {nodeid}")
 
 
 def run_folder(factory: pytest.TempPathFactory) -> Path:
