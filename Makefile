@@ -33,11 +33,14 @@ setup: system-deps $(STAMP) ## create .venv and install pinned packages
 build: setup ## run the whole pipeline: warehouse, indicators, reports in $(OUT)/
 	$(BIN)/carestats build --raw "$(RAW)" --out "$(OUT)"
 
-test: setup ## run the test suite (unit tests and the real-data tests)
-	CARESTATS_TEST_RAW="$(RAW)" $(BIN)/python -m pytest -q
+# pytest-xdist: one worker per core. The builds the real-data tests share are made once per run (tests/conftest.py).
+TEST_WORKERS ?= auto
+
+test: setup ## run the whole test suite on every core (unit tests and the real-data tests)
+	CARESTATS_TEST_RAW="$(RAW)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 test-fast: setup ## run the tests that do not build the real reports
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'

@@ -1,16 +1,114 @@
+"""Session fixtures: the real published files, and builds of them made once per test run.
+
+With pytest-xdist (`make test` runs `pytest -n 2`) each worker is its own process with its own session,
+so a session fixture alone would build once per worker. The builds are therefore made by `shared()`: in a
+folder of the whole run (the parent of the workers' temporary folders), under a file lock, by whichever
+worker asks first; the others wait for it and use the same folder. Tests only read these folders: a test
+that changes a build copies it first.
+
+- `real_build`: the warehouse, indicators and exports of the real files, without reports (every test of
+  the figures reads it);
+- `full_build`: the same build with every report (England and 153 local authorities). It reuses the data
+  of `real_build` (same inputs, so the build copies it in) and renders the 154 PDFs: the one full render
+  of the run.
+"""
+
 from __future__ import annotations
 
+import fcntl
 import os
+import resource
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from carestats.core import paths
 
+# Tests that make the run's one full build, or other long builds: started first, so that the two workers
+# are not left with one long test each at the end of the run.
+FIRST = ("test_report.py", "test_bench.py::test_a_whole_run", "test_real_data", "test_atomic.py::test_any_subset")
+
 
 def real_raw() -> Path:
     env = os.environ.get("CARESTATS_TEST_RAW")
     return Path(env).resolve() if env else paths.default_raw()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests first (a stable sort: the order is otherwise the files' own, the same in every worker)."""
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.split("/")[-1].startswith(prefix)),
+                    len(FIRST))
+
+    items.sort(key=rank)
+
+
+# --- CPU time per test (with its subprocesses and render workers), beside --durations' wall-clock times -----
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    outcome = yield
+    start = getattr(item, "_cpu_mark", None)
+    now = _cpu_seconds()
+    item._cpu_mark = now  # type: ignore[attr-defined]
+    if start is not None:
+        report = outcome.get_result()
+        report.user_properties = [*report.user_properties, ("cpu_s", now - start)]  # not the item's own list
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item._cpu_mark = _cpu_seconds()  # type: ignore[attr-defined]
+
+
+_CPU: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collected in the process that prints the summary (the xdist controller, or the only process)."""
+    for name, value in report.user_properties:
+        if name == "cpu_s":
+            _CPU[report.nodeid] = _CPU.get(report.nodeid, 0.0) + value
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    if not _CPU or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    top = sorted(_CPU.items(), key=lambda kv: -kv[1])[:15]
+    terminalreporter.write_sep("=", f"CPU time of the tests: {sum(_CPU.values()):.1f} s in all; the most:")
+    for nodeid, seconds in top:
+        terminalreporter.write_line(f"{seconds:8.2f}s cpu  {nodeid}")
+
+
+def run_folder(factory: pytest.TempPathFactory) -> Path:
+    """A temporary folder of this test run, the same for every xdist worker of the run."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def shared(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder `name` of this run, made once by `make(folder)` (under a lock, across xdist workers)."""
+    root = run_folder(factory) / "shared"
+    root.mkdir(exist_ok=True)
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a worker that failed half-way leaves a part
+                folder.mkdir()
+                make(folder)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -23,12 +121,26 @@ def raw_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
-    """One full build of the real published files, shared by the integration tests."""
+    """The real published files through ingest, checks, warehouse, indicators and exports: no reports."""
     from carestats.pipeline.build import BuildOptions, run
 
-    out = tmp_path_factory.mktemp("real") / "build"
-    run(BuildOptions(raw=raw_dir, out=out))
-    return out
+    def make(folder: Path) -> None:
+        run(BuildOptions(raw=raw_dir, out=folder / "build", reports=False))
+
+    return shared(tmp_path_factory, "real", make) / "build"
+
+
+@pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path, real_build: Path) -> Path:
+    """`real_build` with every report: the data stage is reused, the 154 reports are rendered."""
+    from carestats.pipeline.build import BuildOptions, run
+
+    def make(folder: Path) -> None:
+        shutil.copytree(real_build, folder / "build")
+        res = run(BuildOptions(raw=raw_dir, out=folder / "build"))
+        assert len(res.reports) >= 150
+
+    return shared(tmp_path_factory, "full", make) / "build"
 
 
 @pytest.fixture(scope="session")

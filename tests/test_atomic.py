@@ -2,7 +2,8 @@
 as they were, and the next run completes; re-running on unchanged inputs gives the same outputs.
 
 The inputs are a tiny synthetic release (one CLA file, England, one region, two LAs, five years); the
-kill tests run the real CLI in a subprocess and SIGKILL it at fixed points and at random moments.
+kill tests run the real CLI in a subprocess and stop it at every named point of the build
+(CARESTATS_TEST_STOP_AT, core/checkpoints.py): never after a delay, so a loaded machine changes nothing.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from buildcompare import same_build, snapshot, tables
 
+from carestats.core import checkpoints
 from carestats.pipeline import build
 from carestats.pipeline.build import BuildOptions, run
 from carestats.core.settings import Settings
@@ -75,7 +77,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write_release(raw2, bump=3)
     run(options(raw1, root / "v1"))
     run(options(raw2, root / "v2"))
-    return {"raw1": raw1, "raw2": raw2, "v1": root / "v1", "v2": root / "v2"}
+    run(options(raw2, root / "v2-reports", reports=True))
+    return {"raw1": raw1, "raw2": raw2, "v1": root / "v1", "v2": root / "v2", "v2-reports": root / "v2-reports"}
 
 
 @pytest.fixture
@@ -197,66 +200,121 @@ def test_swap_without_atomic_exchange_still_replaces_the_build(base, tmp_path, m
     assert leftovers(out) == []
 
 
-KILLER = """
-import os, signal, sys
-import carestats.pipeline.build as b, carestats.indicators.compute, carestats.warehouse.staging, carestats.warehouse.db
-holder = {"build": b, "warehouse": carestats.warehouse.db, "stage": carestats.warehouse.staging, "compute": carestats.indicators.compute,
-          "shutil": b.shutil}
-where, attr = sys.argv[1].split(".")
+# --- Killed at any moment: SIGKILL at every named point of a build (core/checkpoints.py) ------------------------
 
-def die(*args, **kwargs):
-    os.kill(os.getpid(), signal.SIGKILL)
-
-if where in holder:
-    setattr(holder[where], attr, die)
+RUNNER = """
+import sys
+from carestats.pipeline import build
+if sys.argv[1] == "no-exchange":  # a file system without an atomic exchange of two folders: two renames
+    build._exchange = lambda a, b: False
 from carestats.cli.commands import main
-sys.argv = ["carestats", "-q", "build", "--no-reports", "--raw", sys.argv[2], "--out", sys.argv[3]]
+sys.argv = ["carestats", "-q", *sys.argv[2:]]
 main()
 """
 
 
-def _spawn(point: str, raw: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", KILLER, point, str(raw), str(out)], cwd=out.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def named_points() -> list[str]:
+    """Every checkpoint("...") the build and the renderer call: a point added there is killed here too."""
+    from carestats.reports import render
+
+    sources = Path(build.__file__).read_text(encoding="utf-8") + Path(render.__file__).read_text(encoding="utf-8")
+    return sorted(set(re.findall(r'checkpoint\("([a-z0-9-]+)"\)', sources)))
 
 
-KILL_POINTS = ["warehouse.load_table", "stage.build_staging", "compute.compute_all", "compute.write_exports",
-               "build.write_manifest", "shutil.rmtree"]
+# Where a point is reached: a build of new data without reports replacing v1 (the default); the same with
+# two renames instead of the exchange; a build with the England report on v2's data, replacing v2 without
+# reports (the data stage is reused and the report rendered in this process).
+NO_EXCHANGE = {"half-swapped"}  # the file-by-file swap half done, by renames (no exchange)
+WITH_REPORTS = {"after-data-reused", "after-pdf-part"}
 
 
-@pytest.mark.parametrize("point", KILL_POINTS)
-def test_kill_9_at_fixed_points(point: str, previous, base) -> None:  # type: ignore[no-untyped-def]
-    out, raw, before = previous
-    proc = _spawn(point, raw, out)
-    proc.communicate(timeout=300)
-    assert proc.returncode == -signal.SIGKILL
-    if point == "shutil.rmtree":
-        # killed after the exchange, while deleting the previous build: the new build is complete
-        same_build(out, base["v2"])
+def stop_at(point: str, raw: Path, out: Path, signame: str = "SIGKILL") -> subprocess.CompletedProcess:
+    """The real command line, stopped by CARESTATS_TEST_STOP_AT at `point`."""
+    if point in WITH_REPORTS:
+        config = out.parent / "carestats.toml"
+        config.write_text("[report]\nareas = []\njobs = 1\n", encoding="utf-8")
+        args = ["--config", str(config), "build", "--raw", str(raw), "--out", str(out)]
+    else:
+        args = ["build", "--no-reports", "--raw", str(raw), "--out", str(out)]
+    env = {**os.environ, checkpoints.ENV: f"{point}:{signame}"}
+    return subprocess.run([sys.executable, "-c", RUNNER, "no-exchange" if point in NO_EXCHANGE else "-", *args],
+                          cwd=out.parent, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_every_named_point_is_killed_in_a_build_that_reaches_it() -> None:
+    points = named_points()
+    assert {"after-load", "after-compute", "before-swap", "after-journal", "half-swapped", "after-commit",
+            "after-pdf-part"} <= set(points)
+    assert NO_EXCHANGE | WITH_REPORTS <= set(points)
+
+
+@pytest.mark.parametrize("point", named_points())
+def test_kill_9_at_every_named_point(point: str, base, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Wherever the kill lands, the folder holds the whole old build or the whole new one, or (while the files
+    are being swapped one by one) a state that recover() puts back to the whole old build; the next run gives a
+    clean build."""
+    reports = point in WITH_REPORTS
+    old, new = (base["v2"], base["v2-reports"]) if reports else (base["v1"], base["v2"])
+    out, raw = tmp_path / "out", base["raw2"]
+    shutil.copytree(old, out)
+    before = snapshot(out)
+    proc = stop_at(point, raw, out)
+    assert proc.returncode == -signal.SIGKILL, f"{point} was not reached: {proc.returncode} {proc.stderr[-2000:]}"
+    if point in ("after-journal", "half-swapped"):  # the swap begun, not committed: the journal undoes it
+        assert any(".old-" in name for name in leftovers(out))
+        build.recover(out)
+        assert snapshot(out) == before and leftovers(out) == []
+    elif point == "after-commit":  # the new build is in place; the previous files are left over
+        same_build(out, new)
         assert leftovers(out) != []
     else:
         assert snapshot(out) == before
         assert [name for name in leftovers(out) if ".new-" not in name] == []
-    if point in {"compute.compute_all", "shutil.rmtree"}:  # a half-built work folder, a swapped-out build
-        run(options(raw, out))
-        same_build(out, base["v2"])
-        assert leftovers(out) == []
+    run(options(raw, out, reports=reports))
+    same_build(out, new)
+    assert leftovers(out) == []
 
 
-@pytest.mark.parametrize("delay", [1.0, 3.5, 6.0])
-def test_kill_9_at_a_random_moment(delay: float, previous, base) -> None:  # type: ignore[no-untyped-def]
-    """Whenever the kill lands, the folder holds either the whole old build or the whole new one."""
+@pytest.mark.parametrize("point", ["after-checks", "after-compute", "after-pdf-part", "half-swapped",
+                                   "after-commit"])
+def test_sigterm_at_a_named_point_stops_cleanly(point: str, base, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM (a CI job cancelled) stops the build with status 130 and removes its work folder at once."""
+    reports = point in WITH_REPORTS
+    old, new = (base["v2"], base["v2-reports"]) if reports else (base["v1"], base["v2"])
+    out = tmp_path / "out"
+    shutil.copytree(old, out)
+    before = snapshot(out)
+    proc = stop_at(point, base["raw2"], out, "SIGTERM")
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert leftovers(out) == []
+    if point == "after-commit":
+        same_build(out, new)
+    else:
+        assert snapshot(out) == before
+
+
+def test_a_checkpoint_does_nothing_unless_named(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv(checkpoints.ENV, raising=False)
+    checkpoints.checkpoint("after-load")
+    monkeypatch.setenv(checkpoints.ENV, "after-stage:raise")
+    checkpoints.checkpoint("after-load")
+    with pytest.raises(checkpoints.Stopped, match="after-stage"):
+        checkpoints.checkpoint("after-stage")
+    monkeypatch.setenv(checkpoints.ENV, "after-stage:SIGNOTHING")
+    with pytest.raises(ValueError, match="not a signal name"):
+        checkpoints.checkpoint("after-stage")
+
+
+@pytest.mark.parametrize("point", ["after-load", "after-compare", "after-render", "before-swap"])
+def test_a_failure_at_a_named_point_leaves_the_previous_outputs(point: str, previous, base, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     out, raw, before = previous
-    proc = _spawn("none.none", raw, out)
-    time.sleep(delay)
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=300)
-    if snapshot(out) != before:
-        same_build(out, base["v2"])
+    monkeypatch.setenv(checkpoints.ENV, f"{point}:raise")
+    with pytest.raises(checkpoints.Stopped):
+        run(options(raw, out))
+    assert snapshot(out) == before and leftovers(out) == []
+    monkeypatch.delenv(checkpoints.ENV)
     run(options(raw, out))
     same_build(out, base["v2"])
-    assert leftovers(out) == []
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,8 @@ def text_of(pdf: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
 
 
-def test_england_report_shows_the_published_figures(real_build: Path) -> None:
-    pdf = real_build / "reports" / "england-2025.pdf"
+def test_england_report_shows_the_published_figures(full_build: Path) -> None:
+    pdf = full_build / "reports" / "england-2025.pdf"
     text = text_of(pdf)
     assert "81,770" in text and "83,530" in text
     assert "Children looked after at 31 March" in text
@@ -28,36 +29,53 @@ def test_england_report_shows_the_published_figures(real_build: Path) -> None:
         assert symbol_line in text
 
 
-def test_report_is_tagged_and_titled(real_build: Path) -> None:
-    reader = PdfReader(real_build / "reports" / "england-2025.pdf")
+def test_report_is_tagged_and_titled(full_build: Path) -> None:
+    reader = PdfReader(full_build / "reports" / "england-2025.pdf")
     assert reader.metadata.title == "Children's social care in England 2025"
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
 
 
-def test_manifest_records_inputs_versions_and_outputs(real_build: Path) -> None:
-    doc = json.loads((real_build / "manifest.json").read_text())
+def test_manifest_records_inputs_versions_and_outputs(full_build: Path) -> None:
+    doc = json.loads((full_build / "manifest.json").read_text())
     loaded = [i for i in doc["inputs"] if i["status"] == "loaded"]
     assert len(loaded) >= 60 and all(len(i["sha256"]) == 64 and i["rows"] > 0 for i in loaded)
     assert doc["versions"]["duckdb"] and doc["versions"]["weasyprint"]
-    pdf = real_build / "reports" / "england-2025.pdf"
+    pdf = full_build / "reports" / "england-2025.pdf"
     assert doc["outputs"]["reports/england-2025.pdf"]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
 
 
-def test_two_builds_give_identical_reports_and_exports(real_build: Path, raw_dir: Path, tmp_path: Path) -> None:
-    from carestats.core.settings import Settings
-    from carestats.pipeline.build import run
+def test_a_second_build_makes_the_same_data_and_the_same_html_for_every_report(full_build: Path, raw_dir: Path,
+                                                                              tmp_path: Path, capsys) -> None:
+    """Reproducible, without a second full render: a second build of the same files (plus one file it does
+    not load, so that nothing is taken from the first build's data) makes every data output again, byte for
+    byte, and every report's HTML again: a report whose HTML (so its PDF key) is unchanged is linked, so all
+    154 are, except four PDFs edited after the first build, which are rendered again to the same bytes."""
+    from buildcompare import snapshot, tables
 
-    again = tmp_path / "again"
-    run(Settings(raw=raw_dir, out=again))
-    for rel in ("reports/england-2025.pdf", "indicators/indicator_values.csv",
-                "indicators/indicator_values.parquet"):
-        assert (again / rel).read_bytes() == (real_build / rel).read_bytes(), rel
-    first = sorted(p.name for p in (real_build / "reports" / "la").glob("*.pdf"))
-    assert first == sorted(p.name for p in (again / "reports" / "la").glob("*.pdf"))
-    differ = [n for n in first if (again / "reports" / "la" / n).read_bytes()
-              != (real_build / "reports" / "la" / n).read_bytes()]
-    assert not differ, differ[:5]
+    from carestats.core.progress import Reporter
+    from carestats.pipeline.build import BuildOptions, run
+
+    raw, again = tmp_path / "raw", tmp_path / "again"
+    shutil.copytree(raw_dir, raw)
+    (raw / "notes.txt").write_text("where these files came from\n", encoding="utf-8")
+    shutil.copytree(full_build, again)
+    edited = [again / "reports" / "england-2025.pdf",
+              *(la_pdf(again, code) for code in ("E10000016", "E09000001", "E06000063"))]
+    for pdf in edited:  # same size, other bytes: not trusted, so rendered again
+        original = pdf.read_bytes()
+        pdf.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    capsys.readouterr()
+    res = run(BuildOptions(raw=raw, out=again), Reporter())
+    err = capsys.readouterr().err
+    assert "ingest: reading" in err and f"compute: {res.indicators} indicators" in err  # the data stage ran again
+    assert f"render: {len(res.reports) - len(edited)} reused, {len(edited)} rendered" in err
+    first, second = snapshot(full_build), snapshot(again)
+    assert first.keys() == second.keys() and len(res.reports) >= 150
+    differ = [name for name in first if first[name] != second[name]]
+    assert differ == ["carestats.duckdb", "manifest.json"], differ  # DuckDB stamps its file; notes.txt is listed
+    a, b = tables(full_build / "carestats.duckdb"), tables(again / "carestats.duckdb")
+    assert a.keys() == b.keys() and all(a[t] == b[t] for t in a if t != "meta.input_files")
 
 
 def la_pdf(build: Path, code: str) -> Path:
@@ -66,31 +84,31 @@ def la_pdf(build: Path, code: str) -> Path:
     return found[0]
 
 
-def test_one_report_per_local_authority_of_the_latest_year(real_build: Path) -> None:
+def test_one_report_per_local_authority_of_the_latest_year(full_build: Path) -> None:
     import re
 
     from carestats.reports import data as reportdata
     from carestats.indicators.registry import load_indicators
 
-    data = reportdata.load(real_build / "carestats.duckdb", load_indicators())
+    data = reportdata.load(full_build / "carestats.duckdb", load_indicators())
     want = reportdata.local_authorities(data.values, 2025, data.areas)
-    got = sorted((real_build / "reports" / "la").glob("*.pdf"))
+    got = sorted((full_build / "reports" / "la").glob("*.pdf"))
     assert [p.name.split("-")[0] for p in got] == [c for c, _ in want]
     assert len(got) >= 150 and all(re.fullmatch(r"E\d{8}-[a-z0-9-]+-2025\.pdf", p.name) for p in got)
-    reader = PdfReader(la_pdf(real_build, "E10000016"))
+    reader = PdfReader(la_pdf(full_build, "E10000016"))
     assert reader.metadata.title == "Kent: children's social care 2025"
     assert "/StructTreeRoot" in reader.trailer["/Root"] and reader.trailer["/Root"]["/Lang"] == "en-GB"
 
 
-def test_la_report_shows_its_own_figures_beside_its_comparators(real_build: Path, real_values) -> None:
+def test_la_report_shows_its_own_figures_beside_its_comparators(full_build: Path, real_values) -> None:
     import polars as pl
 
     from carestats.reports.formatting import fmt_value
 
-    comp = pl.read_parquet(real_build / "indicators" / "comparisons.parquet")
+    comp = pl.read_parquet(full_build / "indicators" / "comparisons.parquet")
     row = comp.filter((pl.col("indicator_id") == "cla_rate_per_10k") & (pl.col("area_code") == "E10000016")
                       & (pl.col("time_period") == 2025) & (pl.col("breakdown") == "Total")).row(0, named=True)
-    text = " ".join(text_of(la_pdf(real_build, "E10000016")).split())
+    text = " ".join(text_of(la_pdf(full_build, "E10000016")).split())
     for figure in (row["value"], row["sn_median"], row["region_value"], row["england_value"]):
         assert fmt_value(figure, "rate per 10,000", 0) in text
     assert row["rank"] is None  # a rate of children in care has no better direction, so no rank
@@ -101,9 +119,9 @@ def test_la_report_shows_its_own_figures_beside_its_comparators(real_build: Path
     assert "Ofsted" in text and "Method and sources" in text
 
 
-def test_suppression_and_reorganisation_are_explained(real_build: Path) -> None:
-    city = " ".join(text_of(la_pdf(real_build, "E09000001")).split())
+def test_suppression_and_reorganisation_are_explained(full_build: Path) -> None:
+    city = " ".join(text_of(la_pdf(full_build, "E09000001")).split())
     assert "suppressed to protect confidentiality (c)" in city
-    cumberland = " ".join(text_of(la_pdf(real_build, "E06000063")).split())
+    cumberland = " ".join(text_of(la_pdf(full_build, "E06000063")).split())
     assert "Cumbria" in cumberland  # why its figures start in 2024
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from carestats.pipeline import cache, completeness
 from carestats.core import periods
+from carestats.core.checkpoints import checkpoint
 from carestats.core.errors import CheckFailed, DataError, Finding
 from carestats.core.settings import Settings
 from carestats.pipeline.manifest import MANIFEST, write_manifest
@@ -184,19 +185,25 @@ def swap_in(work: Path, out: Path, remove: list[str] | None = None) -> None:
     tmp = old / (JOURNAL + ".tmp")
     tmp.write_text(json.dumps(journal), encoding="utf-8")
     os.rename(tmp, old / JOURNAL)
+    checkpoint("after-journal")
     try:
-        for rel in moving:
+        for i, rel in enumerate(moving):
             _move(rel, work, out, old / "prev", rel in journal["new"])
+            if i == len(moving) // 2:
+                checkpoint("half-swapped")
     except BaseException:
         _roll_back(old, out)
         shutil.rmtree(old, ignore_errors=True)
         raise
     done = out.parent / f".{out.name}.done-{os.getpid()}"
-    os.rename(old, done)  # committed
-    for rel in sorted(set(moving) - set(journal["new"])):  # folders the removed outputs leave empty
-        _prune(out, (out / rel).parent)
-    shutil.rmtree(done, ignore_errors=True)
-    shutil.rmtree(work, ignore_errors=True)
+    os.rename(old, done)  # committed: from here on the new build stands, whatever happens
+    try:
+        checkpoint("after-commit")
+        for rel in sorted(set(moving) - set(journal["new"])):  # folders the removed outputs leave empty
+            _prune(out, (out / rel).parent)
+    finally:
+        shutil.rmtree(done, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _identity(p: Path) -> list[int]:
@@ -371,12 +378,14 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
         report_checks(checked, opts, rep)
     found = check_completeness(checked, indicators, opts, rep)
 
+    checkpoint("after-checks")
     owned = cache.Previous.load(out)  # what the build already there made: the only files a build replaces
     kept = Kept.of(owned, opts, keys)
     work = out.parent / f".{out.name}.new-{os.getpid()}"
     work.mkdir()
     try:
         reports = _build_into(work, opts, checked, indicators, keys, prev, same_data, rep, kept)
+        checkpoint("before-swap")
         swap_in(work, out, sorted(set(owned.outputs) - set(kept.outputs)) if owned is not None else [])
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -451,6 +460,7 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     inputs = _inputs(checked.files)
     if same_data and prev is not None:
         prev.copy_data_into(work)
+        checkpoint("after-data-reused")
         year = prev.doc.get("report_year") if opts.until not in ("ingest", "stage") else None
         rep.step("data: inputs, queries and code unchanged; warehouse and exports reused from the last build")
     else:
@@ -470,6 +480,7 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     extra["cache"] = {"data": keys.data, "build": keys.build,
                       "reports": {f"reports/{r.name}": r.key for r in ordered},
                       "report_inputs": {f"reports/{r.name}": r.inputs for r in ordered}}
+    checkpoint("after-render")
     kept = kept or Kept()
     if kept.outputs:
         for name, entries in kept.cache.items():
@@ -501,21 +512,25 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
     from carestats.warehouse import staging as stage
 
     load_raw(con, result)
+    checkpoint("after-load")
     neighbours.load_reference(con, result.tables.store)
     if opts.until == "ingest":
         return None
     rep.step("stage: building staging views")
     missing = stage.build_staging(con)
+    checkpoint("after-stage")
     for view, tables in missing.items():
         rep.detail(f"{view}: no input for {', '.join(tables)}")
     if opts.until == "stage":
         return None
     rep.step(f"compute: {len(indicators)} indicators")
     values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
+    checkpoint("after-compute")
     rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
     del vintages  # in the warehouse; only the latest values are written out
     if compare:
         rows = comparing.write_comparisons(con, indicators, opts.neighbour_set)
+        checkpoint("after-compare")
         rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
     return values
 
@@ -542,8 +557,10 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
     finally:
         con.close()
     compute.write_exports(comparisons.select(compare.EXPORT_COLUMNS), work / "indicators", "comparisons")
+    checkpoint("after-exports")
     del comparisons  # the largest table: gone before the analyst exports are made
     write_analyst_exports(work, values, indicators, rep)
+    checkpoint("after-analyst-exports")
     return periods.report_year_of(values)
 
 

@@ -23,6 +23,7 @@ import jinja2
 
 from carestats.reports import formatting
 from carestats.core import paths
+from carestats.core.checkpoints import checkpoint
 from carestats.core.errors import CarestatsError, ConfigError
 from carestats.core.settings import Settings
 
@@ -106,6 +107,7 @@ def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None,
     try:
         doc = weasyprint.HTML(string=html, base_url=str(paths.TEMPLATES_DIR) + "/", url_fetcher=fetcher)
         doc.write_pdf(tmp, **PDF_OPTIONS)
+        checkpoint("after-pdf-part")
     except FatalURLFetchingError as exc:
         tmp.unlink(missing_ok=True)
         raise RenderError(f"{out.name}: {exc}", "remove the link from the template or data") from None
