@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
+from carestats.check.recognise import known_tables, recognise
 from carestats.core import paths, safe_yaml
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
@@ -202,18 +203,49 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             else:
                 info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
+        table = _recognised_table(f)
         if f.ok:
-            check_ees(f, measures.get(table_name(Path(name)), set()), geo)
-        _accept(f, info, seen, result, skip)
+            check_ees(f, measures.get(table, set()), geo)
+        _accept(f, info, seen, result, skip, table)
+    if not len(result.tables) and not result.errors:
+        raise DataError(f"no data files found in {raw}",
+                        "point --raw at the folder holding the downloaded release files (CSV, ODS, XLSX or zip)")
     return result
 
 
+def _recognised_table(f: CsvFile) -> str:
+    """The raw table of an EES data file, by its content (queries/recognise.yaml), whatever its name.
+
+    A file that is no known publication keeps a table named after the file, which no query reads (made
+    distinct from every known table). A known table's column that is missing or misspelt is a finding on
+    line 1, naming the column.
+    """
+    if not f.header:
+        return table_name(Path(f.name))
+    found = recognise(f.header, f.column)
+    if found.ambiguous:
+        f.error(1, "", "RECOGNISE", f"the file's columns and values fit {' and '.join(found.ambiguous)} equally",
+                "keep the file as published: its filter columns tell the tables apart")
+        return table_name(Path(f.name))
+    if found.table is None:
+        own = table_name(Path(f.name))
+        return own if own not in known_tables() else f"other_{own}"
+    for want, near in zip(found.missing, found.found):
+        if near:
+            f.error(1, near, "COL-MISSING", f"column {want} is missing (the other columns make this "
+                    f"{found.table}); {near!r} looks like a misspelling of it", f"rename the column {near} to {want}")
+        else:
+            f.error(1, want, "COL-MISSING", f"column {want} is missing (the other columns make this {found.table})",
+                    f"add the column {want} as published, or download the file again")
+    return found.table
+
+
 def _accept(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult,
-            skip: set[str] | None) -> None:
+            skip: set[str] | None, table: str) -> None:
     """A checked EES data file: its findings kept, and its rows loaded unless it failed or is quarantined."""
     info.encoding = f.encoding
     info.kind = "ees-csv"
-    info.table = table_name(Path(f.name))
+    info.table = table
     result.findings.extend(f.findings)
     if skip and f.name in skip:
         info.status, info.reason = "invalid", "quarantined: failed the input checks"
@@ -235,10 +267,12 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
     key = (info.table, info.vintage)
     if key in seen:
         other = seen[key]
-        raise DataError(
-            f"{f.name} and {other.name} are both the {info.release} release of {info.table} but differ",
-            "keep only one copy of each release file in the input folder",
-        )
+        result.findings.append(Finding(
+            f.name, 1, "", "RELEASE-TWICE",
+            f"this file and {other.name} are both the {info.release} release of {info.table} but differ",
+            "keep only one copy of each release file in the input folder"))
+        info.status, info.reason = "invalid", f"another copy of {info.release} {info.table} ({other.name})"
+        return
     seen[key] = info
     named = {c: i for i, c in enumerate(f.header) if c}
     cells = pa.table({c: f.column(i) for c, i in named.items()}) if named else pa.table({})
