@@ -64,8 +64,10 @@ def test_identical_copies_are_listed_as_duplicates(tmp_path: Path) -> None:
 def test_two_different_copies_of_one_release_are_an_error(tmp_path: Path) -> None:
     write(tmp_path / "a" / "cla_number_and_rate_per_10k_children.csv", HEADER + "2025,Reporting year,National,E92000001,England,x,1\n")
     write(tmp_path / "b" / "cla_number_and_rate_per_10k_children.csv", HEADER + "2025,Reporting year,National,E92000001,England,x,2\n")
-    with pytest.raises(DataError, match="both the cla-2025 release"):
-        read_inputs(tmp_path)
+    res = read_inputs(tmp_path)
+    [err] = res.errors  # a located finding on the second copy, naming the first
+    assert (err.path, err.line, err.rule) == ("b/cla_number_and_rate_per_10k_children.csv", 1, "RELEASE-TWICE")
+    assert "both the cla-2025 release" in err.message and "a/cla_number_and_rate_per_10k_children.csv" in err.message
 
 
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
