@@ -10,10 +10,15 @@ from carestats.core.errors import DataError
 from carestats.pipeline.inputs import period_end_year, read_inputs, table_name
 from carestats.ingest.workbooks import RowKeys, cell_keys, has_header
 
-HEADER = "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
+# the columns of the 2025 cla_number_and_rate_per_10k_children file, by which it is recognised
+HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count,"
+          "population_estimate,rate_per_10000\n")
 
 
 def write(path: Path, text: str) -> Path:
+    """Write a file; the rows of a HEADER file get its last two cells (population estimate, rate)."""
+    if text.startswith(HEADER):
+        text = HEADER + "".join(row + ",100,1\n" for row in text[len(HEADER):].splitlines())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

@@ -143,3 +143,12 @@ def test_renaming_every_input_at_random_gives_the_same_indicators(raw_dir: Path,
         a = pl.read_parquet(tmp_path / "a" / "indicators" / f"{name}.parquet")
         b = pl.read_parquet(tmp_path / "b" / "indicators" / f"{name}.parquet")
         assert_frame_equal(a, b)
+
+
+def test_a_file_named_as_a_publication_but_lacking_its_columns_says_which(tmp_path: Path) -> None:
+    (tmp_path / "cla_number_and_rate_per_10k_children.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
+        "2025,Reporting year,National,E92000001,England,Children,81770\n", encoding="utf-8")
+    res = read_inputs(tmp_path)
+    assert [(e.line, e.column, e.rule) for e in res.errors] == [
+        (1, "population_estimate", "COL-MISSING"), (1, "rate_per_10000", "COL-MISSING")]

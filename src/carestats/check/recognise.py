@@ -121,3 +121,15 @@ def recognise(header: list[str], column: callable) -> Recognised:  # type: ignor
     near.sort(key=lambda t: t[0])
     _, shape, want, found = near[0]
     return Recognised(shape.table, (want,), (found,))
+
+
+def named(table: str, header: list[str]) -> Recognised:
+    """A file that fits no shape but is named after a known table: that table, with the columns its
+    closest shape lacks (the file is at fault, not the query that would read them)."""
+    where = set(header)
+    best = min((s for s in shapes() if s.table == table),
+               key=lambda s: (sum(c not in where for c in s.columns), -s.weight))
+    missing = tuple(c for c in best.columns if c not in where)
+    spare = [h for h in header if h and h not in best.columns]
+    found = tuple((difflib.get_close_matches(m, spare, n=1, cutoff=0.85) or [""])[0] for m in missing)
+    return Recognised(table, missing, found)

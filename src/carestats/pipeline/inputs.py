@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
-from carestats.check.recognise import known_tables, recognise
+from carestats.check.recognise import known_tables, named, recognise
 from carestats.core import paths, safe_yaml
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
@@ -229,7 +229,11 @@ def _recognised_table(f: CsvFile) -> str:
         return table_name(Path(f.name))
     if found.table is None:
         own = table_name(Path(f.name))
-        return own if own not in known_tables() else f"other_{own}"
+        if own not in known_tables():
+            return own
+        found = named(own, f.header)
+        if not found.missing:  # all its columns, but not the values that tell it from its neighbours
+            return f"other_{own}"
     for want, near in zip(found.missing, found.found):
         if near:
             f.error(1, near, "COL-MISSING", f"column {want} is missing (the other columns make this "
