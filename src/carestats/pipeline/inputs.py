@@ -156,11 +156,16 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     by_hash: dict[str, InputFile] = {}
     geo = GeoIndex()
     for src in archives.expand(discover(raw), raw, result.findings):
-        path, name, data = src.path, src.name, src.data
-        digest = hashlib.sha256(data).hexdigest()
-        info = InputFile(name=name, sha256=digest, size=len(data), kind="other")
-        result.files.append(info)
+        path, name = src.path, src.name
         suffix = Path(name).suffix.lower()
+        if src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
+            digest, size = _sha256_of(path)
+            data = b""
+        else:
+            data = src.data
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        info = InputFile(name=name, sha256=digest, size=size, kind="other")
+        result.files.append(info)
         if src.archive:
             info.kind = "archive"
             info.status, info.reason = ("invalid", f"release zip rejected: {src.problem}") if src.problem \
@@ -173,13 +178,18 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             info.status, info.reason = "duplicate", f"same bytes as {by_hash[digest].name}"
             continue
         by_hash[digest] = info
+        is_meta = path.name.lower().endswith(".meta.csv")
+        if src.lazy and suffix == ".csv" and not is_meta and _unrelated(path, name):
+            info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
+            continue
+        if src.lazy:
+            data = path.read_bytes()
         if suffix in workbooks.SUFFIXES:
             read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip))
             result.findings.extend(read.findings)
             for table_id, table in read.tables:
                 result.tables.add(table_id, table)
             continue
-        is_meta = path.name.lower().endswith(".meta.csv")
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
         if is_meta:
@@ -211,6 +221,38 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         raise DataError(f"no data files found in {raw}",
                         "point --raw at the folder holding the downloaded release files (CSV, ODS, XLSX or zip)")
     return result
+
+
+PEEK = 64 * 1024  # bytes read to tell an unrelated CSV from a data file
+
+
+def _sha256_of(path: Path) -> tuple[str, int]:
+    """A file's SHA-256 and size, read in chunks (an unrelated file of any size costs a chunk of memory)."""
+    h, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _unrelated(path: Path, name: str) -> bool:
+    """True when a CSV's first lines show it is neither an EES data file (nor meant to be one) nor a
+    statistical-neighbour set: it is set aside without reading the rest. Anything unclear is read whole."""
+    with path.open("rb") as fh:
+        head = fh.read(PEEK)
+        more = bool(fh.read(1))
+    if more:
+        end = head.rfind(b"\n")
+        if end < 0:
+            return False  # no whole line in the first bytes: read it all
+        head = head[: end + 1]
+    f = read_csv(path, name, "", head)
+    if not f.header or any(x.severity == "error" for x in f.findings):
+        return False
+    if is_ees_header(f.header) or looks_like_ees(f.header) or neighbours.is_neighbour_file(f.header):
+        return False
+    return not not_ees(f)
 
 
 def _recognised_table(f: CsvFile) -> str:
