@@ -97,8 +97,9 @@ def test_a_missing_column_of_a_recognised_table_is_located(tmp_path: Path) -> No
     header = HEADER.replace(",children_percent", "")
     rows = "".join(line.rsplit(",", 1)[0] + "\n" for line in ROWS.splitlines())
     (tmp_path / "x.csv").write_text(header + rows, encoding="utf-8")
-    [err] = read_inputs(tmp_path).errors
-    assert (err.line, err.column, err.rule) == (1, "children_percent", "COL-MISSING")
+    [warn] = read_inputs(tmp_path).findings
+    assert (warn.line, warn.column, warn.rule, warn.severity) == (1, "children_percent", "COL-MISSING", "warning")
+    assert "no values" in warn.message
 
 
 def test_an_empty_folder_fails_the_check(tmp_path: Path) -> None:
@@ -149,6 +150,7 @@ def test_a_file_named_as_a_publication_but_lacking_its_columns_says_which(tmp_pa
     (tmp_path / "cla_number_and_rate_per_10k_children.csv").write_text(
         "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
         "2025,Reporting year,National,E92000001,England,Children,81770\n", encoding="utf-8")
-    res = read_inputs(tmp_path)
-    assert [(e.line, e.column, e.rule) for e in res.errors] == [
-        (1, "population_estimate", "COL-MISSING"), (1, "rate_per_10000", "COL-MISSING")]
+    res = read_inputs(tmp_path)  # absent columns (an older or partial file) are warnings; the rest loads
+    assert [(e.line, e.column, e.rule, e.severity) for e in res.findings] == [
+        (1, "population_estimate", "COL-MISSING", "warning"), (1, "rate_per_10000", "COL-MISSING", "warning")]
+    assert res.files[0].status == "loaded" and res.files[0].table == "cla_number_and_rate_per_10k_children"

@@ -280,9 +280,10 @@ def _recognised_table(f: CsvFile) -> str:
         if near:
             f.error(1, near, "COL-MISSING", f"column {want} is missing (the other columns make this "
                     f"{found.table}); {near!r} looks like a misspelling of it", f"rename the column {near} to {want}")
-        else:
-            f.error(1, want, "COL-MISSING", f"column {want} is missing (the other columns make this {found.table})",
-                    f"add the column {want} as published, or download the file again")
+        else:  # absent, as an older or partial file may be: the indicators that read it will be empty
+            f.warn(1, want, "COL-MISSING", f"column {want} is missing (the other columns make this "
+                   f"{found.table}): the indicators that read it will have no values from this file",
+                   f"add the column {want} as published, or download the file again")
     return found.table
 
 
