@@ -154,3 +154,28 @@ def test_a_file_named_as_a_publication_but_lacking_its_columns_says_which(tmp_pa
     assert [(e.line, e.column, e.rule, e.severity) for e in res.findings] == [
         (1, "population_estimate", "COL-MISSING", "warning"), (1, "rate_per_10000", "COL-MISSING", "warning")]
     assert res.files[0].status == "loaded" and res.files[0].table == "cla_number_and_rate_per_10k_children"
+
+
+def test_the_real_placement_stability_file_with_a_misspelt_column_is_located(raw_dir: Path, tmp_path: Path) -> None:
+    """The users' case: children_percnet passed the check and the build blamed cla_3plus_placements_pct.sql."""
+    text = (raw_dir / "cla" / "2025_release" / "la_cla_placement_stability.csv").read_text(encoding="utf-8-sig")
+    header, rest = text.split("\n", 1)
+    (tmp_path / "la_cla_placement_stability.csv").write_text(
+        header.replace("children_percent", "children_percnet") + "\n" + rest, encoding="utf-8")
+    res = read_inputs(tmp_path)
+    [err] = res.errors
+    assert err.format().startswith("la_cla_placement_stability.csv:1:children_percnet: COL-MISSING: ")
+    assert ".sql" not in err.format()
+
+
+def test_metadata_naming_a_column_the_data_lacks_fails(tmp_path: Path) -> None:
+    (tmp_path / "placements.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    (tmp_path / "placements.meta.csv").write_text(
+        "col_name,col_type,label,indicator_grouping,indicator_unit,indicator_dp,filter_hint,filter_grouping_column\n"
+        "characteristic,Filter,Characteristic,,,,,\n"
+        "breakdown,Filter,Breakdown,,,,,\n"
+        "children_count,Indicator,Children,,,0,,\n"
+        "children_percent,Indicator,Percent,,%,0,,\n"
+        "children_rate,Indicator,Rate,,,0,,\n", encoding="utf-8")
+    res = read_inputs(tmp_path)
+    assert ("placements.meta.csv", 6, "META-NOT-IN-DATA") in [(e.path, e.line, e.rule) for e in res.errors]
