@@ -380,8 +380,6 @@ class _Rules:
     def cells(self, live: np.ndarray) -> None:
         """Per measure VALUE, NEGATIVE-COUNT, PERCENT-RANGE, VALUE-SPACE; per filter BLANK-CELL, LABEL-SPACE."""
         for m, col in enumerate(self.measures):
-            if col in self.empty:
-                continue
             values = self.column(col)
             if PERCENT_HINT.search(col) and "change" not in col.lower():
                 only = None  # any number may be out of range
@@ -392,8 +390,6 @@ class _Rules:
                 self.out.add(rule, S_CELLS + m, live & (rule_of == k), lambda row, col=col, values=values, rule=rule:
                              (col, *_value_message(rule, values.value(row))))
         for j, col in enumerate(self.filters):
-            if col in self.empty:
-                continue
             values = self.column(col)
             rule_of, answers = values.classify(
                 lambda v: "BLANK-CELL" if not v.strip() else "LABEL-SPACE" if v != v.strip() else None,
