@@ -179,3 +179,21 @@ def test_metadata_naming_a_column_the_data_lacks_fails(tmp_path: Path) -> None:
         "children_rate,Indicator,Rate,,,0,,\n", encoding="utf-8")
     res = read_inputs(tmp_path)
     assert ("placements.meta.csv", 6, "META-NOT-IN-DATA") in [(e.path, e.line, e.rule) for e in res.errors]
+
+
+META = ("col_name,col_type,label,indicator_grouping,indicator_unit,indicator_dp,filter_hint,filter_grouping_column\n"
+        "breakdown,Filter,Breakdown,,,,,\n"
+        "children_count,Indicator,Children,,,0,,\n"
+        "children_percent,Indicator,Percent,,%,0,,\n")
+
+
+def test_a_metadata_file_is_paired_with_its_data_by_content_whatever_their_names(tmp_path: Path) -> None:
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d1" / "f0001.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    (tmp_path / "f0002.csv").write_text(META, encoding="utf-8")
+    res = read_inputs(tmp_path)
+    meta = {f.name: f for f in res.files}["f0002.csv"]
+    assert (meta.status, meta.reason) == ("metadata", "metadata for f0001.csv")
+    (tmp_path / "f0002.csv").write_text(META + "children_rate,Indicator,Rate,,,0,,\n", encoding="utf-8")
+    res = read_inputs(tmp_path)
+    assert ("f0002.csv", 5, "META-NOT-IN-DATA") in [(e.path, e.line, e.rule) for e in res.errors]

@@ -13,12 +13,20 @@ Rules (errors unless marked warning). The reader (csvfile.py) adds FILE-TYPE, EN
 EMPTY-FILE, DELIMITER, RAGGED-ROW, UNTERMINATED-QUOTE, CSV-SYNTAX, DUP-COLUMN, and the warnings
 ENC-CP1252, HEADER-SPACE, BLANK-LINE, NO-FINAL-NEWLINE. Here:
 
-- file:    MISSING-COLUMN, HEADER-ROW (the header is not on line 1), HEADER-ONLY, COLUMN-NAME (spaces),
-           UNNAMED-COLUMN, GEO-COLUMNS (region or LA columns only partly present), TIME-ID-MIX
-- row:     REPEATED-HEADER, EMBEDDED-NEWLINE, GEO-LEVEL, GEO-TOTAL, LABEL-SPACE (warning), GEO-CODE,
+- file:    MISSING-COLUMN, HEADER-ROW (the header is not on line 1), HEADER-ONLY, EMPTY-ROW (a record of
+           empty cells among the data), COLUMN-NAME (spaces), UNNAMED-COLUMN, EMPTY-COLUMN (a named column
+           without a value), GEO-COLUMNS (region or LA columns only partly present), TIME-ID-MIX
+- row:     REPEATED-HEADER, EMBEDDED-NEWLINE, GEO-LEVEL, GEO-LEVEL-COLUMNS (rows of a level whose code and
+           name columns are absent), GEO-TOTAL, LABEL-SPACE (warning), GEO-CODE,
            GEO-OVERCOMPLETE, GEO-REGION (warning), GEO-CODE-FORMAT, GEO-PAIR (geography_pairs.py), TIME-ID,
            TIME-PERIOD, then per measure VALUE, NEGATIVE-COUNT, PERCENT-RANGE, VALUE-SPACE (warning), per
-           filter BLANK-CELL, LABEL-SPACE (warning), and last DUP-OBS
+           filter BLANK-CELL, LABEL-SPACE (warning), and last DUP-OBS (a column of numbers and symbols that
+           no staging header names counts as an indicator, not a filter)
+
+Geography columns of other levels (lad_code, lad_name, pcon_code, …) are observational units, not filters:
+blank on rows of other levels. Region code `z` (not applicable) marks an area outside England.
+The table a file is, and COL-MISSING (a column the staging view reads, misspelt: error; absent: warning),
+are decided in recognise.py.
 """
 
 from __future__ import annotations

@@ -155,6 +155,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     seen: dict[tuple[str, int], InputFile] = {}
     by_hash: dict[str, InputFile] = {}
     geo = GeoIndex()
+    metas: list[tuple[CsvFile, Path, InputFile]] = []
+    data_files: list[tuple[Path, list[str]]] = []  # plain EES data files and their headers, to pair metadata
     for src in archives.expand(discover(raw), raw, result.findings):
         path, name = src.path, src.name
         suffix = Path(name).suffix.lower()
@@ -178,8 +180,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             info.status, info.reason = "duplicate", f"same bytes as {by_hash[digest].name}"
             continue
         by_hash[digest] = info
-        is_meta = path.name.lower().endswith(".meta.csv")
-        if src.lazy and suffix == ".csv" and not is_meta and _unrelated(path, name):
+        named_meta = path.name.lower().endswith(".meta.csv")
+        if src.lazy and suffix == ".csv" and not named_meta and _unrelated(path, name):
             info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
         if src.lazy:
@@ -192,8 +194,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             continue
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
-        if is_meta:
-            _check_metadata(f, path, raw, info, result)
+        if named_meta or is_meta_header(f.header):
+            metas.append((f, path, info))  # checked once every data file has been seen
             continue
         if neighbours.is_neighbour_file(f.header):
             known = {t["sn_set"][0].as_py() for t in result.tables.get(neighbours.RAW_TABLE, [])}
@@ -217,6 +219,10 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         if f.ok:
             check_ees(f, measures.get(table, set()), geo)
         _accept(f, info, seen, result, skip, table)
+        if src.lazy:
+            data_files.append((path, f.header))
+    for meta, path, info in metas:
+        _check_metadata(meta, path, raw, info, result, data_files)
     if not len(result.tables) and not result.errors:
         raise DataError(f"no data files found in {raw}",
                         "point --raw at the folder holding the downloaded release files (CSV, ODS, XLSX or zip)")
@@ -250,7 +256,8 @@ def _unrelated(path: Path, name: str) -> bool:
     f = read_csv(path, name, "", head)
     if not f.header or any(x.severity == "error" for x in f.findings):
         return False
-    if is_ees_header(f.header) or looks_like_ees(f.header) or neighbours.is_neighbour_file(f.header):
+    if is_ees_header(f.header) or looks_like_ees(f.header) or neighbours.is_neighbour_file(f.header) \
+            or is_meta_header(f.header):
         return False
     return not not_ees(f)
 
@@ -340,15 +347,39 @@ def _with_origin(cells: pa.Table, info: InputFile, name: str, lines: pa.Array) -
     return cells
 
 
-def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, result: IngestResult) -> None:
-    """An EES metadata file is checked against its data file (<name>.meta.csv beside <name>.csv)."""
+def is_meta_header(header: list[str]) -> bool:
+    """An EES metadata file, by its columns (whatever its name)."""
+    return {"col_name", "col_type"} <= {h.strip().lstrip("\ufeff") for h in header}
+
+
+def _meta_partner(meta: CsvFile, path: Path, data_files: list[tuple[Path, list[str]]]) -> Path | None:
+    """The data file a metadata file describes: <name>.csv beside <name>.meta.csv, or else, by content, the
+    one data file whose header holds the most of the columns the metadata names (at least half)."""
+    if path.name.lower().endswith(".meta.csv"):
+        beside = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
+        if beside.is_file():
+            return beside
+    if not meta.ok or "col_name" not in meta.header:
+        return None
+    i = meta.header.index("col_name")
+    names = {c.strip() for c in meta.column(i).to_pylist() if c.strip()}
+    held = [(len(names & set(header)), p) for p, header in data_files]
+    best = max((n for n, _ in held), default=0)
+    fits = [p for n, p in held if n == best]
+    return fits[0] if names and best * 2 >= len(names) and len(fits) == 1 else None
+
+
+def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, result: IngestResult,
+                    data_files: list[tuple[Path, list[str]]]) -> None:
+    """An EES metadata file is checked against its data file (found by name, else by content)."""
     from carestats.check.meta import check_meta
 
     info.kind = "ees-meta"
-    data_path = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
-    if not data_path.is_file():
-        meta.warn(1, "", "META-ORPHAN", f"no data file {data_path.name} beside this metadata file",
-                  "keep <name>.csv and <name>.meta.csv together")
+    data_path = _meta_partner(meta, path, data_files)
+    if data_path is None:
+        beside = path.name[: -len(".meta.csv")] + ".csv" if path.name.lower().endswith(".meta.csv") else "<name>.csv"
+        meta.warn(1, "", "META-ORPHAN", f"no data file {beside} beside this metadata file, nor one whose columns "
+                  "it describes", "keep <name>.csv and <name>.meta.csv together")
     elif meta.ok:
         raw_bytes = data_path.read_bytes()
         data = read_csv(data_path, paths.display(data_path, raw), hashlib.sha256(raw_bytes).hexdigest(), raw_bytes)
@@ -357,4 +388,5 @@ def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, resul
     result.findings.extend(meta.findings)
     failed = not meta.ok
     info.status = "invalid" if failed else "metadata"
-    info.reason = "metadata file failed the checks" if failed else f"metadata for {data_path.name}"
+    info.reason = "metadata file failed the checks" if failed else \
+        f"metadata for {data_path.name if data_path else 'no data file found'}"
