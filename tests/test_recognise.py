@@ -197,3 +197,13 @@ def test_a_metadata_file_is_paired_with_its_data_by_content_whatever_their_names
     (tmp_path / "f0002.csv").write_text(META + "children_rate,Indicator,Rate,,,0,,\n", encoding="utf-8")
     res = read_inputs(tmp_path)
     assert ("f0002.csv", 5, "META-NOT-IN-DATA") in [(e.path, e.line, e.rule) for e in res.errors]
+
+
+def test_another_publication_saved_under_a_known_name_stays_out_of_that_table(raw_dir: Path, tmp_path: Path) -> None:
+    """Same columns as placement stability, other content: it must not add rows to what the queries read."""
+    shutil.copyfile(raw_dir / "cla" / "2024_release" / "national_cla_pl_count_by_characteristics.csv",
+                    tmp_path / "la_cla_placement_stability.csv")
+    res = read_inputs(tmp_path)
+    [info] = res.files
+    assert (info.status, info.table) == ("loaded", "other_la_cla_placement_stability")
+    assert "la_cla_placement_stability" not in res.tables
