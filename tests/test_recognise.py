@@ -207,3 +207,16 @@ def test_another_publication_saved_under_a_known_name_stays_out_of_that_table(ra
     [info] = res.files
     assert (info.status, info.table) == ("loaded", "other_la_cla_placement_stability")
     assert "la_cla_placement_stability" not in res.tables
+
+
+def test_a_file_that_fits_two_tables_equally_is_a_located_error(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from carestats.check import recognise as rec
+
+    two = [rec.Shape("la_cla_during_year_new_placements", ("characteristic", "breakdown"), ()),
+           rec.Shape("la_conviction_health_outcome_cla", ("characteristic", "breakdown"), ())]
+    monkeypatch.setattr(rec, "shapes", lambda: two)
+    (tmp_path / "x.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    [err] = read_inputs(tmp_path).errors
+    assert (err.path, err.line, err.rule) == ("x.csv", 1, "RECOGNISE")
+    assert "la_conviction_health_outcome_cla" in err.message

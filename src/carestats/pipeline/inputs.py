@@ -2,7 +2,9 @@
 
 Every file found is accounted for: loaded (with its row count checked), listed as not recognised, or
 reported as unreadable. A CSV is recognised as a DfE "Explore education statistics" data file by its
-header, wherever it sits in the input folder.
+header, wherever it sits in the input folder, and as one of the raw tables the queries read by its
+columns and values (check/recognise.py, queries/recognise.yaml), never by its name. A CSV whose first
+lines show it is no data file is set aside unread (hashed as a stream): its size costs nothing.
 
 Every CSV is read into columns of text cells (ingest/csvfile.py) and an EES data file is checked on
 those columns (check/ees_rules.py), which locates every finding; the same columns are then loaded.
