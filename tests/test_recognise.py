@@ -107,17 +107,22 @@ def test_an_empty_folder_fails_the_check(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "carestats", "check", "--raw", str(tmp_path / "raw")],
                          capture_output=True, text=True)
     assert res.returncode == 1
-    assert "no data files found in" in res.stderr and "--raw" in res.stderr
+    assert "no data files" in res.stdout and "--raw" in res.stdout
     assert "Traceback" not in res.stderr
 
 
 def test_a_folder_of_unrelated_files_fails_the_check(tmp_path: Path) -> None:
-    from carestats.core.errors import DataError
+    from carestats.check.report import report
 
     (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
     (tmp_path / "codes.csv").write_text("country_code,country_name\nE92000001,England\n", encoding="utf-8")
-    with pytest.raises(DataError, match="no data files found"):
-        read_inputs(tmp_path)
+    res = read_inputs(tmp_path)
+    lines, failed = report(res.files, res.findings)
+    assert failed and any(line.startswith("error: no data files: none of the 2 file(s)") for line in lines)
+    (tmp_path / "data.csv").write_text(HEADER + ROWS, encoding="utf-8")
+    res = read_inputs(tmp_path)
+    lines, failed = report(res.files, res.findings)
+    assert not failed and not any("no data files" in line for line in lines)
 
 
 @pytest.mark.slow

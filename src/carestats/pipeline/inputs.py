@@ -225,9 +225,6 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             data_files.append((path, f.header))
     for meta, path, info in metas:
         _check_metadata(meta, path, raw, info, result, data_files)
-    if not len(result.tables) and not result.errors:
-        raise DataError(f"no data files found in {raw}",
-                        "point --raw at the folder holding the downloaded release files (CSV, ODS, XLSX or zip)")
     return result
 
 
