@@ -61,6 +61,12 @@ EXPECT = {
     "TIME-PERIOD-length.csv": ("TIME-PERIOD", 2, "time_period", "error"),
     "BLANK-CELL.csv": ("BLANK-CELL", 3, "placement_type", "error"),
     "DUP-OBS.csv": ("DUP-OBS", 4, "-", "error"),
+    # the same observation twice with other values, in columns no staging header names (numbers: indicators)
+    "DUP-OBS-other-values.csv": ("DUP-OBS", 4, "-", "error"),
+    "GEO-LEVEL-COLUMNS.csv": ("GEO-LEVEL-COLUMNS", 3, "geographic_level", "error"),  # LA rows, no LA columns
+    "EMPTY-ROW.csv": ("EMPTY-ROW", 3, "-", "error"),  # a row of empty cells (",,,"): the screener fails it
+    "EMPTY-COLUMN.csv": ("EMPTY-COLUMN", 1, "notes", "error"),
+    "TIME-ID-MIX-academic-financial.csv": ("TIME-ID-MIX", 3, "time_identifier", "error"),
     "VALUE-na.csv": ("VALUE", 3, "children_count", "error"),
     "VALUE-div0.csv": ("VALUE", 3, "children_percent", "error"),
     "VALUE-thousands.csv": ("VALUE", 3, "children_count", "error"),
@@ -140,6 +146,35 @@ def test_a_quirk_is_a_warning_and_loads_every_row(fixture: str) -> None:
     column, value = WARNING_LOADS[fixture]
     assert f.ok and len(f.rows) == 2
     assert f.rows[-1][f.header.index(column)] == value
+
+
+VALID = Path(__file__).parent / "data" / "valid"
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in VALID.iterdir()))
+def test_a_file_the_screener_passes_passes(fixture: str, tmp_path: Path) -> None:
+    """Blank lad_code/lad_name (quoted or not) on rows of other levels; region code z outside England."""
+    f = screen(VALID / fixture)
+    assert f.ok and not f.findings, [x.format() for x in f.findings]
+    shutil.copy(VALID / fixture, tmp_path / fixture)
+    res = read_inputs(tmp_path)
+    assert not res.findings and res.files[0].status == "loaded"
+
+
+def test_an_empty_column_is_named_on_the_header_line() -> None:
+    found = located(screen(INVALID / "EMPTY-COLUMN.csv"))
+    assert [x for x in found if x[0] == "EMPTY-COLUMN"] == [("EMPTY-COLUMN", 1, "notes", "error")]
+
+
+def test_seventy_five_repeated_observations_with_other_values_all_fail(tmp_path: Path) -> None:
+    head = INVALID.joinpath("DUP-OBS-other-values.csv").read_text(encoding="utf-8").splitlines()[0]
+    rows = [f"2025,Reporting year,National,E92000001,England,,,,,,Type {i},{i},{i % 100}" for i in range(75)]
+    again = [f"2025,Reporting year,National,E92000001,England,,,,,,type {i},{i + 1},{i % 100}" for i in range(75)]
+    (tmp_path / "repeats.csv").write_text("\n".join([head, *rows, *again]) + "\n", encoding="utf-8")
+    res = read_inputs(tmp_path)
+    assert res.files[0].status == "invalid"
+    dups = [x for x in res.findings if x.rule == "DUP-OBS"]
+    assert dups and dups[0].line == 77  # the first repeat, naming line 2
 
 
 def test_geo_pair_names_the_earlier_file() -> None:
@@ -225,9 +260,11 @@ def test_the_real_published_files_pass(raw_dir: Path) -> None:
     res = read_inputs(raw_dir)
     assert res.errors == [], [x.format() for x in res.errors[:5]]
     warned = {x.rule for x in res.findings}
-    assert {"ENC-CP1252", "LABEL-SPACE"} <= warned
-    cp1252 = {f.name for f in res.files if f.encoding == "cp1252"}
-    assert "ofsted/csc_in_england_2023/joiners_leavers_23.csv" in cp1252
+    assert {"LABEL-SPACE", "BLANK-LINE"} <= warned
+    # an unrelated CSV is set aside after its first lines: its Windows-1252 bytes further down go unread
+    by_name = {f.name: f for f in res.files}
+    assert by_name["ofsted/csc_in_england_2023/joiners_leavers_23.csv"].status == "unused"
+    assert "ENC-CP1252" not in warned
     assert not [f for f in res.files if f.status == "invalid"]
 
 

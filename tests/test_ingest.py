@@ -10,10 +10,15 @@ from carestats.core.errors import DataError
 from carestats.pipeline.inputs import period_end_year, read_inputs, table_name
 from carestats.ingest.workbooks import RowKeys, cell_keys, has_header
 
-HEADER = "time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count\n"
+# the columns of the 2025 cla_number_and_rate_per_10k_children file, by which it is recognised
+HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count,"
+          "population_estimate,rate_per_10000\n")
 
 
 def write(path: Path, text: str) -> Path:
+    """Write a file; the rows of a HEADER file get its last two cells (population estimate, rate)."""
+    if text.startswith(HEADER):
+        text = HEADER + "".join(row + ",100,1\n" for row in text[len(HEADER):].splitlines())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -64,8 +69,10 @@ def test_identical_copies_are_listed_as_duplicates(tmp_path: Path) -> None:
 def test_two_different_copies_of_one_release_are_an_error(tmp_path: Path) -> None:
     write(tmp_path / "a" / "cla_number_and_rate_per_10k_children.csv", HEADER + "2025,Reporting year,National,E92000001,England,x,1\n")
     write(tmp_path / "b" / "cla_number_and_rate_per_10k_children.csv", HEADER + "2025,Reporting year,National,E92000001,England,x,2\n")
-    with pytest.raises(DataError, match="both the cla-2025 release"):
-        read_inputs(tmp_path)
+    res = read_inputs(tmp_path)
+    [err] = res.errors  # a located finding on the second copy, naming the first
+    assert (err.path, err.line, err.rule) == ("b/cla_number_and_rate_per_10k_children.csv", 1, "RELEASE-TWICE")
+    assert "both the cla-2025 release" in err.message and "a/cla_number_and_rate_per_10k_children.csv" in err.message
 
 
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -13,12 +13,20 @@ Rules (errors unless marked warning). The reader (csvfile.py) adds FILE-TYPE, EN
 EMPTY-FILE, DELIMITER, RAGGED-ROW, UNTERMINATED-QUOTE, CSV-SYNTAX, DUP-COLUMN, and the warnings
 ENC-CP1252, HEADER-SPACE, BLANK-LINE, NO-FINAL-NEWLINE. Here:
 
-- file:    MISSING-COLUMN, HEADER-ROW (the header is not on line 1), HEADER-ONLY, COLUMN-NAME (spaces),
-           UNNAMED-COLUMN, GEO-COLUMNS (region or LA columns only partly present), TIME-ID-MIX
-- row:     REPEATED-HEADER, EMBEDDED-NEWLINE, GEO-LEVEL, GEO-TOTAL, LABEL-SPACE (warning), GEO-CODE,
+- file:    MISSING-COLUMN, HEADER-ROW (the header is not on line 1), HEADER-ONLY, EMPTY-ROW (a record of
+           empty cells among the data), COLUMN-NAME (spaces), UNNAMED-COLUMN, EMPTY-COLUMN (a named column
+           without a value), GEO-COLUMNS (region or LA columns only partly present), TIME-ID-MIX
+- row:     REPEATED-HEADER, EMBEDDED-NEWLINE, GEO-LEVEL, GEO-LEVEL-COLUMNS (rows of a level whose code and
+           name columns are absent), GEO-TOTAL, LABEL-SPACE (warning), GEO-CODE,
            GEO-OVERCOMPLETE, GEO-REGION (warning), GEO-CODE-FORMAT, GEO-PAIR (geography_pairs.py), TIME-ID,
            TIME-PERIOD, then per measure VALUE, NEGATIVE-COUNT, PERCENT-RANGE, VALUE-SPACE (warning), per
-           filter BLANK-CELL, LABEL-SPACE (warning), and last DUP-OBS
+           filter BLANK-CELL, LABEL-SPACE (warning), and last DUP-OBS (a column of numbers and symbols that
+           no staging header names counts as an indicator, not a filter)
+
+Geography columns of other levels (lad_code, lad_name, pcon_code, …) are observational units, not filters:
+blank on rows of other levels. Region code `z` (not applicable) marks an area outside England.
+The table a file is, and COL-MISSING (a column the staging view reads, misspelt: error; absent: warning),
+are decided in recognise.py.
 """
 
 from __future__ import annotations
@@ -68,6 +76,19 @@ GEO_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_co
 REQUIRED = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
 LA_COLUMNS = ("old_la_code", "new_la_code", "la_name")
 REGION_COLUMNS = ("region_code", "region_name")
+# Geography columns of other levels: observational units, never filters (blank on rows of other levels).
+OTHER_GEO = ("lad_code", "lad_name", "pcon_code", "pcon_name", "ward_code", "ward_name", "lsip_code", "lsip_name",
+             "english_devolved_area_code", "english_devolved_area_name", "opportunity_area_code",
+             "opportunity_area_name", "local_enterprise_partnership_code", "local_enterprise_partnership_name",
+             "police_force_area_code", "police_force_area_name", "mayoral_combined_authority_code",
+             "mayoral_combined_authority_name", "planning_area_code", "planning_area_name", "school_urn",
+             "school_laestab", "school_name", "provider_ukprn", "provider_name", "trust_id", "trust_name",
+             "sponsor_id", "sponsor_name", "institution_id", "institution_name")
+# The columns a level's rows need (screener precheck_geog_level_present): absent, the rows say nothing
+# of which area they are.
+LEVEL_COLUMNS = {"Regional": REGION_COLUMNS, "Local authority": LA_COLUMNS,
+                 "Local authority district": ("lad_code", "lad_name"),
+                 "Parliamentary constituency": ("pcon_code", "pcon_name"), "Ward": ("ward_code", "ward_name")}
 # Columns that must be empty on rows of a higher level (screener check_geog_overcompleted_cols).
 BELOW = {"National": (*REGION_COLUMNS, *LA_COLUMNS), "Regional": LA_COLUMNS}
 # Joint services are published as one row with both codes: "E06000061 / E06000062", "940 / 941".
@@ -83,6 +104,7 @@ DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code",
 # A measure value that is an unsigned plain ASCII number passes every value rule but PERCENT-RANGE.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 SYMBOL = r"^(c|k|u|x|z|low)$"
+INDICATOR_CELL = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$|^(c|k|u|x|z|low)$")
 BLANK_HINT = "use 'Total' for the all-items row, or the publisher's label"
 
 # Stages: the order of the rules on one row (findings.py sorts by row, then stage).
@@ -139,6 +161,12 @@ def check_ees(f: CsvFile, measures: set[str], geo: GeoIndex | None = None) -> No
     if not f.num_rows:
         f.error(2, "", "HEADER-ONLY", "file has a header but no rows", "download the file again")
         return
+    if f.empty_rows:
+        rows = f.empty_rows
+        f.findings[:] = [x for x in f.findings if x.rule != "BLANK-LINE"]  # said here, as an error
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        f.error(rows[0], "", "EMPTY-ROW", f"{len(rows)} row(s) of empty cells among the data (lines {shown})",
+                "delete the empty rows (clearing a row's cells leaves its commas behind)")
     rules = _Rules(f, measures, geo if geo is not None else GeoIndex())
     if rules.file_rules():
         rules.row_rules()
@@ -152,9 +180,11 @@ class _Rules:
         self.n = f.num_rows
         self.h = {c: i for i, c in enumerate(f.header) if c}
         self.measures = [c for c in f.header if c in measures]
-        self.filters = [c for c in f.header if c and c not in GEO_COLUMNS and c not in measures]
+        self.filters = [c for c in f.header if c and c not in GEO_COLUMNS and c not in OTHER_GEO
+                        and c not in measures]
         self.lines = f.line_numbers.to_numpy(zero_copy_only=False)
         self._by_position: dict[int, DistinctValues] = {}
+        self.empty: set[str] = set()  # named non-geography columns without a single value (EMPTY-COLUMN)
         self.out = RowFindings()
 
     def at(self, i: int) -> DistinctValues:
@@ -180,6 +210,11 @@ class _Rules:
             elif re.search(r"\s", col):
                 f.error(1, col, "COLUMN-NAME", f"column name {col!r} contains spaces",
                         "use snake_case column names, e.g. " + re.sub(r"\s+", "_", col.lower()))
+        for col in [*self.filters, *self.measures]:
+            if not self.column(col).test(lambda v: bool(v.strip())).any():
+                self.empty.add(col)
+                f.error(1, col, "EMPTY-COLUMN", f"column {col} is empty: no row has a value",
+                        "remove the column, or fill it in as published")
         for group in (REGION_COLUMNS, LA_COLUMNS):
             present = [c for c in group if c in self.h]
             if present and len(present) != len(group):
@@ -194,6 +229,7 @@ class _Rules:
     def row_rules(self) -> None:
         live = self.whole_rows()
         area = self.level(live)
+        self.level_columns(area)
         self.geo_labels(area)
         self.codes(area)
         local = check_pairs(self.out, S_PAIR, self.f.name, area, self.lines, self.column, set(self.h), self.geo)
@@ -238,6 +274,17 @@ class _Rules:
 
         self.out.add("GEO-LEVEL", S_LEVEL, live & ~known, unknown)
         return live & known
+
+    def level_columns(self, area: np.ndarray) -> None:
+        """GEO-LEVEL-COLUMNS: rows of a level whose code and name columns the file lacks altogether."""
+        levels = self.column("geographic_level")
+        for i, level in enumerate(levels.values):
+            absent = [c for c in LEVEL_COLUMNS.get(level, ()) if c not in self.h]
+            rows = np.flatnonzero(area & (levels.indices == i))
+            if absent and len(rows):
+                self.out.add("GEO-LEVEL-COLUMNS", S_LEVEL, rows[:1], lambda row, level=level, absent=absent, n=len(rows): (
+                    "geographic_level", f"{n} {level} row(s) but no {', '.join(absent)} column: they name no area",
+                    f"add the columns {', '.join(LEVEL_COLUMNS[level])}, or leave out the {level} rows"))
 
     def geo_labels(self, area: np.ndarray) -> None:
         """Geography and time cells hold no totals and no surrounding spaces."""
@@ -292,7 +339,9 @@ class _Rules:
             if col not in self.h:
                 continue
             values = self.column(col)
-            bad = values.test(lambda v, pattern=pattern: bool(v.strip()) and v.strip() != "x"
+            # x: not available; z (region_code): not applicable, an area outside England
+            allowed = ("x", "z") if col == "region_code" else ("x",)
+            bad = values.test(lambda v, pattern=pattern, allowed=allowed: bool(v.strip()) and v.strip() not in allowed
                               and not pattern.match(v.strip()))
             self.out.add("GEO-CODE-FORMAT", S_FORMAT + k, area & bad, lambda row, col=col, values=values,
                          example=example: (col, f"{col} {values.value(row).strip()!r} is not a valid code",
@@ -361,6 +410,14 @@ class _Rules:
                         col, f"label {values.value(row)!r} has surrounding spaces; matched trimmed", ""))
                 self.out.add(rule, S_CELLS + len(self.measures) + j, live & (rule_of == k), describe)
 
+    def holds_values(self, col: str) -> bool:
+        """A column of numbers and symbols only (blanks aside), at least one of them a number: an indicator."""
+        values = self.column(col)
+        numeric = values.test(lambda v: bool(INDICATOR_CELL.match(v.strip())))
+        blank = values.test(lambda v: not v.strip())
+        symbol = values.test(lambda v: v.strip() in SYMBOLS)
+        return bool((numeric | blank | symbol).all() and (numeric & ~symbol).any())
+
     def duplicates(self, live: np.ndarray) -> None:
         """DUP-OBS: the same period, area and filters (filters in any case) as an earlier row."""
         keys = []
@@ -368,7 +425,13 @@ class _Rules:
             if col in self.h:
                 ids, names = self.column(col).ids()
                 keys.append((ids, len(names)))
+        for col in OTHER_GEO:
+            if col in self.h:
+                ids, names = self.column(col).ids()
+                keys.append((ids, len(names)))
         for col in self.filters:
+            if col in self.empty or self.holds_values(col):
+                continue  # an indicator the staging headers do not name: a repeat with another value is a duplicate
             ids, names = self.column(col).ids(lower=True)
             keys.append((ids, len(names)))
         rows = np.flatnonzero(live)

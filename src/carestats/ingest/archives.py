@@ -46,6 +46,10 @@ class Source:
     data: bytes
     archive: bool = False
     problem: str = ""  # why a zip was rejected (its findings say where)
+    lazy: bool = False  # a plain file not read yet (data is b""): read_bytes() when it is wanted whole
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes() if self.lazy else self.data
 
 
 class ArchiveRejected(Exception):
@@ -70,7 +74,7 @@ def expand(files: Iterable[Path], raw: Path, findings: list[Finding], limits: Li
         if path.suffix.lower() == ".zip":
             yield from read_zip(path, name, findings, limits)
         else:
-            yield Source(path, name, path.read_bytes())
+            yield Source(path, name, b"", lazy=True)  # read by the caller once it knows it needs all of it
 
 
 def read_zip(path: Path, name: str, findings: list[Finding], limits: Limits = LIMITS) -> Iterator[Source]:

@@ -65,6 +65,7 @@ class CsvFile:
     line_numbers: pa.Array = field(default_factory=lambda: _NO_LINES)  # 1-based line each row starts on; the header is line 1
     end_numbers: pa.Array = field(default_factory=lambda: _NO_LINES)  # last physical line of each row
     first: list[tuple[int, list[str]]] = field(default_factory=list)  # the first records, any width
+    empty_rows: list[int] = field(default_factory=list)  # lines of records of several fields, all blank (",,,")
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -362,6 +363,8 @@ def _read_rows(f: CsvFile, reader, width: int) -> None:  # type: ignore[no-untyp
             start, prev_end = prev_end + 1, reader.line_num
             if not "".join(row).strip():  # no cell holds more than whitespace
                 blank.append(start)  # a blank line (or a row of empty cells) carries no observation
+                if len(row) > 1:
+                    f.empty_rows.append(start)
                 continue
             if len(f.first) < PREVIEW:
                 f.first.append((start, row))

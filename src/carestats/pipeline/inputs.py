@@ -2,7 +2,9 @@
 
 Every file found is accounted for: loaded (with its row count checked), listed as not recognised, or
 reported as unreadable. A CSV is recognised as a DfE "Explore education statistics" data file by its
-header, wherever it sits in the input folder.
+header, wherever it sits in the input folder, and as one of the raw tables the queries read by its
+columns and values (check/recognise.py, queries/recognise.yaml), never by its name. A CSV whose first
+lines show it is no data file is set aside unread (hashed as a stream): its size costs nothing.
 
 Every CSV is read into columns of text cells (ingest/csvfile.py) and an EES data file is checked on
 those columns (check/ees_rules.py), which locates every finding; the same columns are then loaded.
@@ -26,6 +28,7 @@ import pyarrow.compute as pc
 
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
+from carestats.check.recognise import known_tables, named, recognise
 from carestats.core import paths, safe_yaml
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
@@ -154,12 +157,19 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     seen: dict[tuple[str, int], InputFile] = {}
     by_hash: dict[str, InputFile] = {}
     geo = GeoIndex()
+    metas: list[tuple[CsvFile, Path, InputFile]] = []
+    data_files: list[tuple[Path, list[str]]] = []  # plain EES data files and their headers, to pair metadata
     for src in archives.expand(discover(raw), raw, result.findings):
-        path, name, data = src.path, src.name, src.data
-        digest = hashlib.sha256(data).hexdigest()
-        info = InputFile(name=name, sha256=digest, size=len(data), kind="other")
-        result.files.append(info)
+        path, name = src.path, src.name
         suffix = Path(name).suffix.lower()
+        if src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
+            digest, size = _sha256_of(path)
+            data = b""
+        else:
+            data = src.data
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        info = InputFile(name=name, sha256=digest, size=size, kind="other")
+        result.files.append(info)
         if src.archive:
             info.kind = "archive"
             info.status, info.reason = ("invalid", f"release zip rejected: {src.problem}") if src.problem \
@@ -172,17 +182,22 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             info.status, info.reason = "duplicate", f"same bytes as {by_hash[digest].name}"
             continue
         by_hash[digest] = info
+        named_meta = path.name.lower().endswith(".meta.csv")
+        if src.lazy and suffix == ".csv" and not named_meta and _unrelated(path, name):
+            info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
+            continue
+        if src.lazy:
+            data = path.read_bytes()
         if suffix in workbooks.SUFFIXES:
             read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip))
             result.findings.extend(read.findings)
             for table_id, table in read.tables:
                 result.tables.add(table_id, table)
             continue
-        is_meta = path.name.lower().endswith(".meta.csv")
         f = read_csv(path, name, digest, data)
         info.encoding = f.encoding
-        if is_meta:
-            _check_metadata(f, path, raw, info, result)
+        if named_meta or is_meta_header(f.header):
+            metas.append((f, path, info))  # checked once every data file has been seen
             continue
         if neighbours.is_neighbour_file(f.header):
             known = {t["sn_set"][0].as_py() for t in result.tables.get(neighbours.RAW_TABLE, [])}
@@ -202,18 +217,88 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             else:
                 info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
+        table = _recognised_table(f)
         if f.ok:
-            check_ees(f, measures.get(table_name(Path(name)), set()), geo)
-        _accept(f, info, seen, result, skip)
+            check_ees(f, measures.get(table, set()), geo)
+        _accept(f, info, seen, result, skip, table)
+        if src.lazy:
+            data_files.append((path, f.header))
+    for meta, path, info in metas:
+        _check_metadata(meta, path, raw, info, result, data_files)
     return result
 
 
+PEEK = 64 * 1024  # bytes read to tell an unrelated CSV from a data file
+
+
+def _sha256_of(path: Path) -> tuple[str, int]:
+    """A file's SHA-256 and size, read in chunks (an unrelated file of any size costs a chunk of memory)."""
+    h, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _unrelated(path: Path, name: str) -> bool:
+    """True when a CSV's first lines show it is neither an EES data file (nor meant to be one) nor a
+    statistical-neighbour set: it is set aside without reading the rest. Anything unclear is read whole."""
+    with path.open("rb") as fh:
+        head = fh.read(PEEK)
+        more = bool(fh.read(1))
+    if more:
+        end = head.rfind(b"\n")
+        if end < 0:
+            return False  # no whole line in the first bytes: read it all
+        head = head[: end + 1]
+    f = read_csv(path, name, "", head)
+    if not f.header or any(x.severity == "error" for x in f.findings):
+        return False
+    if is_ees_header(f.header) or looks_like_ees(f.header) or neighbours.is_neighbour_file(f.header) \
+            or is_meta_header(f.header):
+        return False
+    return not not_ees(f)
+
+
+def _recognised_table(f: CsvFile) -> str:
+    """The raw table of an EES data file, by its content (queries/recognise.yaml), whatever its name.
+
+    A file that is no known publication keeps a table named after the file, which no query reads (made
+    distinct from every known table). A known table's column that is missing or misspelt is a finding on
+    line 1, naming the column.
+    """
+    if not f.header:
+        return table_name(Path(f.name))
+    found = recognise(f.header, f.column)
+    if found.ambiguous:
+        f.error(1, "", "RECOGNISE", f"the file's columns and values fit {' and '.join(found.ambiguous)} equally",
+                "keep the file as published: its filter columns tell the tables apart")
+        return table_name(Path(f.name))
+    if found.table is None:
+        own = table_name(Path(f.name))
+        if own not in known_tables():
+            return own
+        found = named(own, f.header)
+        if not found.missing:  # all its columns, but not the values that tell it from its neighbours
+            return f"other_{own}"
+    for want, near in zip(found.missing, found.found):
+        if near:
+            f.error(1, near, "COL-MISSING", f"column {want} is missing (the other columns make this "
+                    f"{found.table}); {near!r} looks like a misspelling of it", f"rename the column {near} to {want}")
+        else:  # absent, as an older or partial file may be: the indicators that read it will be empty
+            f.warn(1, want, "COL-MISSING", f"column {want} is missing (the other columns make this "
+                   f"{found.table}): the indicators that read it will have no values from this file",
+                   f"add the column {want} as published, or download the file again")
+    return found.table
+
+
 def _accept(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile], result: IngestResult,
-            skip: set[str] | None) -> None:
+            skip: set[str] | None, table: str) -> None:
     """A checked EES data file: its findings kept, and its rows loaded unless it failed or is quarantined."""
     info.encoding = f.encoding
     info.kind = "ees-csv"
-    info.table = table_name(Path(f.name))
+    info.table = table
     result.findings.extend(f.findings)
     if skip and f.name in skip:
         info.status, info.reason = "invalid", "quarantined: failed the input checks"
@@ -235,10 +320,12 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
     key = (info.table, info.vintage)
     if key in seen:
         other = seen[key]
-        raise DataError(
-            f"{f.name} and {other.name} are both the {info.release} release of {info.table} but differ",
-            "keep only one copy of each release file in the input folder",
-        )
+        result.findings.append(Finding(
+            f.name, 1, "", "RELEASE-TWICE",
+            f"this file and {other.name} are both the {info.release} release of {info.table} but differ",
+            "keep only one copy of each release file in the input folder"))
+        info.status, info.reason = "invalid", f"another copy of {info.release} {info.table} ({other.name})"
+        return
     seen[key] = info
     named = {c: i for i, c in enumerate(f.header) if c}
     cells = pa.table({c: f.column(i) for c, i in named.items()}) if named else pa.table({})
@@ -259,15 +346,39 @@ def _with_origin(cells: pa.Table, info: InputFile, name: str, lines: pa.Array) -
     return cells
 
 
-def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, result: IngestResult) -> None:
-    """An EES metadata file is checked against its data file (<name>.meta.csv beside <name>.csv)."""
+def is_meta_header(header: list[str]) -> bool:
+    """An EES metadata file, by its columns (whatever its name)."""
+    return {"col_name", "col_type"} <= {h.strip().lstrip("\ufeff") for h in header}
+
+
+def _meta_partner(meta: CsvFile, path: Path, data_files: list[tuple[Path, list[str]]]) -> Path | None:
+    """The data file a metadata file describes: <name>.csv beside <name>.meta.csv, or else, by content, the
+    one data file whose header holds the most of the columns the metadata names (at least half)."""
+    if path.name.lower().endswith(".meta.csv"):
+        beside = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
+        if beside.is_file():
+            return beside
+    if not meta.ok or "col_name" not in meta.header:
+        return None
+    i = meta.header.index("col_name")
+    names = {c.strip() for c in meta.column(i).to_pylist() if c.strip()}
+    held = [(len(names & set(header)), p) for p, header in data_files]
+    best = max((n for n, _ in held), default=0)
+    fits = [p for n, p in held if n == best]
+    return fits[0] if names and best * 2 >= len(names) and len(fits) == 1 else None
+
+
+def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, result: IngestResult,
+                    data_files: list[tuple[Path, list[str]]]) -> None:
+    """An EES metadata file is checked against its data file (found by name, else by content)."""
     from carestats.check.meta import check_meta
 
     info.kind = "ees-meta"
-    data_path = path.with_name(path.name[: -len(".meta.csv")] + ".csv")
-    if not data_path.is_file():
-        meta.warn(1, "", "META-ORPHAN", f"no data file {data_path.name} beside this metadata file",
-                  "keep <name>.csv and <name>.meta.csv together")
+    data_path = _meta_partner(meta, path, data_files)
+    if data_path is None:
+        beside = path.name[: -len(".meta.csv")] + ".csv" if path.name.lower().endswith(".meta.csv") else "<name>.csv"
+        meta.warn(1, "", "META-ORPHAN", f"no data file {beside} beside this metadata file, nor one whose columns "
+                  "it describes", "keep <name>.csv and <name>.meta.csv together")
     elif meta.ok:
         raw_bytes = data_path.read_bytes()
         data = read_csv(data_path, paths.display(data_path, raw), hashlib.sha256(raw_bytes).hexdigest(), raw_bytes)
@@ -276,4 +387,5 @@ def _check_metadata(meta: CsvFile, path: Path, raw: Path, info: InputFile, resul
     result.findings.extend(meta.findings)
     failed = not meta.ok
     info.status = "invalid" if failed else "metadata"
-    info.reason = "metadata file failed the checks" if failed else f"metadata for {data_path.name}"
+    info.reason = "metadata file failed the checks" if failed else \
+        f"metadata for {data_path.name if data_path else 'no data file found'}"
