@@ -41,7 +41,8 @@ def write_html(build: Path, to: Path, areas: list[str] | None = None) -> int:
 
     real, render.html_to_pdf = render.html_to_pdf, keep_html  # for this call only
     try:
-        stages.render_only(build, Reporter(quiet=True), Settings(jobs=1, areas=areas))
+        stages.render_reports(build, Reporter(quiet=True), Settings(jobs=1, areas=areas, force=True),
+                              aside=to / "aside")
     finally:
         render.html_to_pdf = real
     for item in made:  # the date the build gives its PDFs, so that the floor's PDFs are the build's bytes

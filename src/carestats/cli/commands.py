@@ -203,7 +203,9 @@ def compute(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = Fals
 
 
 @app.command()
-def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
+def render(out: OutOpt = None, jobs: JobsOpt = None,
+           force: Annotated[bool, typer.Option("--force", help="Render every report again, reusing none.")] = False
+           ) -> None:
     """Render the reports again (England and every LA) from the figures already in OUT/carestats.duckdb.
 
     A report whose data, settings and templates are unchanged is reused, not rendered, as `build` reuses
@@ -213,7 +215,7 @@ def render(out: OutOpt = None, jobs: JobsOpt = None) -> None:
     """
     from carestats.pipeline.build import render_reports
 
-    settings = _settings(out=out, jobs=jobs)
+    settings = _settings(out=out, jobs=jobs, force=force)
     made = render_reports(settings.out, _reporter(), settings)
     if not STATE["quiet"]:
         reused = sum(r.reused for r in made)

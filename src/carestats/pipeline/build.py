@@ -678,15 +678,18 @@ def render_only(out: Path, rep: Reporter, settings: Settings | None = None, area
 
 
 def render_reports(out: Path, rep: Reporter, settings: Settings | None = None, areas: list[str] | None = None,
-                   england: bool = True) -> list:
+                   england: bool = True, aside: Path | None = None) -> list:
     """Re-render reports from an existing warehouse, reusing each one whose inputs are unchanged.
 
     A report is reused, as a build reuses it, when the manifest records it with the key these settings,
-    templates and data would give (nothing is rendered: `carestats report --area X` twice renders once).
+    templates and data would give (nothing is rendered: `carestats report --area X` twice renders once),
+    unless settings.force.
     The others are rendered beside the output folder and each moved into reports/ in one rename. The
     manifest records them under `rendered` (its build records are left as they were, so the next build
     sees a report that no longer matches its hash and renders it again rather than reusing it). Then says
     how many other reports in reports/ were made with other settings, templates or data.
+    With `aside`, the reports are made in that folder and left there: reports/ and the manifest are not
+    touched (the render benchmark uses this).
     Returns render.Rendered records.
     """
     import polars as pl
@@ -710,10 +713,16 @@ def render_reports(out: Path, rep: Reporter, settings: Settings | None = None, a
     if not year:
         raise DataError(f"no national figures in {db}", "run `carestats build` first")
     prev = cache.Previous.load(out)
-    stage = out.parent / f".{out.name}.render-{os.getpid()}"
     every: dict[str, str] = {}
+    if aside is not None:
+        return render_all(indicators, year, inputs, out, rep, settings, areas, england,
+                          previous=None if settings.force else prev,
+                          data_key=prev.key("data") if prev is not None else "", into=aside / "reports",
+                          every_key=every)
+    stage = out.parent / f".{out.name}.render-{os.getpid()}"
     try:
-        made = render_all(indicators, year, inputs, out, rep, settings, areas, england, previous=prev,
+        made = render_all(indicators, year, inputs, out, rep, settings, areas, england,
+                          previous=None if settings.force else prev,
                           data_key=prev.key("data") if prev is not None else "", into=stage / "reports",
                           every_key=every)
         for r in made:
