@@ -1,0 +1,77 @@
+"""Speed: the data stages do less work for the same result (benchmarks/run.py measures the time itself)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from carestats.warehouse import db as warehouse
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "systmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+class Counting:
+    """A connection that counts the transactions begun and committed on it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.begun, self.committed = con, 0, 0
+
+    def begin(self):  # type: ignore[no-untyped-def]
+        self.begun += 1
+        return self.con.begin()
+
+    def commit(self):  # type: ignore[no-untyped-def]
+        self.committed += 1
+        return self.con.commit()
+
+    def execute(self, sql: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert sql.strip().lower() not in ("begin", "commit", "begin transaction")
+        return self.con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.con, name)
+
+
+def table(n: int, **cols: list[str]) -> pa.Table:
+    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}
+                    | {"_line": pa.array(range(2, n + 2), pa.int32())})
+
+
+def test_the_raw_store_writes_every_input_in_one_commit(tmp_path: Path, private_tmp: Path) -> None:
+    store = warehouse.RawStore()
+    counting = Counting(store.con)  # type: ignore[arg-type]
+    store.con = counting  # type: ignore[assignment]
+    for i in range(5):
+        store.add(f"t{i % 2}", table(2, a=[f"{i}a", f"{i}b"]))
+    assert (counting.begun, counting.committed) == (1, 0)  # not one commit (a write to disk) per input
+    store.con = counting.con
+    store.hand_over(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute('select a from raw.t0 order by rowid').fetchall() == [
+            ("0a",), ("0b",), ("2a",), ("2b",), ("4a",), ("4b",)]
+    finally:
+        con.close()
+
+
+def test_a_part_read_back_mid_ingest_is_that_inputs_rows_and_later_inputs_still_go_in(private_tmp: Path) -> None:
+    store = warehouse.RawStore()
+    store.add("t", table(2, a=["1", "2"]))
+    assert store.tables("t")[0].column("a").to_pylist() == ["1", "2"]  # committed: rowids are the table's own
+    store.add("t", table(1, b=["x"], a=["3"]))  # a later input, with a column of its own, after the read
+    store.add("t", table(1, a=["4"]))
+    parts = store.tables("t")
+    assert [p.column_names for p in parts] == [["a", "_line"], ["b", "a", "_line"], ["a", "_line"]]
+    assert [p.column("a").to_pylist() for p in parts] == [["1", "2"], ["3"], ["4"]]
+    assert store._open().execute('select b from raw.t order by rowid').fetchall() == [(None,), (None,), ("x",), (None,)]
+    store.close()
