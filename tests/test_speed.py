@@ -75,3 +75,58 @@ def test_a_part_read_back_mid_ingest_is_that_inputs_rows_and_later_inputs_still_
     assert [p.column("a").to_pylist() for p in parts] == [["1", "2"], ["3"], ["4"]]
     assert store._open().execute('select b from raw.t order by rowid').fetchall() == [(None,), (None,), ("x",), (None,)]
     store.close()
+
+
+def books(tmp_path: Path, n: int) -> list[Path]:
+    import openpyxl
+
+    out = []
+    for i in range(n):
+        book = openpyxl.Workbook()
+        book.active.title = f"S{i}"
+        book.active.cell(1, 1, f"book {i}")
+        out.append(tmp_path / f"b{i}.xlsx")
+        book.save(out[-1])
+    return out
+
+
+def test_workbooks_open_on_a_worker_thread_no_more_than_one_ahead(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.ingest import workbooks
+
+    paths = books(tmp_path, 3)
+    opened: list[tuple[str, str]] = []
+    real = workbooks._open_file
+
+    def spy(path: Path):  # type: ignore[no-untyped-def]
+        opened.append((path.name, threading.current_thread().name))
+        return real(path)
+
+    monkeypatch.setattr(workbooks, "_open_file", spy)
+    ahead = workbooks.Prefetch([tmp_path / "a.csv", *paths])
+    ahead.pending[paths[0]].result()
+    assert [n for n, _ in opened] == ["b0.xlsx"]  # only the first, before it is asked for
+    assert opened[0][1].startswith("carestats-workbooks")
+    for i, path in enumerate(paths):
+        book = ahead.open(path, path.read_bytes())
+        assert book.sheet_names == [f"S{i}"]
+        assert len(ahead.pending) <= 1
+    assert [n for n, _ in opened] == ["b0.xlsx", "b1.xlsx", "b2.xlsx"]
+
+
+def test_a_workbook_opened_ahead_is_used_only_for_the_same_bytes(tmp_path: Path) -> None:
+    import fastexcel
+
+    from carestats.ingest import workbooks
+
+    first, second = books(tmp_path, 2)
+    ahead = workbooks.Prefetch([first])
+    ahead.pending[first].result()
+    assert ahead.open(first, second.read_bytes()).sheet_names == ["S1"]  # the file changed: its bytes now
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 truncated zip")
+    ahead = workbooks.Prefetch([broken])
+    with pytest.raises(fastexcel.FastExcelError):  # the error of opening it here, as read_workbook reports it
+        ahead.open(broken, broken.read_bytes())

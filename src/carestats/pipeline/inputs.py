@@ -154,7 +154,9 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     seen: dict[tuple[str, int], InputFile] = {}
     by_hash: dict[str, InputFile] = {}
     geo = GeoIndex()
-    for src in archives.expand(discover(raw), raw, result.findings):
+    found = discover(raw)
+    books = workbooks.Prefetch(found)  # opened on a worker thread while the CSV files are checked
+    for src in archives.expand(found, raw, result.findings):
         path, name, data = src.path, src.name, src.data
         digest = hashlib.sha256(data).hexdigest()
         info = InputFile(name=name, sha256=digest, size=len(data), kind="other")
@@ -173,7 +175,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             continue
         by_hash[digest] = info
         if suffix in workbooks.SUFFIXES:
-            read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip))
+            read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip),
+                                           open_book=books.opener(path))
             result.findings.extend(read.findings)
             for table_id, table in read.tables:
                 result.tables.add(table_id, table)
