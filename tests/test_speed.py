@@ -166,3 +166,30 @@ def test_xlsx_sheets_compress_on_a_worker_thread_to_the_bytes_zipfile_makes(tmp_
             z.writestr(info, data, compresslevel=6)
     assert target.read_bytes() == buf.getvalue()
     assert [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]  # no scratch left, compressed or not
+
+
+def test_bench_only_measures_the_ingest_target_without_a_full_build(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    bench_dir = Path(__file__).resolve().parents[1] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench_dir))
+    import run as bench  # type: ignore[import-not-found]
+    from measure import Measurement  # type: ignore[import-not-found]
+
+    measured: list[tuple[str, list[str]]] = []
+
+    def measure(self, name, what, cmd, prepare=None, timeout=None):  # type: ignore[no-untyped-def]
+        measured.append((name, cmd))
+        self.results[name] = Measurement(name, what)
+        return self.results[name]
+
+    monkeypatch.setattr(bench.Bench, "measure", measure)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    assert bench.main(["--raw", str(raw), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+                       "--only", "ingest_compute,bare_scan"]) == 0
+    assert [n for n, _ in measured] == ["ingest_compute", "bare_scan"]
+    assert "--no-reports" in measured[0][1] and measured[1][1][0] == sys.executable
+    with pytest.raises(SystemExit):
+        bench.main(["--raw", str(raw), "--out", str(tmp_path / "out"), "--only", "full_cold_build"])
