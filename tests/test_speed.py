@@ -193,3 +193,29 @@ def test_bench_only_measures_the_ingest_target_without_a_full_build(tmp_path: Pa
     assert "--no-reports" in measured[0][1] and measured[1][1][0] == sys.executable
     with pytest.raises(SystemExit):
         bench.main(["--raw", str(raw), "--out", str(tmp_path / "out"), "--only", "full_cold_build"])
+
+
+def test_the_staging_views_are_made_in_one_commit_and_a_bad_one_leaves_the_warehouse_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carestats.core.errors import QueryError
+    from carestats.warehouse import staging
+
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    counting = Counting(con)
+    missing = staging.build_staging(counting)  # type: ignore[arg-type]
+    assert (counting.begun, counting.committed) == (1, 1)  # not one commit per statement
+    views = staging.load_staging()
+    assert missing and set(missing) <= {v.id for v in views}  # no inputs: the raw tables are made empty
+    made = {r[0] for r in con.execute("select view_name from duckdb_views() where schema_name = 'staging'").fetchall()}
+    assert made == {v.id for v in views}
+
+    fresh = warehouse.connect(tmp_path / "v.duckdb")
+    good = views[0]
+    bad = staging.StagingView(id="stg_broken", description="", raw=("brand_new_raw",), columns=("x",),
+                              measures=(), path=good.path, sql="select no_such_column from raw.brand_new_raw")
+    monkeypatch.setattr(staging, "load_staging", lambda: [good, bad])
+    with pytest.raises(QueryError):
+        staging.build_staging(fresh)
+    left = fresh.execute("select schema_name, table_name from duckdb_tables() union all "
+                         "select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    assert left == []  # neither the first view nor the raw tables made for either
