@@ -132,6 +132,29 @@ def baseline_coverage() -> dict:
     return {"covered": len(covered), "registry": len(registry), "not_covered": sorted(registry - covered)}
 
 
+ONLY = ("ingest_compute", "bare_scan")  # what --only may pick: the measurements that need no full build
+
+
+def run_ingest_vs_scan(b: Bench, only: list[str]) -> dict:
+    """Only ingest_compute and/or bare_scan (`--only`): the ingest target, without a full build. The scan
+    reads the CSV files the ingest build loaded (every EES CSV under raw when it was not measured)."""
+    nr = b.work / "no-reports"
+    fresh(nr)()
+    if "ingest_compute" in only:
+        print("ingest + compute", flush=True)
+        b.measure("ingest_compute", "carestats build --no-reports into an empty folder",
+                  carestats("build", "--raw", str(b.raw), "--no-reports", "--out", str(nr)), prepare=fresh(nr))
+    files = loaded_csvs(nr, b.raw)
+    if "bare_scan" in only:
+        print("bare DuckDB scan", flush=True)
+        listing = b.work / "scan-files.json"
+        listing.write_text(json.dumps(files), encoding="utf-8")
+        b.measure("bare_scan", f"DuckDB read_csv(all_varchar) of the {len(files)} CSV files carestats loads",
+                  [sys.executable, __file__, "--scan-list", str(listing)])
+    fresh(nr)()
+    return {"inputs": {"raw": str(b.raw), "csv_files_loaded": len(files)}, "only": only, "scales": []}
+
+
 def run_all(b: Bench, scales: list[int], seed: int) -> dict:
     full, nr = b.work / "full", b.work / "no-reports"
     build = ["build", "--raw", str(b.raw)]
@@ -269,8 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7, help="seed of the synthetic data")
     ap.add_argument("--timeout", type=float, default=3600.0, help="time limit of one run (s)")
     ap.add_argument("--mem-limit-mb", type=float, default=12000.0, help="memory limit of one run (MB)")
+    ap.add_argument("--only", default="", help=f"measure only these, comma-separated (of {', '.join(ONLY)}): "
+                    "the ingest target without the full build; no synthetic scales")
     ap.add_argument("--scan-list", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    if any(s not in ONLY for s in only):
+        ap.error(f"--only takes {', '.join(ONLY)}, not {', '.join(s for s in only if s not in ONLY)}")
     if args.scan_list:
         print(scan(args.scan_list))
         return 0
@@ -278,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--raw and --out are required")
     b = Bench(args)
     before, started = machine(), time.perf_counter()
-    extra = run_all(b, [int(s) for s in args.scales.split(",") if s.strip()], args.seed)
+    extra = run_ingest_vs_scan(b, only) if only else \
+        run_all(b, [int(s) for s in args.scales.split(",") if s.strip()], args.seed)
     targets = verdicts(b.results, extra["scales"])
     doc = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
            "duration_s": round(time.perf_counter() - started, 1), "machine": before,

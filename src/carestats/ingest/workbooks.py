@@ -9,6 +9,9 @@ rows. Every row loaded keeps its spreadsheet row number, so a figure can be trac
 from __future__ import annotations
 
 import re
+import weakref
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -297,17 +300,67 @@ class WorkbookRead:
     tables: list[tuple[str, pa.Table]] = field(default_factory=list)
 
 
+def _open_file(path: Path) -> tuple[bytes, fastexcel.ExcelReader]:
+    data = path.read_bytes()
+    return data, fastexcel.read_excel(data)
+
+
+class Prefetch:
+    """Opens the workbooks among a build's input files on a worker thread, ahead of the files before them.
+
+    fastexcel parses a workbook without holding the GIL, so the workbooks open while the CSV files before
+    them are read and checked (the machine has more than one core). No more than `ahead` workbooks are
+    opened before they are asked for (memory stays bounded), in the order of `paths`. `open(path, data)`
+    is what fastexcel.read_excel(data) gives, an error included: the workbook opened ahead is used only
+    when its bytes are `data`, otherwise `data` is opened there and then.
+    """
+
+    def __init__(self, paths: Iterable[Path], ahead: int = 1) -> None:
+        self.paths = [p for p in paths if p.suffix.lower() in SUFFIXES]
+        self.ahead = ahead
+        self.pending: dict[Path, Future] = {}
+        self.pool: ThreadPoolExecutor | None = None
+        if self.paths:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="carestats-workbooks")
+            weakref.finalize(self, self.pool.shutdown, wait=False, cancel_futures=True)
+            self._ahead_of(-1)
+
+    def _ahead_of(self, i: int) -> None:
+        if self.pool is None:
+            return
+        for path in self.paths[i + 1:i + 1 + self.ahead]:
+            if path not in self.pending:
+                self.pending[path] = self.pool.submit(_open_file, path)
+
+    def open(self, path: Path, data: bytes) -> fastexcel.ExcelReader:
+        future = self.pending.pop(path, None)
+        if path in self.paths:
+            self._ahead_of(self.paths.index(path))
+        if future is not None:
+            try:
+                read, book = future.result()
+            except Exception:  # noqa: BLE001 - opened again below, where the error is reported as usual
+                read, book = None, None
+            if read == data:
+                return book
+        return fastexcel.read_excel(data)
+
+    def opener(self, path: Path) -> Callable[[bytes], fastexcel.ExcelReader]:
+        return lambda data: self.open(path, data)
+
+
 def read_workbook(data: bytes, info: InputFile, seen: dict[tuple[str, int], InputFile],
-                  quarantined: bool = False) -> WorkbookRead:
+                  quarantined: bool = False,
+                  open_book: Callable[[bytes], fastexcel.ExcelReader] = fastexcel.read_excel) -> WorkbookRead:
     """Recognise a workbook by its sheets and read every source it holds as raw tables (or say why not).
 
     `info` is filled in with what the file is; `seen` (source and year → file) catches a second copy of
-    a release."""
+    a release. `open_book` opens the bytes (Prefetch.opener: a workbook opened ahead)."""
     result = WorkbookRead()
     info.kind = "workbook"
     sources, unused = load_spec()
     try:
-        book = fastexcel.read_excel(data)
+        book = open_book(data)
         sheets = list(book.sheet_names)
     except (fastexcel.FastExcelError, OSError, ValueError) as exc:
         _unreadable(info, result, 0, "", exc)

@@ -159,7 +159,9 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     geo = GeoIndex()
     metas: list[tuple[CsvFile, Path, InputFile]] = []
     data_files: list[tuple[Path, list[str]]] = []  # plain EES data files and their headers, to pair metadata
-    for src in archives.expand(discover(raw), raw, result.findings):
+    found = discover(raw)
+    books = workbooks.Prefetch(found)  # opened on a worker thread while the CSV files are checked
+    for src in archives.expand(found, raw, result.findings):
         path, name = src.path, src.name
         suffix = Path(name).suffix.lower()
         if src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
@@ -189,7 +191,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         if src.lazy:
             data = path.read_bytes()
         if suffix in workbooks.SUFFIXES:
-            read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip))
+            read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip),
+                                           open_book=books.opener(path))
             result.findings.extend(read.findings)
             for table_id, table in read.tables:
                 result.tables.add(table_id, table)

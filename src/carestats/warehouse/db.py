@@ -115,9 +115,11 @@ def read_frame(con: duckdb.DuckDBPyConnection, schema: str, name: str):  # type:
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    """The columns of schema.name in order ([] when there is no such table or view). From duckdb_columns(),
+    which information_schema.columns is a view of, without the joins that view makes for every call."""
     rows = con.execute(
-        "select column_name from information_schema.columns where table_schema = $s and table_name = $t "
-        "order by ordinal_position",
+        "select column_name from duckdb_columns() where schema_name = $s and table_name = $t "
+        "order by column_index",
         {"s": schema, "t": name},
     ).fetchall()
     return [r[0] for r in rows]
@@ -225,6 +227,8 @@ class RawStore:
         self.con: duckdb.DuckDBPyConnection | None = connect(self.path, spill=self.folder / "spill", macros=False)
         self.parts: list[Part] = []
         self.columns: dict[str, list[str]] = {}
+        self.types: dict[str, list[str]] = {}  # the DuckDB type of each column of each raw table, in order
+        self._open_transaction = False
         self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -233,35 +237,50 @@ class RawStore:
         return self.con
 
     def add(self, name: str, table: pa.Table) -> None:
-        """Append one input's rows to raw.name (a validated identifier), adding any columns it brings."""
+        """Append one input's rows to raw.name (a validated identifier), adding any columns it brings.
+
+        Every input goes in one transaction (one commit, at hand_over, not one write to disk per input).
+        The rows enter as a relation over the arrow table, not a registered view: a view would keep each
+        input's arrow table in memory until the commit."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
             raise ValueError(f"not a raw table name: {name!r}")
-        con = self._open()  # each input is committed on its own: a transaction would keep its arrow table
+        con = self._open()
+        if not self._open_transaction:
+            con.begin()
+            self._open_transaction = True
         have = self.columns.get(name)
         new = [c for c in dict.fromkeys(table.column_names) if have is None or c not in have]
         columns = [*(have or []), *new]
         names = dict(zip(columns, dedupe_names(columns)))
-        con.register("_incoming", table)
-        try:
-            if have is None:
-                con.execute("create schema if not exists raw")
-                con.execute(f'create table raw."{name}" as select * from _incoming')
-                if table_columns(con, "raw", name) != [names[c] for c in columns]:
-                    raise RuntimeError(f"raw.{name}: DuckDB named the columns otherwise than expected")
-                first = 0
-            else:
-                first = sum(p.rows for p in self.parts if p.table == name)
-                types = con.sql("select * from _incoming limit 0").types
-                for col, kind in zip(table.column_names, types):
-                    if col in new:
-                        con.execute(f'alter table raw."{name}" add column "{names[col]}" {kind}')
-                target = ", ".join(f'"{names[c]}"' for c in table.column_names)
-                con.execute(f'insert into raw."{name}" ({target}) select * from _incoming')
-        finally:
-            con.unregister("_incoming")
+        if have is None:
+            con.execute("create schema if not exists raw")
+            incoming = con.from_arrow(table)
+            incoming.create(f'raw."{name}"')
+            del incoming
+            made = con.sql(f'select * from raw."{name}" limit 0')
+            if made.columns != [names[c] for c in columns]:
+                raise RuntimeError(f"raw.{name}: DuckDB named the columns otherwise than expected")
+            self.types[name] = [str(t) for t in made.types]
+            first = 0
+        else:
+            first = sum(p.rows for p in self.parts if p.table == name)
+            incoming = con.from_arrow(table.rename_columns([names[c] for c in table.column_names]))
+            kinds = dict(zip(incoming.columns, (str(t) for t in incoming.types)))
+            for col in new:
+                con.execute(f'alter table raw."{name}" add column "{names[col]}" {kinds[names[col]]}')
+                self.types[name].append(kinds[names[col]])
+            select = ", ".join(f'"{names[c]}"' if names[c] in kinds else f'null::{kind} as "{names[c]}"'
+                               for c, kind in zip(columns, self.types[name]))
+            incoming.project(select).insert_into(f'raw."{name}"')
+            del incoming
         self.columns[name] = columns
         self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
                                first, table.num_rows))
+
+    def _commit(self) -> None:
+        if self.con is not None and self._open_transaction:
+            self.con.commit()
+            self._open_transaction = False
 
     def names(self) -> list[str]:
         return list(self.columns)
@@ -269,6 +288,7 @@ class RawStore:
     def part_table(self, part: Part) -> pa.Table:
         """One input's rows, with its own columns, as it was added."""
         cols = ", ".join(f'"{n}" as "{c}"' for c, n in zip(part.columns, part.names))
+        self._commit()  # rowids are the table's own only once committed
         return self._open().sql(
             f'select {cols} from raw."{part.table}" where rowid >= $a and rowid < $b order by rowid',
             params={"a": part.first, "b": part.first + part.rows}).to_arrow_table()
@@ -278,12 +298,14 @@ class RawStore:
 
     def copy_into(self, target: duckdb.DuckDBPyConnection) -> None:
         """Every raw table into another database, batch by batch."""
+        self._commit()
         con = self._open()
         for name in sorted(self.columns):
             copy_table(con, target, "raw", name)
 
     def hand_over(self, target: Path) -> None:
         """Close the store and move its file to `target`, which becomes the build's warehouse."""
+        self._commit()
         con = self._open()
         con.close()
         self.con = None

@@ -77,16 +77,26 @@ def ensure_raw(con: duckdb.DuckDBPyConnection, view: StagingView) -> list[str]:
 
 
 def build_staging(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Create every staging view; returns, per view, the raw tables that had no input."""
-    con.execute("create schema if not exists staging")
+    """Create every staging view; returns, per view, the raw tables that had no input.
+
+    The views and the raw tables or columns they need are made in one transaction: one commit (one write
+    to disk), not one per statement; a failing query leaves the warehouse as it was."""
     missing: dict[str, list[str]] = {}
-    for view in load_staging():
-        made = ensure_raw(con, view)
-        if made:
-            missing[view.id] = made
-        try:
-            con.execute(f"create or replace view staging.{view.id} as {view.sql}")
-        except duckdb.Error as exc:
-            name = paths.display(view.path, paths.RESOURCE_ROOT)
-            raise QueryError(f"{name}: {str(exc).splitlines()[0]}", "fix the staging query") from exc
+    views = load_staging()
+    con.begin()
+    try:
+        con.execute("create schema if not exists staging")
+        for view in views:
+            made = ensure_raw(con, view)
+            if made:
+                missing[view.id] = made
+            try:
+                con.execute(f"create or replace view staging.{view.id} as {view.sql}")
+            except duckdb.Error as exc:
+                name = paths.display(view.path, paths.RESOURCE_ROOT)
+                raise QueryError(f"{name}: {str(exc).splitlines()[0]}", "fix the staging query") from exc
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
     return missing

@@ -1,0 +1,221 @@
+"""Speed: the data stages do less work for the same result (benchmarks/run.py measures the time itself)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from carestats.warehouse import db as warehouse
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "systmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+class Counting:
+    """A connection that counts the transactions begun and committed on it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.begun, self.committed = con, 0, 0
+
+    def begin(self):  # type: ignore[no-untyped-def]
+        self.begun += 1
+        return self.con.begin()
+
+    def commit(self):  # type: ignore[no-untyped-def]
+        self.committed += 1
+        return self.con.commit()
+
+    def execute(self, sql: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert sql.strip().lower() not in ("begin", "commit", "begin transaction")
+        return self.con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.con, name)
+
+
+def table(n: int, **cols: list[str]) -> pa.Table:
+    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}
+                    | {"_line": pa.array(range(2, n + 2), pa.int32())})
+
+
+def test_the_raw_store_writes_every_input_in_one_commit(tmp_path: Path, private_tmp: Path) -> None:
+    store = warehouse.RawStore()
+    counting = Counting(store.con)  # type: ignore[arg-type]
+    store.con = counting  # type: ignore[assignment]
+    for i in range(5):
+        store.add(f"t{i % 2}", table(2, a=[f"{i}a", f"{i}b"]))
+    assert (counting.begun, counting.committed) == (1, 0)  # not one commit (a write to disk) per input
+    store.con = counting.con
+    store.hand_over(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute('select a from raw.t0 order by rowid').fetchall() == [
+            ("0a",), ("0b",), ("2a",), ("2b",), ("4a",), ("4b",)]
+    finally:
+        con.close()
+
+
+def test_a_part_read_back_mid_ingest_is_that_inputs_rows_and_later_inputs_still_go_in(private_tmp: Path) -> None:
+    store = warehouse.RawStore()
+    store.add("t", table(2, a=["1", "2"]))
+    assert store.tables("t")[0].column("a").to_pylist() == ["1", "2"]  # committed: rowids are the table's own
+    store.add("t", table(1, b=["x"], a=["3"]))  # a later input, with a column of its own, after the read
+    store.add("t", table(1, a=["4"]))
+    parts = store.tables("t")
+    assert [p.column_names for p in parts] == [["a", "_line"], ["b", "a", "_line"], ["a", "_line"]]
+    assert [p.column("a").to_pylist() for p in parts] == [["1", "2"], ["3"], ["4"]]
+    assert store._open().execute('select b from raw.t order by rowid').fetchall() == [(None,), (None,), ("x",), (None,)]
+    store.close()
+
+
+def books(tmp_path: Path, n: int) -> list[Path]:
+    import openpyxl
+
+    out = []
+    for i in range(n):
+        book = openpyxl.Workbook()
+        book.active.title = f"S{i}"
+        book.active.cell(1, 1, f"book {i}")
+        out.append(tmp_path / f"b{i}.xlsx")
+        book.save(out[-1])
+    return out
+
+
+def test_workbooks_open_on_a_worker_thread_no_more_than_one_ahead(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.ingest import workbooks
+
+    paths = books(tmp_path, 3)
+    opened: list[tuple[str, str]] = []
+    real = workbooks._open_file
+
+    def spy(path: Path):  # type: ignore[no-untyped-def]
+        opened.append((path.name, threading.current_thread().name))
+        return real(path)
+
+    monkeypatch.setattr(workbooks, "_open_file", spy)
+    ahead = workbooks.Prefetch([tmp_path / "a.csv", *paths])
+    ahead.pending[paths[0]].result()
+    assert [n for n, _ in opened] == ["b0.xlsx"]  # only the first, before it is asked for
+    assert opened[0][1].startswith("carestats-workbooks")
+    for i, path in enumerate(paths):
+        book = ahead.open(path, path.read_bytes())
+        assert book.sheet_names == [f"S{i}"]
+        assert len(ahead.pending) <= 1
+    assert [n for n, _ in opened] == ["b0.xlsx", "b1.xlsx", "b2.xlsx"]
+
+
+def test_a_workbook_opened_ahead_is_used_only_for_the_same_bytes(tmp_path: Path) -> None:
+    import fastexcel
+
+    from carestats.ingest import workbooks
+
+    first, second = books(tmp_path, 2)
+    ahead = workbooks.Prefetch([first])
+    ahead.pending[first].result()
+    assert ahead.open(first, second.read_bytes()).sheet_names == ["S1"]  # the file changed: its bytes now
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 truncated zip")
+    ahead = workbooks.Prefetch([broken])
+    with pytest.raises(fastexcel.FastExcelError):  # the error of opening it here, as read_workbook reports it
+        ahead.open(broken, broken.read_bytes())
+
+
+def test_xlsx_sheets_compress_on_a_worker_thread_to_the_bytes_zipfile_makes(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import threading
+    import zipfile
+
+    import polars as pl
+
+    from carestats.exports import xlsx
+
+    df = pl.DataFrame({"area": [f"Area {i} & <co>" for i in range(3000)], "value": [i / 7 for i in range(3000)]})
+    monkeypatch.setattr(xlsx, "CHUNK", 4096)  # many pieces per sheet
+    threads: list[str] = []
+    deflate = xlsx.deflate
+
+    def spy(path: Path) -> list[int]:
+        threads.append(threading.current_thread().name)
+        return deflate(path)
+
+    monkeypatch.setattr(xlsx, "deflate", spy)
+    target = xlsx.write_xlsx([("One", df), ("Two", df.head(0)), ("Three", df.tail(700))], tmp_path / "w.xlsx")
+    assert len(threads) == 3 and all(t.startswith("carestats-xlsx") for t in threads)
+    with zipfile.ZipFile(target) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    assert parts["xl/worksheets/sheet1.xml"] == xlsx.sheet_xml(df)
+    buf = io.BytesIO()  # every part compressed by zipfile itself
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=xlsx.ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data, compresslevel=6)
+    assert target.read_bytes() == buf.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]  # no scratch left, compressed or not
+
+
+def test_bench_only_measures_the_ingest_target_without_a_full_build(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    bench_dir = Path(__file__).resolve().parents[1] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench_dir))
+    import run as bench  # type: ignore[import-not-found]
+    from measure import Measurement  # type: ignore[import-not-found]
+
+    measured: list[tuple[str, list[str]]] = []
+
+    def measure(self, name, what, cmd, prepare=None, timeout=None):  # type: ignore[no-untyped-def]
+        measured.append((name, cmd))
+        self.results[name] = Measurement(name, what)
+        return self.results[name]
+
+    monkeypatch.setattr(bench.Bench, "measure", measure)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    assert bench.main(["--raw", str(raw), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+                       "--only", "ingest_compute,bare_scan"]) == 0
+    assert [n for n, _ in measured] == ["ingest_compute", "bare_scan"]
+    assert "--no-reports" in measured[0][1] and measured[1][1][0] == sys.executable
+    with pytest.raises(SystemExit):
+        bench.main(["--raw", str(raw), "--out", str(tmp_path / "out"), "--only", "full_cold_build"])
+
+
+def test_the_staging_views_are_made_in_one_commit_and_a_bad_one_leaves_the_warehouse_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carestats.core.errors import QueryError
+    from carestats.warehouse import staging
+
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    counting = Counting(con)
+    missing = staging.build_staging(counting)  # type: ignore[arg-type]
+    assert (counting.begun, counting.committed) == (1, 1)  # not one commit per statement
+    views = staging.load_staging()
+    assert missing and set(missing) <= {v.id for v in views}  # no inputs: the raw tables are made empty
+    made = {r[0] for r in con.execute("select view_name from duckdb_views() where schema_name = 'staging'").fetchall()}
+    assert made == {v.id for v in views}
+
+    fresh = warehouse.connect(tmp_path / "v.duckdb")
+    good = views[0]
+    bad = staging.StagingView(id="stg_broken", description="", raw=("brand_new_raw",), columns=("x",),
+                              measures=(), path=good.path, sql="select no_such_column from raw.brand_new_raw")
+    monkeypatch.setattr(staging, "load_staging", lambda: [good, bad])
+    with pytest.raises(QueryError):
+        staging.build_staging(fresh)
+    left = fresh.execute("select schema_name, table_name from duckdb_tables() union all "
+                         "select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    assert left == []  # neither the first view nor the raw tables made for either
