@@ -132,42 +132,6 @@ def test_a_workbook_opened_ahead_is_used_only_for_the_same_bytes(tmp_path: Path)
         ahead.open(broken, broken.read_bytes())
 
 
-def test_xlsx_sheets_compress_on_a_worker_thread_to_the_bytes_zipfile_makes(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-    import threading
-    import zipfile
-
-    import polars as pl
-
-    from carestats.exports import xlsx
-
-    df = pl.DataFrame({"area": [f"Area {i} & <co>" for i in range(3000)], "value": [i / 7 for i in range(3000)]})
-    monkeypatch.setattr(xlsx, "CHUNK", 4096)  # many pieces per sheet
-    threads: list[str] = []
-    deflate = xlsx.deflate
-
-    def spy(path: Path) -> list[int]:
-        threads.append(threading.current_thread().name)
-        return deflate(path)
-
-    monkeypatch.setattr(xlsx, "deflate", spy)
-    target = xlsx.write_xlsx([("One", df), ("Two", df.head(0)), ("Three", df.tail(700))], tmp_path / "w.xlsx")
-    assert len(threads) == 3 and all(t.startswith("carestats-xlsx") for t in threads)
-    with zipfile.ZipFile(target) as z:
-        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
-    assert parts["xl/worksheets/sheet1.xml"] == xlsx.sheet_xml(df)
-    buf = io.BytesIO()  # every part compressed by zipfile itself
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            info = zipfile.ZipInfo(name, date_time=xlsx.ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data, compresslevel=6)
-    assert target.read_bytes() == buf.getvalue()
-    assert [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]  # no scratch left, compressed or not
-
-
 def test_bench_only_measures_the_ingest_target_without_a_full_build(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import sys

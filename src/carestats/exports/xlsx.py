@@ -17,10 +17,9 @@ table, so only one sheet's table need exist at a time.
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -161,8 +160,6 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
         '</styleSheet>').encode()
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = [target.with_name(f".{target.name}.sheet{i}.xml") for i in range(1, len(sheets) + 1)]
-    deflating: list[Future] = []
-    pool = ThreadPoolExecutor(2, thread_name_prefix="carestats-xlsx")
     try:
         for path, (_, sheet) in zip(scratch, sheets):
             table = sheet() if callable(sheet) else sheet
@@ -171,7 +168,6 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
                 for piece in sheet_parts(table):
                     fh.write(piece)
             del table
-            deflating.append(pool.submit(deflate, path))  # compressed while the next sheet is made
         # Excel keeps each sheet's filter range as a hidden defined name as well as in the sheet.
         defined = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
@@ -183,69 +179,16 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for name, data in files.items():
                 z.writestr(_entry(name, len(data)), data, compresslevel=6)
-            for i, (path, done) in enumerate(zip(scratch, deflating), 1):
+            for i, path in enumerate(scratch, 1):
                 entry = _entry(f"xl/worksheets/sheet{i}.xml", path.stat().st_size)
                 # the size is set before writing, as writestr does: it decides whether the entry is zip64
-                sizes = done.result()  # the sheet's compressed pieces are ready
-                with path.open("rb") as src, _deflated(path).open("rb") as packed, z.open(entry, "w") as dest:
-                    replay = _Replay(packed, sizes)
-                    if hasattr(dest, "_compressor"):  # zipfile's own compressor, whose output is replayed
-                        dest._compressor = replay
-                    while chunk := src.read(CHUNK):
-                        dest.write(chunk)  # the CRC and size are zipfile's own, from the sheet's bytes
-                    replay.check(dest)
+                with path.open("rb") as src, z.open(entry, "w") as dest:
+                    shutil.copyfileobj(src, dest, 1 << 20)
     finally:
-        pool.shutdown(cancel_futures=True)
         for path in scratch:
-            for made in (path, _deflated(path)):
-                if made.exists():
-                    os.remove(made)
+            if path.exists():
+                os.remove(path)
     return target
-
-
-CHUNK = 1 << 20  # a sheet is read into its zip entry this many bytes at a time
-
-
-def _deflated(path: Path) -> Path:
-    return path.with_name(path.name + ".z")
-
-
-def deflate(path: Path) -> list[int]:
-    """The sheet at `path` compressed as zipfile compresses an entry (raw deflate at level 6, fed CHUNK
-    bytes at a time), into a scratch file beside it; returns the size of the output of each piece fed
-    and then of the flush. zlib runs without the GIL, so this runs on a worker thread."""
-    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
-    sizes = []
-    with path.open("rb") as src, _deflated(path).open("wb") as out:
-        while chunk := src.read(CHUNK):
-            piece = comp.compress(chunk)
-            sizes.append(len(piece))
-            out.write(piece)
-        tail = comp.flush()
-        sizes.append(len(tail))
-        out.write(tail)
-    return sizes
-
-
-class _Replay:
-    """Stands in for zipfile's compressor of one entry: gives back, piece by piece, what `deflate` made
-    of the same pieces of the same bytes."""
-
-    def __init__(self, packed, sizes: list[int]) -> None:  # type: ignore[no-untyped-def]
-        self.packed, self.sizes, self.used = packed, sizes, 0
-
-    def compress(self, data: bytes) -> bytes:
-        self.used += 1
-        return self.packed.read(self.sizes[self.used - 1])
-
-    def flush(self) -> bytes:
-        self.used += 1
-        return self.packed.read(self.sizes[self.used - 1])
-
-    def check(self, dest) -> None:  # type: ignore[no-untyped-def]
-        """Before the entry closes: every piece but the flush was replayed (or zipfile compressed itself)."""
-        if getattr(dest, "_compressor", None) is self and self.used != len(self.sizes) - 1:
-            raise RuntimeError("a worksheet was not read in the pieces it was compressed in")
 
 
 FILE_ORDER = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
