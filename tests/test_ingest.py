@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carestats.core.errors import DataError
-from carestats.pipeline.inputs import period_end_year, read_inputs, table_name
+from carestats.core.periods import end_year_of_text as period_end_year
+from carestats.pipeline.inputs import read_inputs, table_name
 from carestats.ingest.workbooks import RowKeys, cell_keys, has_header
 
 # the columns of the 2025 cla_number_and_rate_per_10k_children file, by which it is recognised

@@ -30,6 +30,7 @@ from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
 from carestats.check.recognise import known_tables, named, recognise
 from carestats.core import paths, safe_yaml
+from carestats.core.periods import end_year_of_text
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
 from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
@@ -117,16 +118,6 @@ def publication_of(table: str) -> str:
 def _publication_rules(path: Path, mtime_ns: int) -> list[dict]:
     """publications.yaml, parsed once per version of the file rather than once per input file."""
     return safe_yaml.load(path.read_text(encoding="utf-8"))
-
-
-def period_end_year(period: str) -> int | None:
-    """2025 -> 2025; academic 202425 -> 2025; anything else -> None."""
-    p = period.strip()
-    if re.fullmatch(r"\d{4}", p):
-        return int(p)
-    if re.fullmatch(r"\d{6}", p) and (int(p[:4]) + 1) % 100 == int(p[4:]):
-        return int(p[:4]) + 1
-    return None
 
 
 def discover(raw: Path) -> list[Path]:
@@ -317,7 +308,7 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
     if not IDENT.match(info.table):
         raise DataError(f"{f.name}: cannot derive a table name from the file name", "rename the file")
     periods = pc.unique(f.column(f.header.index("time_period"))).to_pylist()
-    years = [y for y in map(period_end_year, periods) if y is not None]
+    years = [y for y in map(end_year_of_text, periods) if y is not None]
     info.vintage = max(years) if years else 0
     info.release = f"{publication_of(info.table)}-{info.vintage}"
     key = (info.table, info.vintage)
