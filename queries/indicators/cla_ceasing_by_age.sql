@@ -8,6 +8,7 @@ polarity: none
 decimals: 0
 headline: false
 order: 1
+same_quantity_as: cla_ceasing  # its Total is cla_ceasing, published in another file
 definition: >
   The number of children who ceased to be looked after during the year ending 31 March, by their age on
   the day they ceased (the breakdown is the publisher's age group, e.g. '16 years' or '18 years and over';

@@ -42,6 +42,7 @@ class Indicator:
     sql: str
     short_title: str = ""
     notes: str = ""
+    same_quantity_as: str = ""  # another indicator whose Total is this one's Total, from another publication
 
     @property
     def theme_title(self) -> str:
@@ -50,7 +51,15 @@ class Indicator:
 
 IND_REQUIRED = {"id", "title", "theme", "unit", "polarity", "decimals", "definition", "numerator",
                 "denominator", "sources", "source_files", "method"}
-IND_OPTIONAL = {"method_note", "headline", "order", "short_title", "notes"}
+IND_OPTIONAL = {"method_note", "headline", "order", "short_title", "notes", "same_quantity_as"}
+
+
+def _same_quantity_as(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not IDENT.match(value):
+        raise ConfigError(f"{name}: same_quantity_as must be another indicator's id", "e.g. same_quantity_as: cla_ceasing")
+    return value
 
 
 def parse_indicator(path: Path) -> Indicator:
@@ -79,6 +88,7 @@ def parse_indicator(path: Path) -> Indicator:
         method=meta["method"], method_note=str(meta.get("method_note") or "").strip(),
         headline=bool(meta.get("headline", False)), order=int(meta.get("order", 100)),
         short_title=str(meta.get("short_title") or meta["title"]), notes=str(meta.get("notes") or "").strip(),
+        same_quantity_as=_same_quantity_as(name, meta.get("same_quantity_as")),
         path=path, sql=body,
     )
 
@@ -96,4 +106,8 @@ def load_indicators(extra: list[Path] | None = None) -> list[Indicator]:
                 raise ConfigError(f"{path}: indicator {ind.id} is already defined in {found[ind.id].path}",
                                   "give the indicator another id")
             found[ind.id] = ind
+    for ind in found.values():
+        if ind.same_quantity_as and ind.same_quantity_as not in found:
+            raise ConfigError(f"{paths.display(ind.path, paths.RESOURCE_ROOT)}: same_quantity_as names "
+                              f"{ind.same_quantity_as}, which is not an indicator", "give an indicator's id")
     return sorted(found.values(), key=lambda i: (list(THEMES).index(i.theme), i.order, i.id))

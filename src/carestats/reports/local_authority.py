@@ -37,10 +37,16 @@ MAX_TRENDS = 6  # small charts on the trends page (two rows of three)
 # drawn on one axis with (or said to be lower than) England's or its region's total.
 TOTALS = {"count", "£ thousands", "fte"}
 GRADE_ID = "ilacs_overall_effectiveness"
-# One quantity that two indicators publish (from two files): (indicator, breakdown) -> the other's. A report
-# shows one figure for it, the latest release's, with a footnote where the two publications disagree.
-SAME_QUANTITY = {("cla_ceasing_by_age", "Total"): ("cla_ceasing", "Total"),
-                 ("cla_ceasing", "Total"): ("cla_ceasing_by_age", "Total")}
+def same_quantity(indicators: list[Indicator]) -> dict[tuple[str, str], tuple[str, str]]:
+    """One quantity that two indicators publish (from two files), as their headers say (`same_quantity_as`):
+    (indicator, breakdown) -> the other's, both ways. A report shows one figure for it, the latest release's,
+    with a footnote where the two publications disagree."""
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
+    for ind in indicators:
+        if ind.same_quantity_as:
+            pairs[(ind.id, "Total")] = (ind.same_quantity_as, "Total")
+            pairs[(ind.same_quantity_as, "Total")] = (ind.id, "Total")
+    return pairs
 
 
 @dataclass
@@ -66,6 +72,7 @@ class LAIndex:
     def __init__(self, data: ReportData, indicators: list[Indicator]) -> None:
         self.data, self.indicators, self.year = data, indicators, data.year
         self.by_id = {i.id: i for i in indicators}
+        self.same_quantity = same_quantity(indicators)
         self.values = {k[0]: df for k, df in data.values.filter(pl.col("geographic_level") == LA)
                        .partition_by("area_code", as_dict=True).items()}
         self.comparisons = {k[0]: df for k, df in data.comparisons.filter(pl.col("geographic_level") == LA)
@@ -178,7 +185,7 @@ def _same_quantity(idx: LAIndex, ind: Indicator, breakdown: str, period: int, ro
                    by_ind: dict[str, pl.DataFrame]) -> tuple[Indicator, dict | None, str]:
     """(indicator, row, footnote) for a figure that another indicator also publishes: the latest release's
     row, and a footnote when the two publications disagree ("" when they agree or there is no other)."""
-    other_id, other_breakdown = SAME_QUANTITY.get((ind.id, breakdown), (None, None))
+    other_id, other_breakdown = idx.same_quantity.get((ind.id, breakdown), (None, None))
     other_df = by_ind.get(other_id) if other_id else None
     if other_df is None or other_id not in idx.by_id or row is None:
         return ind, row, ""
