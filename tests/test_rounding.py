@@ -18,3 +18,16 @@ def test_half_up_from_the_number_as_written(value: float, decimals: int, expect:
 
 def test_none_stays_none() -> None:
     assert rounded(None, 1) is None
+
+
+def test_the_polars_forms_give_what_the_python_ones_give() -> None:
+    import polars as pl
+
+    from carestats.core.periods import label, label_expr
+    from carestats.core.rounding import rounded_expr
+
+    df = pl.DataFrame({"value": [0.125, 1.005, None, 20.180475799835932], "decimals": [2, 2, 1, None],
+                       "time_period": [2025, 202425, 199900, 2019]})
+    got = df.select(rounded_expr("value"), label_expr(pl.col("time_period")).alias("label"))
+    assert got["value"].to_list() == [0.13, 1.01, None, 20.18]
+    assert got["label"].to_list() == [label(p) for p in df["time_period"]] == ["2025", "2024/25", "1999/00", "2019"]

@@ -100,6 +100,15 @@ def next_period_expr(col: pl.Expr) -> pl.Expr:
     return pl.when(col > ACADEMIC).then(col + 101).otherwise(col + 1)
 
 
+def label_expr(col: pl.Expr) -> pl.Expr:
+    """label() for a column of periods: 2025 stays 2025, 202425 reads 2024/25."""
+    import polars as pl
+
+    p = col.cast(pl.String)
+    return pl.when(p.str.len_chars() == 6).then(pl.concat_str(p.str.slice(0, 4), pl.lit("/"), p.str.slice(4, 2))) \
+        .otherwise(p)
+
+
 def end_year_of_text_expr(col: pl.Expr) -> pl.Expr:
     """end_year_of_text for a text column (as the raw tables hold periods); null when not a number."""
     import polars as pl

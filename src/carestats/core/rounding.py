@@ -8,6 +8,7 @@ digits this gives.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 
 def round_half_up(value: float, decimals: int) -> Decimal:
@@ -20,3 +21,13 @@ def rounded(value: float | None, decimals: int) -> float | None:
     if value is None:
         return None
     return float(round_half_up(value, decimals))
+
+
+def rounded_expr(col: str, decimals: str = "decimals") -> Any:
+    """A Polars expression: `col` rounded half up to the row's `decimals` column (3 places where it is null),
+    by rounded() on each row."""
+    import polars as pl
+
+    return pl.struct(col, decimals).map_elements(
+        lambda r: rounded(r[col], r[decimals] if r[decimals] is not None else 3),
+        return_dtype=pl.Float64, skip_nulls=False).alias(col)

@@ -26,3 +26,6 @@ SYMBOLS = {
     "z": "not applicable",
     "low": "fewer than a threshold (workforce agency figures)",
 }
+
+# Shown where the area or year is not in the files at all (no row): distinct from every symbol above.
+NO_DATA = "–"

@@ -17,14 +17,14 @@ import polars as pl
 
 from carestats.core import paths
 from carestats.core.errors import DataError
-from carestats.core.rounding import rounded
-from carestats.core.vocabulary import SYMBOLS
+from carestats.core.periods import label_expr
+from carestats.core.rounding import rounded_expr
+from carestats.core.vocabulary import NO_DATA, SYMBOLS
 from carestats.exports.xlsx import figure
 from carestats.exports.xlsx import write_xlsx as write_sheets
 from carestats.indicators.registry import Indicator
 
 QUERIES = paths.QUERIES_DIR / "exports"
-NO_ROW = "–"  # the area or year is not in the files at all, distinct from a publisher's symbol
 KEYS = ["indicator_id", "time_period", "breakdown"]
 
 
@@ -32,20 +32,9 @@ def _sql(name: str) -> str:
     return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _period(col: str) -> pl.Expr:
-    p = pl.col(col).cast(pl.String)
-    return pl.when(p.str.len_chars() == 6).then(pl.concat_str(p.str.slice(0, 4), pl.lit("/"), p.str.slice(4, 2))) \
-        .otherwise(p)
-
-
-def _round(col: str) -> pl.Expr:
-    return pl.struct(col, "decimals").map_elements(
-        lambda r: rounded(r[col], r["decimals"]), return_dtype=pl.Float64, skip_nulls=False)
-
-
 def _figure(value: str, status: str) -> pl.Expr:
     """The rounded number, else the publisher's symbol, else '–' (no row)."""
-    return figure(_round(value), pl.coalesce(pl.col(status), pl.lit(NO_ROW)))
+    return figure(rounded_expr(value), pl.coalesce(pl.col(status), pl.lit(NO_DATA)))
 
 
 def area_table(con, area: str, indicators: list[Indicator]) -> tuple[pl.DataFrame, str, str]:  # type: ignore[no-untyped-def]
@@ -71,7 +60,8 @@ def area_table(con, area: str, indicators: list[Indicator]) -> tuple[pl.DataFram
         nulls_last=True, maintain_order=True)
     base = long.unique(KEYS, keep="first", maintain_order=True)
     table = base.select(
-        "indicator_id", "indicator", "time_period", _period("time_period").alias("time_period_label"), "breakdown",
+        "indicator_id", "indicator", "time_period", label_expr(pl.col("time_period")).alias("time_period_label"),
+        "breakdown",
         "unit", _figure("value", "status").alias(name),
     )
     for rank, code, neighbour in neighbours.select("neighbour_rank", "neighbour_code", "neighbour_name").iter_rows():
@@ -79,16 +69,16 @@ def area_table(con, area: str, indicators: list[Indicator]) -> tuple[pl.DataFram
             *KEYS, _figure("neighbour_value", "neighbour_status").alias(f"{neighbour} ({code})"))
         table = table.join(one, on=KEYS, how="left", maintain_order="left").with_columns(
             pl.col(f"{neighbour} ({code})").fill_null(pl.struct(number=pl.lit(None, pl.Float64),
-                                                                text=pl.lit(NO_ROW))))
+                                                                text=pl.lit(NO_DATA))))
     rest = base.select(
         *KEYS,
-        figure(_round("sn_mean"), pl.lit(NO_ROW)).alias("neighbours' mean"),
-        figure(_round("sn_median"), pl.lit(NO_ROW)).alias("neighbours' median"),
+        figure(rounded_expr("sn_mean"), pl.lit(NO_DATA)).alias("neighbours' mean"),
+        figure(rounded_expr("sn_median"), pl.lit(NO_DATA)).alias("neighbours' median"),
         pl.col("sn_count").alias("neighbours with a figure"),
-        figure(_round("region_value"), pl.lit(NO_ROW)).alias("region"),
-        figure(_round("england_value"), pl.lit(NO_ROW)).alias("England"),
+        figure(rounded_expr("region_value"), pl.lit(NO_DATA)).alias("region"),
+        figure(rounded_expr("england_value"), pl.lit(NO_DATA)).alias("England"),
         "rank", pl.col("rank_of").alias("of councils"), "quartile_band", "trend",
-        _round("change_1y").alias("change on a year"), "release")
+        rounded_expr("change_1y").alias("change on a year"), "release")
     table = table.join(rest, on=KEYS, how="left", maintain_order="left")
     return table, name, sn_set
 
@@ -110,6 +100,6 @@ def write_area_workbook(db_path: Path, area: str, indicators: list[Indicator], t
         "Figures are rounded to the indicator's decimal places; the exact values are in indicator_values.parquet.",
         "rank is among all councils with a figure (1 = highest value), of councils gives how many; quartile_band "
         "and trend are given where the indicator has a direction that is better.",
-        f"{NO_ROW}: the area or year is not in the published files at all.",
+        f"{NO_DATA}: the area or year is not in the published files at all.",
         *[f"{sym}: {meaning}" for sym, meaning in SYMBOLS.items()]]})
     return write_sheets([("About", about), ("Compared", table)], target)

@@ -15,24 +15,12 @@ from pathlib import Path
 
 import polars as pl
 
-from carestats.core.rounding import rounded
+from carestats.core.periods import label_expr
+from carestats.core.rounding import rounded_expr
 from carestats.core.vocabulary import SYMBOLS
 from carestats.exports.xlsx import Sheet
 from carestats.exports.xlsx import write_xlsx as write_sheets
 from carestats.indicators.registry import THEMES, Indicator
-
-
-def period_text(col: str) -> pl.Expr:
-    p = pl.col(col).cast(pl.String)
-    return pl.when(p.str.len_chars() == 6).then(pl.concat_str(p.str.slice(0, 4), pl.lit("/"), p.str.slice(4, 2))) \
-        .otherwise(p)
-
-
-def round_to_decimals(col: str) -> pl.Expr:
-    """`col` rounded half up to the row's `decimals`, from each distinct value once."""
-    return pl.struct(col, "decimals").map_elements(
-        lambda r: rounded(r[col], r["decimals"] if r["decimals"] is not None else 3),
-        return_dtype=pl.Float64, skip_nulls=False).alias(col)
 
 
 def write_xlsx(values: pl.DataFrame, indicators: list[Indicator], target: Path, year: int) -> Path:
@@ -44,11 +32,11 @@ def write_xlsx(values: pl.DataFrame, indicators: list[Indicator], target: Path, 
     def table(ids: list[str]) -> pl.DataFrame:
         return values.filter(pl.col("indicator_id").is_in(ids)).join(
             titles, on="indicator_id", how="left", maintain_order="left").select(
-            "indicator_id", "indicator", "time_period", period_text("time_period").alias("time_period_label"),
+            "indicator_id", "indicator", "time_period", label_expr(pl.col("time_period")).alias("time_period_label"),
             "geographic_level", "area_code", "area_name", "breakdown",
             # A number, or the symbol as text where the value is not published.
             pl.when(pl.col("value").is_null()).then(pl.col("status")).otherwise(None).alias("value_symbol"),
-            round_to_decimals("value"), "status", "numerator", "denominator", "release")
+            rounded_expr("value"), "status", "numerator", "denominator", "release")
     about = pl.DataFrame({"carestats indicator workbook": [
         f"Report year {year}. One sheet per theme; the Metadata sheet defines every indicator.",
         ("value holds the published number, rounded to the indicator's decimal places (the exact values are in "

@@ -10,9 +10,8 @@ from decimal import Decimal
 
 from carestats.core.periods import label as fmt_period  # noqa: F401  (the reports and templates print periods through formatting)
 from carestats.core.rounding import round_half_up  # noqa: F401  (one rule for every output)
-from carestats.core.vocabulary import SYMBOLS  # noqa: F401  (the reports read formatting.SYMBOLS)
+from carestats.core.vocabulary import NO_DATA, SYMBOLS  # noqa: F401  (the reports read formatting.SYMBOLS, .NO_DATA)
 
-NO_DATA = "–"  # the area or year is not in the files at all (no row), distinct from a symbol
 MINUS = "\u2212"  # the one minus sign of every report, table, sentence and chart (never the hyphen "-")
 GRADES = {1: "Outstanding", 2: "Good", 3: "Requires improvement to be good", 4: "Inadequate"}
 UNIT_LABELS = {"count": "number", "%": "per cent", "rate per 10,000": "rate per 10,000 children",
