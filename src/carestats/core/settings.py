@@ -18,14 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carestats.core.errors import ConfigError
-from carestats.core.vocabulary import THEMES
+from carestats.core.vocabulary import DISCLOSURE_THRESHOLD, THEMES
 
 SCHEMA: dict[str, dict[str, type | tuple]] = {
     "report": {"year": int, "areas": (list, str), "neighbour_set": str, "sections": dict, "jobs": int},
     "branding": {"organisation": str, "logo": str, "primary_colour": str, "accent_colour": str},
     "paths": {"raw": str, "out": str, "indicators": list, "templates": list},
+    "disclosure": {"threshold": int},
 }
-ENV = {"raw": "CARESTATS_RAW", "out": "CARESTATS_OUT", "year": "CARESTATS_YEAR", "jobs": "CARESTATS_JOBS"}
+ENV = {"raw": "CARESTATS_RAW", "out": "CARESTATS_OUT", "year": "CARESTATS_YEAR", "jobs": "CARESTATS_JOBS",
+       "threshold": "CARESTATS_DISCLOSURE_THRESHOLD"}
+# The smallest and largest disclosure thresholds accepted: below 5 goes under the DfE's rule (counts 1 to 5
+# are suppressed; docs/disclosure.md), and a threshold far above it would hide most of a council's figures.
+THRESHOLD_MIN, THRESHOLD_MAX = DISCLOSURE_THRESHOLD, 100
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 NEIGHBOUR_SETS = {"auto", "2021", "2025"}
 
@@ -43,6 +48,7 @@ class Settings:
     skip_invalid: bool = False  # leave out files that fail the checks instead of stopping
     force: bool = False  # redo every stage, reusing nothing from the previous build
     require_complete: bool = False  # fail when any indicator would be empty (for CI)
+    unsuppressed: bool = False  # the council's internal edition: no disclosure control, every page marked
     # [report]
     year: int | None = None
     areas: list[str] | None = None  # None: every LA in the report year
@@ -54,6 +60,8 @@ class Settings:
     logo: Path | None = None
     primary_colour: str = "#0b3d63"
     accent_colour: str = "#0072B2"
+    # [disclosure]
+    threshold: int = DISCLOSURE_THRESHOLD  # counts from 1 to this (and shares built on them) are shown as c
     # [paths]
     indicator_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
@@ -75,7 +83,7 @@ class Settings:
 
     def data_choices(self) -> dict[str, object]:
         """The settings that change figures (the warehouse and exports), for the cache keys."""
-        return {"neighbour_set": self.neighbour_set}
+        return {"neighbour_set": self.neighbour_set, "threshold": self.threshold, "unsuppressed": self.unsuppressed}
 
     def report_choices(self) -> dict[str, object]:
         """The settings that change reports but not figures, for the cache keys."""
@@ -124,7 +132,8 @@ def read_file(path: Path) -> dict[str, object]:
     return flat
 
 
-RUN_FLAGS = ("until", "reports", "skip_invalid", "force", "require_complete")  # command-line only: never in carestats.toml
+# command-line only: never in carestats.toml (an unsuppressed edition is asked for each time, never by default)
+RUN_FLAGS = ("until", "reports", "skip_invalid", "force", "require_complete", "unsuppressed")
 
 
 def load(config: Path | None = None, **flags: object) -> Settings:
@@ -167,6 +176,9 @@ def load(config: Path | None = None, **flags: object) -> Settings:
         if bad:
             raise ConfigError(f"areas: {bad[0]!r} is not a local authority code", "use codes such as E10000016")
         s.areas = [str(c) for c in codes]
+    if (v := pick("threshold")) is not None:
+        given = flags.get("threshold") is not None or os.environ.get(ENV["threshold"])
+        s.threshold = _threshold(v, "" if given else _where(path, "threshold"))
     if (v := pick("neighbour_set")) is not None:
         if v not in NEIGHBOUR_SETS:
             raise ConfigError(f"neighbour_set {v!r} is not valid", f"use one of {', '.join(sorted(NEIGHBOUR_SETS))}")
@@ -193,6 +205,18 @@ def load(config: Path | None = None, **flags: object) -> Settings:
         if not d.is_dir():
             raise ConfigError(f"folder {d} does not exist", "create it or fix the path in carestats.toml")
     return s
+
+
+def _threshold(value: object, where: str) -> int:
+    try:
+        n = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}disclosure threshold {value!r} is not a whole number",
+                          "give a whole number such as 5") from None
+    if not THRESHOLD_MIN <= n <= THRESHOLD_MAX:
+        raise ConfigError(f"{where}disclosure threshold {n} is outside {THRESHOLD_MIN} to {THRESHOLD_MAX}",
+                          f"use {THRESHOLD_MIN} (the DfE's rule) or more; see docs/disclosure.md")
+    return n
 
 
 # Where each branding colour is used as text, and the background it sits on (templates/report.css: h1, h2,

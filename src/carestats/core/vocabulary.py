@@ -29,3 +29,15 @@ SYMBOLS = {
 
 # Shown where the area or year is not in the files at all (no row): distinct from every symbol above.
 NO_DATA = "–"
+
+# Disclosure control (docs/disclosure.md): counts from 1 to this many children, and the shares built on them,
+# are shown as the symbol c. The DfE's rule for children's social care statistics; carestats.toml may raise it.
+DISCLOSURE_THRESHOLD = 5
+
+# Printed on every page and sheet of the council's internal edition (`--unsuppressed`).
+UNSUPPRESSED_MARK = "Contains unsuppressed figures: not for publication"
+
+
+def edition_mark(unsuppressed: bool) -> str:
+    """The marking every page and sheet of an output carries: the unsuppressed edition's warning, or ''."""
+    return UNSUPPRESSED_MARK if unsuppressed else ""
