@@ -193,17 +193,15 @@ def _xlsx(data: bytes) -> Iterator[tuple[str, str]]:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for member in sorted(z.namelist()):
             yield f"{member} ", html.unescape(_decode(z.read(member)))
-    # … and each cell's value as Excel shows it (a date cell is a number in the XML)
-    import openpyxl
+    # … and each cell's value as Excel shows it (a date cell is a number in the XML); calamine, through
+    # fastexcel, reads them many times faster than openpyxl
+    import fastexcel
 
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = ("\t".join(_cell_text(v) for v in row if v is not None)
-                    for row in sheet.iter_rows(values_only=True))
-            yield f"sheet {sheet.title} row/", "\n".join(rows)
-    finally:
-        book.close()
+    book = fastexcel.read_excel(data)
+    for name in book.sheet_names:
+        sheet = book.load_sheet(name, header_row=None, dtypes="string").to_polars()
+        rows = ("\t".join(v for v in row if v is not None) for row in sheet.iter_rows())
+        yield f"sheet {name} row/", "\n".join(rows)
 
 
 def _cell_text(v: object) -> str:
