@@ -274,3 +274,31 @@ def test_unsuppressed_is_asked_for_on_the_command_line_only(monkeypatch, tmp_pat
     assert load().unsuppressed is False and load(unsuppressed=True).unsuppressed is True
     assert edition_mark(True) == UNSUPPRESSED_MARK == "Contains unsuppressed figures: not for publication"
     assert edition_mark(False) == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.integers(min_value=0, max_value=15), min_size=1, max_size=5),
+       adopted=st.integers(min_value=0, max_value=15), ceasing_hidden=st.booleans())
+def test_linked_indicators_never_show_a_hidden_total(parts: list[int], adopted: int, ceasing_hidden: bool) -> None:
+    total = sum(parts)
+    adopted = min(adopted, total)
+    names = [f"b{k}" for k in range(len(parts))]
+    share = [] if total == 0 else [rows("adopted_pct", {"Total": 100 * adopted / total}, num={"Total": adopted},
+                                        den=total)]
+    f = frame(rows("by_age", {"Total": total, **dict(zip(names, parts))}), rows("ceasing", {"Total": total}),
+              *share)
+    if ceasing_hidden:  # hidden already (as the publisher gave it, or by another table)
+        f = f.with_columns(pl.when(pl.col("indicator_id") == "ceasing").then(pl.lit("c")).otherwise("status")
+                           .alias("status"))
+    out = suppress(f, 5, units=UNITS, links={"by_age": "ceasing", "adopted_pct": "ceasing"})
+    by_age, ceasing = shown(out, "by_age"), shown(out, "ceasing")
+    # the total is hidden in both or shown in both, and a shown share never gives a hidden total away
+    assert (by_age["Total"] == "c") == (ceasing["Total"] == "c")
+    if share and ceasing["Total"] == "c":
+        assert shown(out, "adopted_pct")["Total"] == "c"
+    if by_age["Total"] != "c":
+        hidden = [by_age[k] == "c" for k in ["Total", *names]]
+        for i, h in enumerate(hidden):
+            if h and ([total, *parts])[i] > 0:
+                lo, hi = attacker_range(parts, total, hidden, i)
+                assert lo < hi
