@@ -153,7 +153,7 @@ def _decode(data: bytes) -> str:
 def _texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
     """(where, text) pieces of one file, decoded by what the file is."""
     lower = name.lower()
-    if lower.endswith(".xlsx") or lower.endswith(".xlsm"):
+    if lower.endswith((".xlsx", ".xlsm")):
         yield from _xlsx(data)
     elif data.startswith(b"%PDF"):
         yield from _pdf(data)

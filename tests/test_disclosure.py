@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from carestats.core.errors import ConfigError
 from carestats.core.settings import Settings, load

@@ -10,7 +10,6 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-
 from privacy import Identifiers, identifiers_from_returns, scan_outputs
 
 CHILD = "C3141592"
