@@ -303,3 +303,14 @@ def test_linked_indicators_never_show_a_hidden_total(parts: list[int], adopted: 
             if h and ([total, *parts])[i] > 0:
                 lo, hi = attacker_range(parts, total, hidden, i)
                 assert lo < hi
+
+
+def test_a_frame_that_was_not_suppressed_is_refused() -> None:
+    from carestats.core.errors import DataError
+    from carestats.indicators.disclosure import check_suppressed
+
+    f = frame(rows("by_age", {"Total": 40, "Under 1 year": 3, "1 to 4 years": 37}))
+    with pytest.raises(DataError, match="local_indicator_values.csv: by_age E10000016 2025 'Under 1 year' shows a "
+                                        "figure from 1 to 5 children"):
+        check_suppressed(f, 5, units=UNITS, where="local_indicator_values.csv")
+    check_suppressed(suppress(f, 5, units=UNITS), 5, units=UNITS)  # suppressed: accepted

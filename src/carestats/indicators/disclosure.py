@@ -246,3 +246,20 @@ def _protect(groups: list[_Group], links: Mapping[str, str]) -> None:
         for g, h in pairs:
             if _base_hidden(g) != _base_hidden(h):
                 changed |= _hide_base(h if _base_hidden(g) else g)
+
+
+def check_suppressed(frame: pl.DataFrame, threshold: int = DISCLOSURE_THRESHOLD,
+                     units: Mapping[str, str] | None = None, where: str = "output") -> None:
+    """Refuse a frame that still shows a small cell (what `suppress` would hide on its own): the last check
+    before figures from child-level data are written out. Raises DataError naming the first such row by its
+    indicator, area, period and breakdown (never a child)."""
+    from carestats.core.errors import DataError
+
+    rows = frame.to_dicts()
+    unit_of = _units(rows, units)
+    for r in rows:
+        if r["status"] is None and primary(unit_of[r["indicator_id"]], r["value"], r["numerator"],
+                                           r["denominator"], threshold):
+            raise DataError(f"{where}: {r['indicator_id']} {r['area_code']} {r['time_period']} "
+                            f"{r['breakdown']!r} shows a figure from 1 to {threshold} children",
+                            "pass the figures through indicators.disclosure.suppress before writing them")
