@@ -7,13 +7,15 @@ inside the zip, PDF page text and metadata, and anything else as bytes; zip file
 members read the same way) and reports every child ID, date of birth (as DD/MM/YYYY or YYYY-MM-DD), UPN or
 full postcode of `identifiers` that it finds, with the file and where in it.
 
-    leaks = scan_outputs(tmp_path / "build", identifiers_from_returns(returns_dir))
+    ids = identifiers_from_returns(returns_dir)
+    leaks = scan_outputs(tmp_path / "build", ids)
     assert not leaks, "\\n".join(map(str, leaks))
+    assert not scan_text(result.stderr, ids, "stderr")
 
 Besides the listed identifiers it reports anything shaped like a UPN (a check letter and 12 more
 characters) or a full postcode (outward and inward code): outputs have no reason to hold either. A child ID
-is matched as a whole token (not inside a longer number or word), so choose test IDs that a figure cannot
-equal (the generator's are). Dates are matched only for the listed dates of birth: outputs hold other dates.
+is matched as a whole token (not inside a longer number or word), so choose test IDs that no figure can
+equal (a short number such as 7 would match a count of 7). Dates are matched only for the listed dates of birth: outputs hold other dates.
 """
 
 from __future__ import annotations
@@ -138,6 +140,12 @@ def scan_outputs(out_dir: Path, identifiers: Identifiers | Mapping[str, Iterable
         for where, text in _texts(path.name, path.read_bytes()):
             leaks.extend(Leak(name, f"{where}line {n}", kind, found) for kind, found, n in matcher.find(text))
     return leaks
+
+
+def scan_text(text: str, identifiers: Identifiers | Mapping[str, Iterable], name: str = "output") -> list[Leak]:
+    """The same search in text a command printed (its output, its one-line errors, a log record)."""
+    matcher = _Matcher(_as_identifiers(identifiers))
+    return [Leak(name, f"line {n}", kind, found) for kind, found, n in matcher.find(text)]
 
 
 def _decode(data: bytes) -> str:

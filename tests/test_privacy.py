@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from privacy import Identifiers, identifiers_from_returns, scan_outputs
+from privacy import Identifiers, identifiers_from_returns, scan_outputs, scan_text
 
 CHILD = "C3141592"
 DOB = dt.date(2011, 7, 4)
@@ -133,3 +133,10 @@ def test_a_mapping_and_the_returns_give_the_identifiers(tmp_path: Path) -> None:
     assert ids == Identifiers({CHILD, "7"}, {DOB}, {UPN}, {POSTCODE})
     with pytest.raises(ValueError, match="unknown identifier kinds"):
         scan_outputs(tmp_path / "out", {"nhs_number": ["1"]})
+
+
+def test_printed_text_is_searched_the_same_way() -> None:
+    err = f"Error: episodes.csv:4:2: DECOM is not a date\nchild {CHILD} at me14 1xx\n"
+    assert [str(leak) for leak in scan_text(err, IDS, "stderr")] == [
+        f"stderr: line 2: child_id '{CHILD}'", "stderr: line 2: postcode 'me14 1xx'"]
+    assert scan_text("Error: episodes.csv:4:2: DECOM is not a date", IDS) == []
