@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("child_id", "dob", "upn", "postcode")
+SHEET_DATA = re.compile(r"<sheetData\b.*?</sheetData>", re.DOTALL)
 WAREHOUSE = (".duckdb", ".duckdb.wal", ".wal")
 # A UPN: a check letter (A-Z without I, O, S), then 11 digits, then a digit or a letter (temporary UPNs)
 UPN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z](?![A-Za-z0-9])")
@@ -197,10 +198,13 @@ def _json_strings(doc: object) -> Iterator[str]:
 
 
 def _xlsx(data: bytes) -> Iterator[tuple[str, str]]:
-    # the XML parts as they are (shared strings, sheet names, properties, comments) …
+    # the XML parts as they are (shared strings, sheet names, properties, comments, headers and footers) …
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for member in sorted(z.namelist()):
-            yield f"{member} ", html.unescape(_decode(z.read(member)))
+            text = _decode(z.read(member))
+            if member.startswith("xl/worksheets/"):
+                text = SHEET_DATA.sub("", text)  # the cells: read below, as values
+            yield f"{member} ", html.unescape(text)
     # … and each cell's value as Excel shows it (a date cell is a number in the XML); calamine, through
     # fastexcel, reads them many times faster than openpyxl
     import fastexcel
@@ -210,14 +214,6 @@ def _xlsx(data: bytes) -> Iterator[tuple[str, str]]:
         sheet = book.load_sheet(name, header_row=None, dtypes="string").to_polars()
         rows = ("\t".join(v for v in row if v is not None) for row in sheet.iter_rows())
         yield f"sheet {name} row/", "\n".join(rows)
-
-
-def _cell_text(v: object) -> str:
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
 
 
 def _pdf(data: bytes) -> Iterator[tuple[str, str]]:
@@ -232,13 +228,18 @@ def _pdf(data: bytes) -> Iterator[tuple[str, str]]:
 
 
 def _parquet(data: bytes) -> Iterator[tuple[str, str]]:
+    import polars as pl
     import pyarrow.parquet as pq
 
-    table = pq.read_table(io.BytesIO(data))
-    meta = table.schema.metadata or {}
+    meta = pq.read_schema(io.BytesIO(data)).metadata or {}
     yield "metadata ", "\n".join(f"{k.decode(errors='replace')} {v.decode(errors='replace')}"
                                   for k, v in meta.items())
-    yield "column names ", "\n".join(table.column_names)
-    for col in table.column_names:
-        values = table.column(col).to_pylist()
-        yield f"column {col} row/", "\n".join("" if v is None else _cell_text(v) for v in values)
+    frame = pl.read_parquet(io.BytesIO(data))
+    yield "column names ", "\n".join(frame.columns)
+    for col in frame.columns:  # each value as text (a date as YYYY-MM-DD), one row a line
+        series = frame.get_column(col)
+        try:
+            text = series.cast(pl.String).fill_null("").str.join("\n").item()
+        except pl.exceptions.PolarsError:  # a list or struct column: its values as JSON (dates as YYYY-MM-DD)
+            text = "\n".join(json.dumps(v, default=str, ensure_ascii=False) for v in series.to_list())
+        yield f"column {col} row/", text
