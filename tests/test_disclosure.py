@@ -314,3 +314,13 @@ def test_a_frame_that_was_not_suppressed_is_refused() -> None:
                                         "figure from 1 to 5 children"):
         check_suppressed(f, 5, units=UNITS, where="local_indicator_values.csv")
     check_suppressed(suppress(f, 5, units=UNITS), 5, units=UNITS)  # suppressed: accepted
+
+
+def test_another_symbol_is_never_turned_into_c() -> None:
+    f = frame(rows("by_age", {"Total": None, "16 years": 3, "17 years": 0}), rows("ceasing", {"Total": 3}))
+    f = f.with_columns(pl.when(pl.col("breakdown").eq("Total") & pl.col("indicator_id").eq("by_age"))
+                       .then(pl.lit("x")).otherwise("status").alias("status"))
+    out = suppress(f, 5, units=UNITS, links={"by_age": "ceasing"})
+    # the x Total is left as it is (and counted as known): the second hidden cell is the 0 beside the 3
+    assert shown(out, "by_age") == {"Total": "x", "16 years": "c", "17 years": "c"}
+    assert shown(out, "ceasing") == {"Total": "c"}

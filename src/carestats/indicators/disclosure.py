@@ -60,6 +60,11 @@ class _Cell:
     hidden: bool  # shown as c (already, or by this run)
     size: float | None  # what the cell adds to its group's sum: the count, or the numerator of a share
 
+    @property
+    def shows(self) -> bool:
+        """Whether the cell shows a figure (a cell with another symbol, x or z, shows none and keeps it)."""
+        return not self.hidden and any(v is not None for v in (self.value, self.numerator, self.denominator))
+
 
 @dataclass
 class _Group:
@@ -196,7 +201,7 @@ def _hide_one_more(group: _Group) -> bool:
     if nonzero:
         nonzero[0].hidden = True
         return True
-    if group.total is not None and not group.total.hidden:
+    if group.total is not None and group.total.shows:
         group.total.hidden = True
         return True
     zeros = sorted((p for p in shown if p.size == 0), key=lambda p: p.breakdown)
@@ -220,7 +225,7 @@ def _hide_base(group: _Group) -> bool:
         target = [group.total] if group.total else group.parts
     else:
         target = group.members  # every share shows the denominator
-    changed = [c for c in target if not c.hidden]
+    changed = [c for c in target if c.shows]
     for c in changed:
         c.hidden = True
     return bool(changed)
