@@ -324,3 +324,16 @@ def test_another_symbol_is_never_turned_into_c() -> None:
     # the x Total is left as it is (and counted as known): the second hidden cell is the 0 beside the 3
     assert shown(out, "by_age") == {"Total": "x", "16 years": "c", "17 years": "c"}
     assert shown(out, "ceasing") == {"Total": "c"}
+
+
+def test_a_frame_whose_status_and_numerators_are_all_null() -> None:
+    f = pl.DataFrame(rows("by_age", {"Total": 40.0, "Under 1 year": 3.0, "1 to 4 years": 37.0}))
+    assert f.schema["status"] == pl.Null and f.schema["numerator"] == pl.Null  # as polars infers them
+    out = suppress(f, 5, units=UNITS)
+    assert out["status"].to_list() == [None, "c", "c"] and out.schema["status"] == pl.String
+    assert out["value"].to_list() == [40.0, None, None] and out.columns == f.columns
+
+
+def test_an_empty_frame_stays_empty() -> None:
+    f = frame()
+    assert suppress(f, 5, units=UNITS).equals(f)

@@ -126,11 +126,10 @@ def suppress(frame: pl.DataFrame, threshold: int = DISCLOSURE_THRESHOLD, units: 
         cells.append(_Cell(n, str(r["breakdown"]), r["value"], r["numerator"], r["denominator"], hidden, size))
     groups = _groups(rows, cells, unit_of)
     _protect(groups, links or {})
-    out = [dict(r) for r in rows]
-    for cell, r in zip(cells, out):
-        if cell.hidden:
-            r.update(value=None, numerator=None, denominator=None, status=SUPPRESSED)
-    return pl.DataFrame(out, schema=frame.schema, orient="row") if out else frame.clear()
+    hide = pl.Series("_hide", [c.hidden for c in cells], dtype=pl.Boolean)
+    blank = [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator", "denominator")]
+    status = pl.when(hide).then(pl.lit(SUPPRESSED)).otherwise(pl.col("status").cast(pl.String)).alias("status")
+    return frame.with_columns(*blank, status)  # a status column of nulls only becomes text
 
 
 def _units(rows: list[dict], units: Mapping[str, str] | None) -> dict[str, str]:
