@@ -60,28 +60,41 @@ class Leak:
 
 
 def identifiers_from_returns(folder: Path) -> Identifiers:
-    """Every CHILD, DOB (and MC_DOB), UPN and full HOME_POST/PL_POST in the SSDA903 CSV files under `folder`."""
+    """Every CHILD, DOB (and MC_DOB), UPN and full HOME_POST/PL_POST in the SSDA903 returns under `folder`:
+    the CSV tables and the XML return (elements of those names)."""
     ids = Identifiers()
-    for path in sorted(folder.rglob("*.csv")):
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            for row in csv.DictReader(f):
-                for col, value in row.items():
-                    value = (value or "").strip()
-                    if not value or col is None:
-                        continue
-                    col = col.strip().upper()
-                    if col == "CHILD":
-                        ids.child_ids.add(value)
-                    elif col in ("DOB", "MC_DOB"):
-                        try:
-                            ids.dobs.add(dt.datetime.strptime(value, "%d/%m/%Y").date())
-                        except ValueError:
-                            pass  # an unreadable date cannot be written out as a date either
-                    elif col == "UPN" and value.upper() not in ("UN1", "UN2", "UN3", "UN4", "UN5", "UN6", "UN7"):
-                        ids.upns.add(value)
-                    elif col in ("HOME_POST", "PL_POST") and POSTCODE_SHAPE.fullmatch(value.upper()):
-                        ids.postcodes.add(value)
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                for row in csv.DictReader(f):
+                    for col, value in row.items():
+                        if col is not None:
+                            _collect(ids, col, value)
+        elif path.suffix.lower() == ".xml":
+            import xml.etree.ElementTree as ET  # the test's own returns: trusted input
+
+            for _, element in ET.iterparse(path):
+                _collect(ids, element.tag.rsplit("}", 1)[-1], element.text)
     return ids
+
+
+def _collect(ids: Identifiers, column: str, value: str | None) -> None:
+    value = (value or "").strip()
+    column = column.strip().upper()
+    if not value:
+        return
+    if column == "CHILD":
+        ids.child_ids.add(value)
+    elif column in ("DOB", "MC_DOB"):
+        for form in ("%d/%m/%Y", "%Y-%m-%d"):  # the CSV tables' form, the XML return's form
+            try:
+                ids.dobs.add(dt.datetime.strptime(value, form).date())
+            except ValueError:
+                pass  # an unreadable date cannot be written out as that date either
+    elif column == "UPN" and not re.fullmatch(r"UN\d", value.upper()):  # UN1..UN7: the reason there is none
+        ids.upns.add(value)
+    elif column in ("HOME_POST", "PL_POST") and POSTCODE_SHAPE.fullmatch(value.upper()):
+        ids.postcodes.add(value)
 
 
 def _as_identifiers(identifiers: Identifiers | Mapping[str, Iterable]) -> Identifiers:

@@ -131,6 +131,12 @@ def test_a_mapping_and_the_returns_give_the_identifiers(tmp_path: Path) -> None:
                                        encoding="utf-8")
     ids = identifiers_from_returns(tmp_path / "returns")
     assert ids == Identifiers({CHILD, "7"}, {DOB}, {UPN}, {POSTCODE})
+    (year / "return.xml").write_text(
+        "<Message><Children><Child><Header><CHILD>X99</CHILD><DOB>2012-02-29</DOB><UPN>UN4</UPN></Header>"
+        "<Episodes><Episode><HOME_POST>SW1A 1AA</HOME_POST></Episode></Episodes></Child></Children></Message>",
+        encoding="utf-8")
+    ids = identifiers_from_returns(tmp_path / "returns")
+    assert ids == Identifiers({CHILD, "7", "X99"}, {DOB, dt.date(2012, 2, 29)}, {UPN}, {POSTCODE, "SW1A 1AA"})
     with pytest.raises(ValueError, match="unknown identifier kinds"):
         scan_outputs(tmp_path / "out", {"nhs_number": ["1"]})
 
