@@ -24,6 +24,7 @@ SCHEMA: dict[str, dict[str, type | tuple]] = {
     "report": {"year": int, "areas": (list, str), "neighbour_set": str, "sections": dict, "jobs": int},
     "branding": {"organisation": str, "logo": str, "primary_colour": str, "accent_colour": str},
     "paths": {"raw": str, "out": str, "indicators": list, "templates": list},
+    "ssda903": {"dir": str, "la": str},
 }
 ENV = {"raw": "CARESTATS_RAW", "out": "CARESTATS_OUT", "year": "CARESTATS_YEAR", "jobs": "CARESTATS_JOBS"}
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -43,6 +44,7 @@ class Settings:
     skip_invalid: bool = False  # leave out files that fail the checks instead of stopping
     force: bool = False  # redo every stage, reusing nothing from the previous build
     require_complete: bool = False  # fail when any indicator would be empty (for CI)
+    unsuppressed: bool = False  # the council's internal edition: child-level figures without disclosure control
     # [report]
     year: int | None = None
     areas: list[str] | None = None  # None: every LA in the report year
@@ -58,6 +60,9 @@ class Settings:
     indicator_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
     source: Path | None = None  # the carestats.toml that was read, if any
+    # [ssda903]: the council's own child-level returns (one folder per collection year) and its code
+    ssda903: Path | None = None
+    la: str | None = None
 
     def themes(self) -> list[tuple[str, str]]:
         """The report sections switched on, in the reports' order: (theme id, title)."""
@@ -75,7 +80,8 @@ class Settings:
 
     def data_choices(self) -> dict[str, object]:
         """The settings that change figures (the warehouse and exports), for the cache keys."""
-        return {"neighbour_set": self.neighbour_set}
+        return {"neighbour_set": self.neighbour_set, "ssda903": str(self.ssda903) if self.ssda903 else None,
+                "la": self.la, "unsuppressed": self.unsuppressed}
 
     def report_choices(self) -> dict[str, object]:
         """The settings that change reports but not figures, for the cache keys."""
@@ -120,11 +126,11 @@ def read_file(path: Path) -> dict[str, object]:
                 raise ConfigError(f"{name}: unknown key {key!r} in [{section}]",
                                   f"valid keys are {', '.join(SCHEMA[section])}")
             _typed(name, section, key, value, SCHEMA[section][key])
-            flat[key] = value
+            flat[f"ssda903_{key}" if section == "ssda903" else key] = value
     return flat
 
 
-RUN_FLAGS = ("until", "reports", "skip_invalid", "force", "require_complete")  # command-line only: never in carestats.toml
+RUN_FLAGS = ("until", "reports", "skip_invalid", "force", "require_complete", "unsuppressed")  # command-line only: never in carestats.toml
 
 
 def load(config: Path | None = None, **flags: object) -> Settings:
@@ -152,6 +158,16 @@ def load(config: Path | None = None, **flags: object) -> Settings:
 
     if (v := pick("raw")) is not None:
         s.raw = Path(str(v)) if flags.get("raw") is not None or os.environ.get(ENV["raw"]) else rel(v)
+    if (v := flags.get("ssda903") or file.get("ssda903_dir")) is not None:
+        s.ssda903 = Path(str(v)) if flags.get("ssda903") is not None else rel(v)
+    if (v := flags.get("la") or file.get("ssda903_la")) is not None:
+        if not re.fullmatch(r"E\d{8}", str(v)):
+            raise ConfigError(f"la {v!r} is not a local authority code", "use the council's code, such as E10000016")
+        s.la = str(v)
+    if s.ssda903 is not None and s.la is None:
+        raise ConfigError("--ssda903 needs the council's code", "add --la E10000016 (or la = … under [ssda903])")
+    if s.la is not None and s.ssda903 is None:
+        raise ConfigError("--la is for a council's own SSDA903 returns", "add --ssda903 DIR (or dir = … under [ssda903])")
     if (v := pick("out")) is not None:
         s.out = Path(str(v)) if flags.get("out") is not None or os.environ.get(ENV["out"]) else rel(v)
     if (v := pick("year")) is not None:
