@@ -153,7 +153,43 @@ def read_year(folder: Path, end_year: int, bare: bool = False) -> YearReturn:
         raise DataError(f"{folder.name}: no episodes table (no CSV has the episodes columns "
                         f"{', '.join(COLUMNS['episodes'])}, and no XML return)",
                         "export the return's episodes table into this folder")
+    if bare:
+        check_bare_year(folder, end_year, tables, iso=bool(xml))
     return YearReturn(end_year, folder, tables, read, bare)
+
+
+BARE_DATES = {"episodes": ("DECOM", "DEC"), "missing": ("MIS_START", "MIS_END"), "reviews": ("REVIEW",)}
+
+
+def check_bare_year(folder: Path, end_year: int, tables: dict[str, Table], iso: bool = False) -> None:
+    """A bare-year folder (`2025`) is read as the year ending 31 March 2025: refused when its return has a
+    date after that day, or no episode open at any time in that year."""
+    import datetime as dt
+
+    from carestats.warehouse.children import parse_date
+
+    end, start = dt.date(end_year, 3, 31), dt.date(end_year - 1, 4, 1)
+    hint = (f"a bare year names the year a collection ends: rename the folder {end_year - 1}-{end_year % 100:02d} "
+            f"if it holds the year to 31 March {end_year}, or {end_year}-{(end_year + 1) % 100:02d} if it holds "
+            f"the year to 31 March {end_year + 1}")
+    open_in_year = False
+    for name, cols in BARE_DATES.items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        for cells, (file, line) in zip(table.rows, table.where):
+            for col in cols:
+                got = parse_date(cells.get(col), iso)
+                if got and got > end:  # type: ignore[operator]
+                    raise DataError(f"{folder.name}/{file}:{line}:{col}: folder {folder.name} is read as the year "
+                                    f"to 31 March {end_year}, but {col} is after that day", hint)
+            if name == "episodes":
+                dec = parse_date(cells.get("DEC"), iso)
+                if dec is None or (dec and dec >= start):  # type: ignore[operator]
+                    open_in_year = True
+    if not open_in_year:
+        raise DataError(f"{folder.name}: folder {folder.name} is read as the year to 31 March {end_year}, but no "
+                        f"episode in it was open in that year", hint)
 
 
 def recognise(columns: list[str]) -> str | None:
