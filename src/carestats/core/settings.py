@@ -166,6 +166,9 @@ def load(config: Path | None = None, **flags: object) -> Settings:
         s.la = str(v)
     if s.ssda903 is not None and s.la is None:
         raise ConfigError("--ssda903 needs the council's code", "add --la E10000016 (or la = … under [ssda903])")
+    if s.ssda903 is not None and not s.ssda903.is_dir():
+        raise ConfigError(f"{s.ssda903}: the SSDA903 folder does not exist",
+                          "give --ssda903 the folder holding the year folders (2024-25/ …)")
     if s.la is not None and s.ssda903 is None:
         raise ConfigError("--la is for a council's own SSDA903 returns", "add --ssda903 DIR (or dir = … under [ssda903])")
     if (v := pick("out")) is not None:
