@@ -80,8 +80,10 @@ class Settings:
 
     def data_choices(self) -> dict[str, object]:
         """The settings that change figures (the warehouse and exports), for the cache keys."""
-        return {"neighbour_set": self.neighbour_set, "ssda903": str(self.ssda903) if self.ssda903 else None,
-                "la": self.la, "unsuppressed": self.unsuppressed}
+        choices: dict[str, object] = {"neighbour_set": self.neighbour_set}
+        if self.ssda903 is not None:  # a build without returns keeps the keys it had before
+            choices.update(ssda903=str(self.ssda903), la=self.la, unsuppressed=self.unsuppressed)
+        return choices
 
     def report_choices(self) -> dict[str, object]:
         """The settings that change reports but not figures, for the cache keys."""
