@@ -35,34 +35,42 @@ def normalise(postcode: str | None) -> str | None:
     return text or None
 
 
+def pcd7(code: str) -> str:
+    """A normalised postcode in the ONS 7-character form: the outward code padded to 4, then the inward
+    code ('M1 1AA' → 'M1  1AA', 'TN23 1AZ' → 'TN231AZ')."""
+    return code[:-3].ljust(4) + code[-3:] if len(code) > 3 else code
+
+
 class Centroids:
-    """Postcode → (easting, northing), read a letter at a time."""
+    """Postcode → (easting, northing), read a letter at a time (each letter's file indexed once)."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder
-        self.points: dict[str, tuple[float, float]] = {}
-        self.read: set[str] = set()
+        self.letters: dict[str, tuple[dict[str, int], list, list]] = {}
 
-    def _load(self, letter: str) -> None:
+    def _load(self, letter: str) -> tuple[dict[str, int], list, list]:
         import brotli
         import msgpack
 
-        self.read.add(letter)
         path = (self.folder or data_dir()) / f"postcodes_{letter}.msgpack.br"
         if not letter.isalpha() or not path.is_file():
-            return
-        data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
-        for pcd, east, north in zip(data["pcd"], data["oseast1m"], data["osnrth1m"]):
-            if pcd and east is not None and north is not None and not (math.isnan(east) or math.isnan(north)):
-                self.points["".join(pcd.split())] = (float(east), float(north))
+            found: tuple[dict[str, int], list, list] = ({}, [], [])
+        else:
+            data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
+            found = (dict(zip(data["pcd"], range(len(data["pcd"])))), data["oseast1m"], data["osnrth1m"])
+        self.letters[letter] = found
+        return found
 
     def point(self, postcode: str | None) -> tuple[float, float] | None:
         code = normalise(postcode)
         if code is None:
             return None
-        if code[0] not in self.read:
-            self._load(code[0])
-        return self.points.get(code)
+        index, east, north = self.letters.get(code[0]) or self._load(code[0])
+        at = index.get(pcd7(code))
+        if at is None or east[at] is None or north[at] is None:
+            return None
+        e, n = float(east[at]), float(north[at])
+        return None if math.isnan(e) or math.isnan(n) else (e, n)
 
     def miles(self, a: str | None, b: str | None) -> float | None:
         """The straight-line distance in miles, or None when either postcode is blank or unknown."""
