@@ -114,17 +114,19 @@ def test_cla_ceasing_counts_each_child_once_at_the_last_ceasing_episode(tmp_path
 def test_ceasing_by_age_gives_every_published_band_with_ages_from_the_full_date_of_birth(tmp_path: Path) -> None:
     y = tmp_path / "2024-25"
     write_table(y, "header", [hd("A", "02/01/2009"), hd("B", "01/01/2009"), hd("C", "10/10/2006"),
-                              hd("D", "01/12/2024")])
+                              hd("D", "01/12/2024"), hd("E", "31/11/2010")])  # E's date of birth is unreadable
     write_table(y, "episodes", [
         ep("A", "01/05/2023", dec="01/01/2025", rec="E4A"),  # the day before 16th birthday: 15
         ep("B", "01/05/2023", dec="01/01/2025", rec="E4A"),  # on the 16th birthday: 16
         ep("C", "01/05/2023", dec="01/01/2025", rec="E8"),   # 18
         ep("D", "01/12/2024", dec="01/02/2025", rec="E11"),  # under 1
+        ep("E", "01/05/2023", dec="01/01/2025", rec="E11"),  # no age: in the Total (cla_ceasing) only
     ])
     got, _, con = compute(tmp_path)
     bands = {k[2]: v["value"] for k, v in got.items() if k[0] == "cla_ceasing_by_age"}
     assert bands == {"Under 1 year": 1, "1 to 4 years": 0, "5 to 9 years": 0, "10 to 15 years": 1,
-                     "16 years": 1, "17 years": 0, "18 years and over": 1, "Total": 4}
+                     "16 years": 1, "17 years": 0, "18 years and over": 1, "Total": 5}
+    assert value(got, "cla_ceasing") == 5
     # the warehouse keeps only the month and year of birth
     assert con.execute("select dob_month, dob_year from ssda903.header order by dob_year").fetchall()[0] == (10, 2006)
     assert "dob" not in db.table_columns(con, "ssda903", "header")
