@@ -107,6 +107,19 @@ def test_unreadable_rows_are_listed_by_file_and_line_never_by_child(returns: Pat
     _scan(out)
 
 
+def test_check_lists_the_rows_a_build_would_leave_out(returns: Path) -> None:
+    res = runner.invoke(app, ["check", "--ssda903", str(returns), "--la", LA])
+    assert res.exit_code == 0, res.output
+    with (returns / "2024-25" / "header.csv").open("a", encoding="utf-8") as fh:
+        fh.write("KENT00099,1,29/02/2011,WBRI,,,\n")  # no 29 February in 2011
+    res = runner.invoke(app, ["check", "--ssda903", str(returns), "--la", LA])
+    assert res.exit_code == 1
+    assert res.stdout.splitlines() == ["2024-25/header.csv:14:DOB: SSDA903-DATE: DOB is not a date in the form "
+                                       "DD/MM/YYYY; the header row is left out of every count — correct the date "
+                                       "in the return"]
+    assert "KENT00099" not in res.output and "29/02" not in res.output
+
+
 def test_settings_from_carestats_toml(tmp_path: Path) -> None:
     (tmp_path / "returns").mkdir()
     (tmp_path / "other").mkdir()

@@ -143,7 +143,8 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
 
 
 @app.command()
-def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
+def check(raw: RawOpt = None, require_complete: CompleteOpt = False, ssda903: Ssda903Opt = None,
+          la: LaOpt = None) -> None:
     """Check every input file without building; one line per problem, FILE:LINE:COLUMN: RULE: message.
 
     Lists every finding (errors, and warnings for quirks that load correctly), the files carestats has
@@ -152,11 +153,20 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     publication it needs, and a one-line summary. Exit status 1 when any check fails (or, with
     --require-complete, when any indicator would be empty).
 
+    With --ssda903 DIR --la CODE, the council's own returns are checked too: every row a build would
+    leave out of the counts (a date that cannot be read, no child ID) is listed by FILE:LINE:COLUMN.
+
     Example:  carestats check --raw data/raw
+    Example:  carestats check --ssda903 ~/returns --la E10000016
     """
     from carestats.check.report import report
     from carestats.pipeline.inputs import read_inputs
 
+    settings = _settings(ssda903=ssda903, la=la)
+    if settings.ssda903 is not None and raw is None and settings.raw is None:
+        _check_returns(settings)
+        return
+    returns_failed = _check_returns(settings) if settings.ssda903 is not None else False
     result = read_inputs(_raw(raw))
     incomplete = _completeness(result, require_complete)
     lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
@@ -169,8 +179,23 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     else:
         for line in lines:
             typer.echo(line)
-    if incomplete or failed:
+    if incomplete or failed or returns_failed:
         raise typer.Exit(1)
+
+
+def _check_returns(settings) -> bool:  # type: ignore[no-untyped-def]
+    """check's lines on the council's own returns; exits 1 (or returns True) when a row would be left out."""
+    from carestats.pipeline.ssda903 import check_returns
+
+    returns, found = check_returns(settings.ssda903, settings.la)
+    for f in found:
+        typer.echo(f.format())
+    if not STATE["quiet"]:
+        years = ", ".join(f"{r.folder.name} ({len(r.files)} file(s))" for r in returns)
+        typer.echo(f"ssda903: {years}: {len(found)} row(s) would be left out of every count", err=True)
+    if found and settings.raw is None:  # the returns alone: their verdict is the exit status
+        raise typer.Exit(1)
+    return bool(found)
 
 
 def _completeness(result, require_complete: bool) -> bool:  # type: ignore[no-untyped-def]

@@ -64,6 +64,26 @@ def load_and_compute(con, opts: Settings, rep: Reporter) -> LocalResult:  # type
     return LocalResult(values, left_out, years)
 
 
+class _NoDistances:
+    def miles(self, a: object, b: object) -> None:
+        return None
+
+
+def check_returns(folder: Path, la_code: str) -> tuple[list, list[Finding]]:
+    """`carestats check --ssda903`: the returns read, and the rows a build would leave out (located, never
+    naming the child). Nothing is written and no key is needed (a throwaway one hashes the IDs)."""
+    import secrets
+
+    from carestats.ingest import ssda903 as reader
+    from carestats.warehouse import children
+
+    returns = reader.read_returns(folder)
+    found: list[Finding] = []
+    for ret in returns:
+        found.extend(children.pseudonymise(ret, la_code, secrets.token_bytes(32), _NoDistances())[1])
+    return returns, found
+
+
 def write_outputs(work: Path, result: LocalResult, opts: Settings, rep: Reporter) -> None:
     """The disclosed (or, with --unsuppressed, marked exact) exports and the list of rows left out."""
     import polars as pl
