@@ -507,3 +507,18 @@ def test_the_installation_key_is_made_once_readable_by_its_owner_only(tmp_path: 
     os.chmod(path, 0o644)
     with pytest.raises(ConfigError, match="may be read by others"):
         children.installation_key()
+
+
+def test_generated_messy_returns_give_located_findings_never_a_crash(tmp_path: Path) -> None:
+    """On the project's generator's messy returns (once it is in the checkout): every row left out is
+    located by file, line and column, and every indicator is computed."""
+    synthetic = pytest.importorskip("carestats.synthetic.ssda903")
+    synthetic.generate(tmp_path / "returns", LA, [2024, 2025], children=300, seed=3, messy=True)
+    got, left, _ = compute(tmp_path / "returns")
+    assert left, "the messy returns have unreadable dates"
+    for f in left:
+        assert f.path.startswith(("2023-24/", "2024-25/")) and f.line > 1 and f.column
+    ids = {k[0] for k in got}
+    from carestats.indicators.registry import load_local_indicators
+
+    assert ids == {i.id for i in load_local_indicators()}  # re-entry for 2024 (the 2025 return follows it)
