@@ -29,11 +29,12 @@ class LocalResult:
 
 def area_name(con, la_code: str) -> str:  # type: ignore[no-untyped-def]
     """The council's name from the published files' `areas` table, or its code when there is none."""
+    from carestats.core import paths
     from carestats.warehouse import db
 
     if "name" in db.table_columns(con, "main", "areas"):
-        row = con.execute("select name from main.areas where code = $c order by valid_from desc nulls first "
-                          "limit 1", {"c": la_code}).fetchone()
+        sql = (paths.QUERIES_DIR / "ssda903" / "common" / "area_name.sql").read_text(encoding="utf-8")
+        row = con.execute(sql, {"code": la_code}).fetchone()
         if row and row[0]:
             return str(row[0])
     return la_code

@@ -262,8 +262,12 @@ def _arrow(name: str, rows: list[dict]):  # type: ignore[no-untyped-def]
     return pa.table(arrays)
 
 
+TABLES_SQL = ("ssda903", "common", "tables.sql")  # under queries/: the tables and their columns, in one place
+
+
 def load(con, returns: list, la_code: str, centroids=None, key: bytes | None = None) -> list[Finding]:  # type: ignore[no-untyped-def]
-    """Write every year's return into the ssda903 tables (replacing them); the rows left out."""
+    """Write every year's return into the ssda903 tables (made afresh); the rows left out."""
+    from carestats.core import paths
     from carestats.warehouse import db
     from carestats.warehouse.postcodes import Centroids
 
@@ -282,58 +286,17 @@ def load(con, returns: list, la_code: str, centroids=None, key: bytes | None = N
         for name, table_rows in rows.items():
             every.setdefault(name, []).extend(table_rows)
     derive_periods(every.get("episodes", []))
-    con.execute(f"create schema if not exists {SCHEMA}")
-    for name in ("header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed_for_adoption",
-                 "previous_permanence", "missing", "sw_episodes", "dolo"):
-        table = _arrow(name, every.get(name, []))
-        if table is None:
-            con.execute(f'drop table if exists {SCHEMA}."{name}"')
-            con.execute(f'create table {SCHEMA}."{name}" as select * from ({EMPTY[name]})')
-        else:
-            db.load_table(con, SCHEMA, name, table)
-    db.load_table(con, SCHEMA, "returns", _arrow("returns", years))
-    left = [{"return_year": _year_of(f.path, returns), "file": f.path, "line": f.line, "column": f.column,
-             "rule": f.rule, "message": f.message} for f in findings]
-    table = _arrow("left_out", left)
-    if table is None:
-        con.execute(f"create or replace table {SCHEMA}.left_out (return_year integer, file varchar, line integer,"
-                    " \"column\" varchar, rule varchar, message varchar)")
-    else:
-        db.load_table(con, SCHEMA, "left_out", table)
+    every["returns"] = years
+    every["left_out"] = [{"return_year": _year_of(f.path, returns), "file": f.path, "line": f.line,
+                          "column": f.column, "rule": f.rule, "message": f.message} for f in findings]
+    db.run_script(con, paths.QUERIES_DIR.joinpath(*TABLES_SQL))
+    for name, table_rows in every.items():
+        table = _arrow(name, table_rows)
+        if table is not None:
+            db.append_table(con, SCHEMA, name, table)
     return findings
 
 
 def _year_of(path: str, returns: list) -> int:  # type: ignore[type-arg]
     folder = path.split("/", 1)[0]
     return next(r.end_year for r in returns if r.folder.name == folder)
-
-
-# The shape of a table no return supplied, so the indicator queries always find their columns.
-_KEYS = "0::integer as return_year, ''::varchar as file, 0::integer as line, ''::varchar as child"
-_DOB = "0::tinyint as dob_month, 0::smallint as dob_year, 0::smallint as age_at_year_end"
-EMPTY = {
-    "header": f"select {_KEYS}, ''::varchar as sex, ''::varchar as ethnic, ''::varchar as mother, {_DOB} limit 0",
-    "episodes": f"select {_KEYS}, null::date as decom, ''::varchar as rne, ''::varchar as ls, ''::varchar as cin, "
-                "''::varchar as place, ''::varchar as place_provider, null::date as dec, ''::varchar as rec, "
-                "''::varchar as reason_place_change, ''::varchar as urn, "
-                f"{_DOB}, 0::smallint as age_at_decom, 0::smallint as age_at_dec, 0.0::double as distance_miles, "
-                "null::date as period_start, null::date as placement_start, null::date as stability_start limit 0",
-    "reviews": f"select {_KEYS}, null::date as review, ''::varchar as review_code, {_DOB} limit 0",
-    "uasc": f"select {_KEYS}, ''::varchar as sex, null::date as duc, {_DOB} limit 0",
-    "oc2": f"select {_KEYS}, ''::varchar as sdq_score, ''::varchar as sdq_reason, ''::varchar as convicted, "
-           "''::varchar as health_check, ''::varchar as immunisations, ''::varchar as teeth_check, "
-           "''::varchar as health_assessment, ''::varchar as substance_misuse, "
-           f"''::varchar as intervention_received, ''::varchar as intervention_offered, {_DOB} limit 0",
-    "oc3": f"select {_KEYS}, ''::varchar as in_touch, ''::varchar as activ, ''::varchar as accom, {_DOB} limit 0",
-    "ad1": f"select {_KEYS}, null::date as date_int, null::date as date_match, ''::varchar as foster_care, "
-           f"''::varchar as nb_adoptr, ''::varchar as sex_adoptr, ''::varchar as ls_adoptr, {_DOB} limit 0",
-    "placed_for_adoption": f"select {_KEYS}, null::date as date_placed, null::date as date_placed_ceased, "
-                           f"''::varchar as reason_placed_ceased, {_DOB} limit 0",
-    "previous_permanence": f"select {_KEYS}, ''::varchar as prev_perm, ''::varchar as la_perm, "
-                           f"''::varchar as date_perm, {_DOB} limit 0",
-    "missing": f"select {_KEYS}, ''::varchar as missing, null::date as mis_start, null::date as mis_end, {_DOB} "
-               "limit 0",
-    "sw_episodes": f"select {_KEYS}, null::date as sw_decom, null::date as sw_dec, ''::varchar as sw_reason, "
-                   f"{_DOB} limit 0",
-    "dolo": f"select {_KEYS}, null::date as dolo_start, null::date as dolo_end, {_DOB} limit 0",
-}
