@@ -450,6 +450,7 @@ HOSTILE = {
     "external_file": ('<?xml version="1.0"?>\n<!DOCTYPE x SYSTEM "file:///etc/passwd">\n'
                       "<EXPSSDA903></EXPSSDA903>"),
     "malformed": '<?xml version="1.0"?>\n<EXPSSDA903><CHILD>\n<HEADER></CHILD></EXPSSDA903>',
+    "nested": '<?xml version="1.0"?>\n<EXPSSDA903>' + "<CHILD>" * 100_000 + "</CHILD>" * 100_000 + "</EXPSSDA903>",
 }
 
 
