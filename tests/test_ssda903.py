@@ -370,6 +370,16 @@ def test_tables_are_recognised_by_their_columns_not_their_file_names(tmp_path: P
     assert value(got, "cla_count") == 1
 
 
+def test_a_spreadsheets_empty_columns_and_lower_case_headings_are_read(tmp_path: Path) -> None:
+    y = tmp_path / "2024-25"
+    write_table(y, "header", [hd("A", "01/01/2010")])
+    y.joinpath("eps.csv").write_text("child,decom,rne,ls,cin,place,place_provider,dec,rec,reason_place_change,"
+                                     "home_post,pl_post,urn,,\r\nA, 1/1/2024 ,s,c2,N1,U1,PR1,,,,,,,,\r\n",
+                                     encoding="utf-8-sig")
+    got, left, _ = compute(tmp_path)
+    assert not left and value(got, "cla_count") == 1
+
+
 def test_a_csv_that_is_no_ssda903_table_is_a_located_error(tmp_path: Path) -> None:
     y = tmp_path / "2024-25"
     y.mkdir()

@@ -193,7 +193,7 @@ def check_bare_year(folder: Path, end_year: int, tables: dict[str, Table], iso: 
 
 
 def recognise(columns: list[str]) -> str | None:
-    have = {c.strip().upper() for c in columns}
+    have = {c.strip().upper() for c in columns} - {""}  # blank headings (a spreadsheet's empty columns) aside
     for name, cols in COLUMNS.items():
         need = set(cols) - OPTIONAL.get(name, set())
         if need <= have <= set(cols):
@@ -223,8 +223,9 @@ def read_csv_table(path: Path) -> Table:
         if name is None:
             raise DataError(f"{path.name}:1:1: its columns ({', '.join(columns)}) are not those of any SSDA903 "
                             "table", "export the table with the DfE's column names (e.g. CHILD, DECOM, RNE …)")
-        if len(set(columns)) != len(columns):
-            dup = next(c for c in columns if columns.count(c) > 1)
+        named = [c for c in columns if c]
+        if len(set(named)) != len(named):
+            dup = next(c for c in named if named.count(c) > 1)
             raise DataError(f"{path.name}:1:{columns.index(dup) + 1}: column {dup} appears twice", "keep one")
         table = Table(name, COLUMNS[name])
         for row in reader:
@@ -234,7 +235,7 @@ def read_csv_table(path: Path) -> Table:
             if len(row) != len(columns):
                 raise DataError(f"{path.name}:{line}:1: {len(row)} fields where the header has {len(columns)}",
                                 "check that line for a stray comma or quote")
-            cells = {c: (v.strip() or None) for c, v in zip(columns, row)}
+            cells = {c: (v.strip() or None) for c, v in zip(columns, row) if c}
             table.rows.append({c: cells.get(c) for c in table.columns})
             table.where.append((path.name, line))
     except csv.Error as exc:
