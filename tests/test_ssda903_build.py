@@ -4,6 +4,7 @@ disclosure control), --unsuppressed, and no child identifier in any output."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,8 @@ def test_unsuppressed_edition_is_exact_and_marked_by_its_name(returns: Path, tmp
     assert not (out / "indicators" / "local_indicator_values.csv").exists()
     exact = pl.read_csv(out / "indicators" / "local_indicator_values_unsuppressed.csv", infer_schema=False)
     assert exact.filter((pl.col("indicator_id") == "cla_ceasing"))["value"].to_list() == ["2"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ssda903"] == {"la": LA, "unsuppressed": True}
     _scan(out)
 
 

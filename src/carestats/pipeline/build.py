@@ -478,6 +478,8 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
                              "indicators": [i.id for i in indicators]}
     if year is not None:
         extra["report_year"] = year
+    if opts.ssda903 is not None:  # the council's own returns: whose, and whether the exports are suppressed
+        extra["ssda903"] = {"la": opts.la, "unsuppressed": opts.unsuppressed}
     extra["findings"] = [asdict(f) for f in checked.findings]
     extra["raw_tables"] = sorted(checked.tables)
     ordered = sorted(made, key=lambda r: r.name)
