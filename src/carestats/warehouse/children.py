@@ -153,7 +153,8 @@ def pseudonymise(ret, la_code: str, key: bytes, centroids) -> tuple[dict[str, li
                 dates[col] = got  # type: ignore[assignment]
             if bad is not None:
                 blank = cells.get(bad) is None
-                what = "is blank" if blank else "is not a date in the form DD/MM/YYYY"
+                what = "is blank" if blank else \
+                    f"is not a date in the form DD/MM/YYYY{' or YYYY-MM-DD' if iso else ''}"
                 findings.append(Finding(where, line, bad, RULE_DATE,
                                         f"{bad} {what}; the {name} row is left out of every count",
                                         "correct the date in the return"))
