@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from measure import run_command  # noqa: E402
+from measure import run_command
 
 LA = "E10000016"
 

@@ -321,23 +321,21 @@ def read_xml(path: Path) -> dict[str, Table]:
         raise DataError(f"{name}:{exc.lineno}:{exc.offset + 1}: the XML return is not well-formed "
                         f"({expat.ErrorString(exc.code)})", "export the return again") from None
 
+    def row(fields: dict[str, str | None], table: str, values: dict[str, str | None], at: int) -> None:
+        merged = {**fields, **values}
+        tables[table].rows.append({c: merged.get(c) for c in COLUMNS[table]})
+        tables[table].where.append((name, at))
+
     for line, fields, rows in children:
         if not fields.get("CHILD"):
             continue  # not a child (e.g. the message's own header)
-
-        def row(table: str, values: dict[str, str | None], at: int) -> None:
-            merged = {**fields, **values}
-            tables[table].rows.append({c: merged.get(c) for c in COLUMNS[table]})
-            tables[table].where.append((name, at))
-
-        row("header", {}, line)
-        if "UASC" in fields or "DUC" in fields:
-            if fields.get("UASC") not in ("0", "false", None) or fields.get("DUC"):
-                row("uasc", {}, line)
+        row(fields, "header", {}, line)
+        if fields.get("UASC") not in ("0", "false", None) or fields.get("DUC"):
+            row(fields, "uasc", {}, line)
         if fields.get("IN_TOUCH") is not None:
-            row("oc3", {}, line)
+            row(fields, "oc3", {}, line)
         if fields.get("DATE_INT") is not None:
-            row("ad1", {}, line)
+            row(fields, "ad1", {}, line)
         for table, at, values in rows:
-            row(table, values, at)
+            row(fields, table, values, at)
     return {t: tab for t, tab in tables.items() if tab.rows}

@@ -211,7 +211,7 @@ def derive_periods(episodes: list[dict]) -> None:
             if e.get("dec") is not None:
                 by_end[(e["child"], e["dec"])] = e
 
-        def back(e: dict, stop) -> dict:  # type: ignore[no-untyped-def]
+        def back(e: dict, stop, by_end: dict = by_end) -> dict:  # type: ignore[no-untyped-def]
             seen = 0
             while not stop(e) and (prev := by_end.get((e["child"], e["decom"]))) is not None and seen < 10000:
                 if prev is e:

@@ -25,7 +25,7 @@ def data_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ConfigError(f"the postcode centroids ({DISTRIBUTION}) are not installed",
                           "install carestats with its dependencies (make setup)")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def normalise(postcode: str | None) -> str | None:
