@@ -533,3 +533,79 @@ def test_generated_messy_returns_give_located_findings_never_a_crash(tmp_path: P
     from carestats.indicators.registry import load_local_indicators
 
     assert ids == {i.id for i in load_local_indicators()}  # re-entry for 2024 (the 2025 return follows it)
+
+
+# ------------------------------------------------------------------ the definitions, written again in Python
+
+EXAMPLES = int(os.environ.get("CARESTATS_SSDA903_EXAMPLES", "15"))  # more for a longer search
+
+def _reference(episodes: list[dict], dobs: dict[str, object], year: int) -> dict:
+    """Section 3's definitions, written independently of the SQL, on parsed episodes of one return."""
+    import datetime as dt
+
+    start, end = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
+    eps = [e for e in episodes if e["LS"] not in ("V3", "V4")]
+    count = {e["CHILD"] for e in eps if e["DECOM"] <= end and (e["DEC"] is None or e["DEC"] > end)}
+    starting = {e["CHILD"] for e in eps if e["RNE"] == "S" and start <= e["DECOM"] <= end}
+    last: dict[str, dict] = {}
+    for e in eps:
+        if e["DEC"] is not None and start <= e["DEC"] <= end and e["REC"] != "X1":
+            if e["CHILD"] not in last or e["DEC"] > last[e["CHILD"]]["DEC"]:
+                last[e["CHILD"]] = e
+    during = {e["CHILD"] for e in eps if e["DECOM"] <= end and (e["DEC"] is None or e["DEC"] >= start)}
+    moves = {c: 0 for c in during}
+    for e in eps:
+        if e["RNE"] in ("P", "B") and start <= e["DECOM"] <= end:
+            moves[e["CHILD"]] += 1
+    ages = []
+    for e in last.values():
+        dob = dobs[e["CHILD"]]
+        ages.append(e["DEC"].year - dob.year - ((e["DEC"].month, e["DEC"].day) < (dob.month, dob.day)))
+    return {"cla_count": len(count), "cla_starting": len(starting), "cla_ceasing": len(last),
+            "adopted": sum(e["REC"] in ("E11", "E12") for e in last.values()),
+            "moves": sorted(moves.values()), "ages": sorted(ages)}
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_queries_agree_with_the_definitions_written_again(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import datetime as dt
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    day = st.dates(dt.date(2022, 1, 1), dt.date(2026, 1, 1))
+    episode = st.fixed_dictionaries({
+        "CHILD": st.sampled_from(["1", "2", "3", "4", "5"]), "DECOM": day,
+        "LENGTH": st.one_of(st.none(), st.integers(0, 500)),
+        "RNE": st.sampled_from(["S", "P", "B", "L", "T", "U"]), "LS": st.sampled_from(["C2", "C2", "V3", "V4"]),
+        "REC": st.sampled_from(["E11", "E12", "E4A", "E4B", "X1", "E43", "E8"]),
+    })
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(episode, max_size=14), st.lists(st.dates(dt.date(2004, 1, 1), dt.date(2024, 1, 1)),
+                                                    min_size=5, max_size=5))
+    def check(drawn: list[dict], births: list) -> None:
+        root = tmp_path_factory.mktemp("prop")
+        dobs = {str(i + 1): births[i] for i in range(5)}
+        episodes = []
+        for d in drawn:
+            dec = None if d["LENGTH"] is None else d["DECOM"] + dt.timedelta(days=d["LENGTH"])
+            episodes.append({**d, "DEC": dec, "REC": d["REC"] if dec else ""})
+        write_table(root / "2024-25", "header", [hd(c, dob.strftime("%d/%m/%Y")) for c, dob in dobs.items()])
+        write_table(root / "2024-25", "episodes", [
+            ep(e["CHILD"], e["DECOM"].strftime("%d/%m/%Y"), dec=e["DEC"].strftime("%d/%m/%Y") if e["DEC"] else "",
+               rne=e["RNE"], rec=e["REC"], ls=e["LS"]) for e in episodes] or [ep("9", "01/01/2020", ls="V3")])
+        want = _reference(episodes, dobs, 2025)
+        got, _, con = compute(root)
+        assert value(got, "cla_count") == want["cla_count"]
+        assert value(got, "cla_starting") == want["cla_starting"]
+        assert value(got, "cla_ceasing") == want["cla_ceasing"]
+        assert got[("ceased_adopted_pct", 2025, "Total")]["numerator"] == want["adopted"]
+        assert got[("placement_moves", 2025, "Total")]["value"] == len(want["moves"])
+        assert got[("placement_moves_mean", 2025, "Total")]["numerator"] == sum(want["moves"])
+        assert value(got, "placement_moves", breakdown="0 moves") == want["moves"].count(0)
+        assert value(got, "cla_ceasing_by_age", breakdown="16 years") == want["ages"].count(16)
+        assert value(got, "cla_ceasing_by_age", breakdown="18 years and over") == sum(a >= 18 for a in want["ages"])
+        con.close()
+
+    check()

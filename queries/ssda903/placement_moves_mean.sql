@@ -33,9 +33,9 @@ select
     $la as area_code,
     $la_name as area_name,
     'Total' as breakdown,
-    case when count(*) > 0 then (sum(n)) / (count(*)) end as value,
+    case when count(*) > 0 then sum(n) / count(*) end as value,
     case when count(*) = 0 then 'z' end as status,
-    (sum(n))::double as numerator,
+    coalesce(sum(n), 0)::double as numerator,
     (count(*))::double as denominator,
     $release as release
 from moves
