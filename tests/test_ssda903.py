@@ -609,3 +609,63 @@ def test_the_queries_agree_with_the_definitions_written_again(tmp_path_factory: 
         con.close()
 
     check()
+
+
+def test_reentry_agrees_with_the_definition_written_again(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Two returns cut from one history as councils export them (an episode open on 31 March has no DEC in
+    that year's return); re-entry for 2025 written again in Python."""
+    import datetime as dt
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    episode = st.fixed_dictionaries({
+        "CHILD": st.sampled_from(["1", "2", "3"]), "DECOM": st.dates(dt.date(2024, 1, 1), dt.date(2026, 3, 1)),
+        "LENGTH": st.one_of(st.none(), st.integers(0, 400)), "RNE": st.sampled_from(["S", "S", "P", "L"]),
+        "LS": st.sampled_from(["C2", "C2", "V3"]), "REC": st.sampled_from(["E4A", "E4B", "E11", "X1"]),
+    })
+
+    def cut(history: list[dict], year: int) -> list[dict]:
+        start, end = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
+        out = []
+        for e in history:
+            if e["DECOM"] <= end and (e["DEC"] is None or e["DEC"] >= start):
+                closed = e["DEC"] is not None and e["DEC"] <= end
+                out.append({**e, "DEC": e["DEC"] if closed else None, "REC": e["REC"] if closed else ""})
+        return out
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(episode, max_size=10))
+    def check(drawn: list[dict]) -> None:
+        root = tmp_path_factory.mktemp("reentry")
+        history = []
+        for d in drawn:
+            dec = None if d["LENGTH"] is None else d["DECOM"] + dt.timedelta(days=d["LENGTH"])
+            history.append({**d, "DEC": dec, "REC": d["REC"] if dec else ""})
+        returns = {year: cut(history, year) for year in (2025, 2026)}
+        for year, eps in returns.items():
+            folder = root / f"{year - 1}-{year % 100:02d}"
+            write_table(folder, "header", [hd(c, "01/01/2012") for c in "123"])
+            write_table(folder, "episodes", [
+                ep(e["CHILD"], e["DECOM"].strftime("%d/%m/%Y"),
+                   dec=e["DEC"].strftime("%d/%m/%Y") if e["DEC"] else "", rne=e["RNE"], rec=e["REC"], ls=e["LS"])
+                for e in eps] or [ep("9", "01/01/2020", ls="V3")])
+        start, end = dt.date(2024, 4, 1), dt.date(2025, 3, 31)
+        last: dict[str, dict] = {}
+        for e in returns[2025]:
+            if e["LS"] != "V3" and e["DEC"] is not None and start <= e["DEC"] <= end and e["REC"] != "X1":
+                if e["CHILD"] not in last or e["DEC"] > last[e["CHILD"]]["DEC"]:
+                    last[e["CHILD"]] = e
+        starts = {(e["CHILD"], e["DECOM"]) for eps in returns.values() for e in eps
+                  if e["RNE"] == "S" and e["LS"] != "V3"}
+        home = [e for e in last.values() if e["REC"] in ("E4A", "E4B")]
+        back = [e for e in home if any(c == e["CHILD"] and 0 < (d - e["DEC"]).days <= 365 for c, d in starts)]
+        got, _, con = compute(root)
+        row = got[("returned_home_reentry_pct", 2025, "Total")]
+        assert (row["numerator"], row["denominator"]) == (len(back), len(home))
+        planned = got[("returned_home_reentry_pct", 2025, "Planned return home (E4A)")]
+        assert planned["numerator"] == sum(e["REC"] == "E4A" for e in back)
+        assert not [k for k in got if k[0] == "returned_home_reentry_pct" and k[1] == 2026]
+        con.close()
+
+    check()
