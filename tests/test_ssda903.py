@@ -537,7 +537,7 @@ def test_generated_messy_returns_give_located_findings_never_a_crash(tmp_path: P
 
 # ------------------------------------------------------------------ the definitions, written again in Python
 
-EXAMPLES = int(os.environ.get("CARESTATS_SSDA903_EXAMPLES", "15"))  # more for a longer search
+EXAMPLES = int(os.environ.get("CARESTATS_SSDA903_EXAMPLES", "10"))  # more for a longer search
 
 def _reference(episodes: list[dict], dobs: dict[str, object], year: int) -> dict:
     """Section 3's definitions, written independently of the SQL, on parsed episodes of one return."""
