@@ -556,7 +556,6 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
             from carestats.pipeline import ssda903
 
             local = ssda903.load_and_compute(con, opts, rep)
-            checkpoint("after-ssda903")
     finally:
         con.close()
         warehouse.remove_tree(work / warehouse.SPILL_NAME)
