@@ -68,8 +68,10 @@ def test_one_settings_object_holds_the_run_and_the_report_choices(tmp_path) -> N
              until="compute", reports=False, skip_invalid=True, force=True, jobs=3)
     assert (s.until, s.reports, s.skip_invalid, s.force, s.workers) == ("compute", False, True, True, 3)
     assert "spending" not in dict(s.themes()) and s.logo_uri == ""
-    assert s.report_choices()["organisation"] == "T" and s.data_choices() == {"neighbour_set": "auto", "threshold": 5,
-                                                                             "unsuppressed": False}
+    assert s.report_choices()["organisation"] == "T" and s.data_choices() == {"neighbour_set": "auto"}
+    # the disclosure choices change only the figures from a council's own returns
+    returns = Settings(ssda903=tmp_path, la="E10000016", threshold=7)
+    assert returns.data_choices()["threshold"] == 7 and returns.data_choices()["unsuppressed"] is False
     assert Settings().until == "render" and Settings(jobs=0).workers >= 1
     with pytest.raises(ConfigError, match="unknown stage"):
         load(write(tmp_path, ""), until="publish")

@@ -44,6 +44,16 @@ SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Leave out files t
 CompleteOpt = Annotated[bool, typer.Option("--require-complete", help="Fail when any indicator would be "
                                            "empty (for CI); the empty ones are listed with the publication "
                                            "they need.")]
+Ssda903Opt = Annotated[Optional[Path], typer.Option(
+    "--ssda903", help="Folder of the council's own SSDA903 returns, one folder per collection year named by "
+                      "the year it ends (2024-25/ = the year to 31 March 2025). Needs --la. Without --raw "
+                      "(or [paths] raw), only the returns are used.")]
+LaOpt = Annotated[Optional[str], typer.Option("--la", help="The council whose returns --ssda903 holds: its "
+                                              "code, such as E10000016.")]
+UnsuppressedOpt = Annotated[bool, typer.Option(
+    "--unsuppressed", help="The council's internal edition: its own figures without disclosure control, in "
+                           "files named *_unsuppressed and marked 'Contains unsuppressed figures: not for "
+                           "publication'.")]
 JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", envvar="CARESTATS_JOBS", show_envvar=True, min=0,
                                                 help="Worker processes for the reports (0: all cores).")]
 
@@ -80,12 +90,15 @@ def _raw(raw: Optional[Path]) -> Path:
 
 
 def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
-         jobs: Optional[int] = None, force: bool = False, require_complete: bool = False) -> None:
+         jobs: Optional[int] = None, force: bool = False, require_complete: bool = False,
+         ssda903: Optional[Path] = None, la: Optional[str] = None, unsuppressed: bool = False) -> None:
     from carestats.pipeline.build import run
 
     settings = _settings(raw=raw, out=out, jobs=jobs, until=until, reports=reports, skip_invalid=skip_invalid,
-                         force=force, require_complete=require_complete)
-    settings.raw = _raw(settings.raw)
+                         force=force, require_complete=require_complete, ssda903=ssda903, la=la,
+                         unsuppressed=unsuppressed or None)
+    if settings.raw is None and settings.ssda903 is None:  # with --ssda903 alone: the returns only
+        settings.raw = _raw(settings.raw)
     out = settings.out
     res = run(settings, _reporter())
     if not STATE["quiet"]:
@@ -101,7 +114,8 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           jobs: JobsOpt = None,
           force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing from the "
                                               "previous build in OUT.")] = False,
-          require_complete: CompleteOpt = False) -> None:
+          require_complete: CompleteOpt = False, ssda903: Ssda903Opt = None, la: LaOpt = None,
+          unsuppressed: UnsuppressedOpt = False) -> None:
     """Run every stage: ingest, check, stage, compute, render.
 
     Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/exports/,
@@ -117,14 +131,20 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
     in OUT, its warehouse and exports are reused, and a report whose HTML, assets and logo are unchanged is
     reused too. With nothing changed, the build says "up to date" and leaves OUT as it is.
 
+    With --ssda903 DIR --la CODE (or [ssda903] dir and la in carestats.toml) the council's own returns
+    are read too: OUT/indicators/local_indicator_values.{csv,parquet} hold its figures under disclosure
+    control (the exact ones stay in the warehouse's local_indicator_values table).
+
     Example:  carestats build --raw ~/Downloads/cla-2025 --out build
+    Example:  carestats build --ssda903 ~/returns --la E10000016 --no-reports
     """
     _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs, force=force,
-         require_complete=require_complete)
+         require_complete=require_complete, ssda903=ssda903, la=la, unsuppressed=unsuppressed)
 
 
 @app.command()
-def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
+def check(raw: RawOpt = None, require_complete: CompleteOpt = False, ssda903: Ssda903Opt = None,
+          la: LaOpt = None) -> None:
     """Check every input file without building; one line per problem, FILE:LINE:COLUMN: RULE: message.
 
     Lists every finding (errors, and warnings for quirks that load correctly), the files carestats has
@@ -133,11 +153,20 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     publication it needs, and a one-line summary. Exit status 1 when any check fails (or, with
     --require-complete, when any indicator would be empty).
 
+    With --ssda903 DIR --la CODE, the council's own returns are checked too: every row a build would
+    leave out of the counts (a date that cannot be read, no child ID) is listed by FILE:LINE:COLUMN.
+
     Example:  carestats check --raw data/raw
+    Example:  carestats check --ssda903 ~/returns --la E10000016
     """
     from carestats.check.report import report
     from carestats.pipeline.inputs import read_inputs
 
+    settings = _settings(ssda903=ssda903, la=la)
+    if settings.ssda903 is not None and raw is None and settings.raw is None:
+        _check_returns(settings)
+        return
+    returns_failed = _check_returns(settings) if settings.ssda903 is not None else False
     result = read_inputs(_raw(raw))
     incomplete = _completeness(result, require_complete)
     lines, failed = report(result.files, result.findings, quiet=STATE["quiet"])
@@ -150,8 +179,23 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False) -> None:
     else:
         for line in lines:
             typer.echo(line)
-    if incomplete or failed:
+    if incomplete or failed or returns_failed:
         raise typer.Exit(1)
+
+
+def _check_returns(settings) -> bool:  # type: ignore[no-untyped-def]
+    """check's lines on the council's own returns; exits 1 (or returns True) when a row would be left out."""
+    from carestats.pipeline.ssda903 import check_returns
+
+    returns, found = check_returns(settings.ssda903, settings.la)
+    for f in found:
+        typer.echo(f.format())
+    if not STATE["quiet"]:
+        years = ", ".join(f"{r.folder.name} ({len(r.files)} file(s))" for r in returns)
+        typer.echo(f"ssda903: {years}: {len(found)} row(s) would be left out of every count", err=True)
+    if found and settings.raw is None:  # the returns alone: their verdict is the exit status
+        raise typer.Exit(1)
+    return bool(found)
 
 
 def _completeness(result, require_complete: bool) -> bool:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ SCHEMA: dict[str, dict[str, type | tuple]] = {
     "branding": {"organisation": str, "logo": str, "primary_colour": str, "accent_colour": str},
     "paths": {"raw": str, "out": str, "indicators": list, "templates": list},
     "disclosure": {"threshold": int},
+    "ssda903": {"dir": str, "la": str},
 }
 ENV = {"raw": "CARESTATS_RAW", "out": "CARESTATS_OUT", "year": "CARESTATS_YEAR", "jobs": "CARESTATS_JOBS",
        "threshold": "CARESTATS_DISCLOSURE_THRESHOLD"}
@@ -66,6 +67,9 @@ class Settings:
     indicator_dirs: list[Path] = field(default_factory=list)
     template_dirs: list[Path] = field(default_factory=list)
     source: Path | None = None  # the carestats.toml that was read, if any
+    # [ssda903]: the council's own child-level returns (one folder per collection year) and its code
+    ssda903: Path | None = None
+    la: str | None = None
 
     def themes(self) -> list[tuple[str, str]]:
         """The report sections switched on, in the reports' order: (theme id, title)."""
@@ -83,7 +87,11 @@ class Settings:
 
     def data_choices(self) -> dict[str, object]:
         """The settings that change figures (the warehouse and exports), for the cache keys."""
-        return {"neighbour_set": self.neighbour_set, "threshold": self.threshold, "unsuppressed": self.unsuppressed}
+        choices: dict[str, object] = {"neighbour_set": self.neighbour_set}
+        if self.ssda903 is not None:  # a build without returns keeps the keys it had before
+            choices.update(ssda903=str(self.ssda903), la=self.la, unsuppressed=self.unsuppressed,
+                           threshold=self.threshold)
+        return choices
 
     def report_choices(self) -> dict[str, object]:
         """The settings that change reports but not figures, for the cache keys."""
@@ -128,7 +136,7 @@ def read_file(path: Path) -> dict[str, object]:
                 raise ConfigError(f"{name}: unknown key {key!r} in [{section}]",
                                   f"valid keys are {', '.join(SCHEMA[section])}")
             _typed(name, section, key, value, SCHEMA[section][key])
-            flat[key] = value
+            flat[f"ssda903_{key}" if section == "ssda903" else key] = value
     return flat
 
 
@@ -161,6 +169,19 @@ def load(config: Path | None = None, **flags: object) -> Settings:
 
     if (v := pick("raw")) is not None:
         s.raw = Path(str(v)) if flags.get("raw") is not None or os.environ.get(ENV["raw"]) else rel(v)
+    if (v := flags.get("ssda903") or file.get("ssda903_dir")) is not None:
+        s.ssda903 = Path(str(v)) if flags.get("ssda903") is not None else rel(v)
+    if (v := flags.get("la") or file.get("ssda903_la")) is not None:
+        if not re.fullmatch(r"E\d{8}", str(v)):
+            raise ConfigError(f"la {v!r} is not a local authority code", "use the council's code, such as E10000016")
+        s.la = str(v)
+    if s.ssda903 is not None and s.la is None:
+        raise ConfigError("--ssda903 needs the council's code", "add --la E10000016 (or la = … under [ssda903])")
+    if s.ssda903 is not None and not s.ssda903.is_dir():
+        raise ConfigError(f"{s.ssda903}: the SSDA903 folder does not exist",
+                          "give --ssda903 the folder holding the year folders (2024-25/ …)")
+    if s.la is not None and s.ssda903 is None:
+        raise ConfigError("--la is for a council's own SSDA903 returns", "add --ssda903 DIR (or dir = … under [ssda903])")
     if (v := pick("out")) is not None:
         s.out = Path(str(v)) if flags.get("out") is not None or os.environ.get(ENV["out"]) else rel(v)
     if (v := pick("year")) is not None:

@@ -111,3 +111,21 @@ def load_indicators(extra: list[Path] | None = None) -> list[Indicator]:
             raise ConfigError(f"{paths.display(ind.path, paths.RESOURCE_ROOT)}: same_quantity_as names "
                               f"{ind.same_quantity_as}, which is not an indicator", "give an indicator's id")
     return sorted(found.values(), key=lambda i: (list(THEMES).index(i.theme), i.order, i.id))
+
+
+LOCAL_DIR = "ssda903"  # queries/ssda903/: the indicators computed from a council's own SSDA903 return
+
+
+def load_local_indicators() -> list[Indicator]:
+    """The child-level indicators (queries/ssda903/*.sql): each uses the id of the published indicator it
+    reproduces, or a new id for a measure no published table has; their headers give title, unit and
+    definition as the published ones do."""
+    found = [parse_indicator(p) for p in sorted((paths.QUERIES_DIR / LOCAL_DIR).glob("*.sql"))]
+    return sorted(found, key=lambda i: (list(THEMES).index(i.theme), i.order, i.id))
+
+
+def local_only(published: list[Indicator], local: list[Indicator]) -> list[Indicator]:
+    """The child-level measures that no published indicator has (registered so that reports and exports
+    know their title, unit and definition)."""
+    ids = {i.id for i in published}
+    return [i for i in local if i.id not in ids]

@@ -69,7 +69,7 @@ class BuildOptions:
 def as_settings(opts: Settings | BuildOptions) -> Settings:
     """The run's settings, with the input folder filled in (core.paths.default_raw when not given)."""
     s = opts.resolve() if isinstance(opts, BuildOptions) else opts
-    if s.raw is None:
+    if s.raw is None and s.ssda903 is None:  # with only the council's own returns, no published files
         from carestats.core.paths import default_raw
 
         s = dataclasses.replace(s, raw=default_raw())
@@ -329,7 +329,7 @@ def report_checks(checked: Checked, opts: Settings, rep: Reporter, note: str = "
     quarantined = [f.name for f in checked.files if f.status == "invalid"]
     if quarantined:  # --skip-invalid: listed here, in the manifest and in the reports' method section
         rep.step(f"check: {len(quarantined)} file(s) left out: {', '.join(quarantined)}")
-    if not loaded:
+    if not loaded and (opts.raw is not None or opts.ssda903 is None):
         raise DataError(f"no data files found in {opts.raw}",
                         "point --raw at the folder holding the downloaded release files")
 
@@ -338,8 +338,8 @@ def check_completeness(checked: Checked, indicators, opts: Settings,  # type: ig
                        rep: Reporter) -> completeness.Completeness | None:
     """List the indicators the inputs leave empty or incomplete; --require-complete stops on an empty one.
     None when the run stops before the indicators are computed."""
-    if opts.until in ("ingest", "stage"):
-        return None
+    if opts.until in ("ingest", "stage") or (opts.raw is None and opts.ssda903 is not None):
+        return None  # (with only the council's own returns, no published indicator is expected)
     found = completeness.assess(indicators, checked.tables)
     for line in found.lines():
         rep.step(f"indicators: {line}")
@@ -372,8 +372,12 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
     else:
         from carestats.pipeline import inputs as ingest
 
-        rep.step(f"ingest: reading {opts.raw}")
-        result = ingest.read_inputs(opts.raw)  # type: ignore[arg-type]
+        if opts.raw is not None:
+            rep.step(f"ingest: reading {opts.raw}")
+            result = ingest.read_inputs(opts.raw)
+        else:  # only the council's own returns (--ssda903 without published files)
+            rep.step("ingest: no published files; the council's own SSDA903 returns only")
+            result = ingest.IngestResult()
         checked = Checked(result.files, result.findings, result)
         report_checks(checked, opts, rep)
     found = check_completeness(checked, indicators, opts, rep)
@@ -474,6 +478,8 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
                              "indicators": [i.id for i in indicators]}
     if year is not None:
         extra["report_year"] = year
+    if opts.ssda903 is not None:  # the council's own returns: whose, and whether the exports are suppressed
+        extra["ssda903"] = {"la": opts.la, "unsuppressed": opts.unsuppressed}
     extra["findings"] = [asdict(f) for f in checked.findings]
     extra["raw_tables"] = sorted(checked.tables)
     ordered = sorted(made, key=lambda r: r.name)
@@ -543,14 +549,23 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
     from carestats.warehouse import db as warehouse
 
     con = open_warehouse(work, result)
+    local = None
     try:
         values = warehouse_stages(con, opts, result, indicators, rep)
+        if values is not None and opts.ssda903 is not None:
+            from carestats.pipeline import ssda903
+
+            local = ssda903.load_and_compute(con, opts, rep)
     finally:
         con.close()
         warehouse.remove_tree(work / warehouse.SPILL_NAME)
     if values is None:
         return None
     compute.write_exports(values, work / "indicators", "indicator_values")
+    if local is not None:
+        from carestats.pipeline import ssda903
+
+        ssda903.write_outputs(work, local, opts, rep)
     con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)  # once DuckDB's memory has gone
     try:
         comparisons = warehouse.read_frame(con, "main", "comparisons")

@@ -53,9 +53,14 @@ def _data_stage(until: str) -> str:
 
 def data_key(raw: Path, indicator_dirs: list[Path], until: str, skip_invalid: bool, settings: Settings) -> str:
     """What the warehouse and the exports depend on."""
-    key = _source(Key("data")).add_files("raw", raw).add_files("queries", paths.QUERIES_DIR)
+    key = _source(Key("data"))
+    if raw is not None:
+        key.add_files("raw", raw)
+    key.add_files("queries", paths.QUERIES_DIR)
     for i, folder in enumerate(indicator_dirs):
         key.add_files(f"indicators{i}", folder)
+    if settings.ssda903 is not None:
+        key.add_files("ssda903", settings.ssda903)
     return key.add_json("options", {"stage": _data_stage(until), "skip_invalid": skip_invalid,
                                     **settings.data_choices()}).hexdigest()
 

@@ -77,6 +77,16 @@ def load_table(con: duckdb.DuckDBPyConnection, schema: str, name: str,
         con.unregister("_incoming")
 
 
+def append_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: pa.Table) -> None:
+    """Append an arrow table's rows to schema.name, matching its columns by name (the name comes from a
+    validated identifier; the table's columns and types are those of its CREATE statement)."""
+    con.register("_incoming", table)
+    try:
+        con.execute(f'insert into {schema}."{name}" by name select * from _incoming')
+    finally:
+        con.unregister("_incoming")
+
+
 def load_frame(con: duckdb.DuckDBPyConnection, schema: str, name: str, df, rows: int = BATCH_ROWS,  # type: ignore[no-untyped-def]
                append: bool = False, transaction: bool = True) -> None:
     """Create schema.name from a Polars frame (or append to it), `rows` at a time: only one slice is

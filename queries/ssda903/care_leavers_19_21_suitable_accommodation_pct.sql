@@ -1,0 +1,32 @@
+/*
+id: care_leavers_19_21_suitable_accommodation_pct
+title: Care leavers aged 19 to 21 in suitable accommodation
+short_title: Care leavers aged 19 to 21 in suitable accommodation
+theme: leaving_care
+unit: "%"
+polarity: higher_is_better
+decimals: 0
+order: 50
+definition: >
+  Of the care leavers in the return's OC3 table (those whose 17th to 21st birthday fell in the year and who were looked after for at least 13 weeks after their 14th birthday, including some time after their 16th) aged 19 to 21 on their birthday in the year (their age on 31 March, from the full date of birth as read), the percentage 21 whose accommodation is considered suitable (ACCOM ending in 1).
+numerator: care leavers aged 19 to 21 whose accommodation is considered suitable (ACCOM ending in 1)
+denominator: care leavers aged 19 to 21 in the return's OC3 table (including those with no information)
+sources: [ssda903.oc3]
+source_files: [oc3.csv]
+method: derived
+method_note: >
+  The DfE's care leaver measures from the OC3 table. Source: DfE, Children looked after in England including adoptions: methodology (explore-education-statistics.service.gov.uk/methodology/children-looked-after-in-england-including-adoptions).
+*/
+select
+    $year::bigint as time_period,
+    'Local authority' as geographic_level,
+    $la as area_code,
+    $la_name as area_name,
+    'Total' as breakdown,
+    case when count(*) > 0 then 100.0 * (count(*) filter (where regexp_matches(coalesce(accom, ''), '^[A-Z]1$'))) / (count(*)) end as value,
+    case when count(*) = 0 then 'z' end as status,
+    (count(*) filter (where regexp_matches(coalesce(accom, ''), '^[A-Z]1$')))::double as numerator,
+    (count(*))::double as denominator,
+    $release as release
+from ssda903.oc3
+where return_year = $year and age_at_year_end between 19 and 21

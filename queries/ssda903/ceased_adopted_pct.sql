@@ -1,0 +1,32 @@
+/*
+id: ceased_adopted_pct
+title: Children ceasing to be looked after who were adopted
+short_title: Children ceasing to be looked after who were adopted
+theme: leaving_care
+unit: "%"
+polarity: none
+decimals: 0
+order: 50
+definition: >
+  Of the children who ceased to be looked after during the year (cla_ceasing: each child once, at their last ceasing episode), the percentage whose last ceasing episode ended adopted (REC E11 or E12).
+numerator: children whose last ceasing episode has REC in ('E11', 'E12')
+denominator: children who ceased to be looked after during the year
+sources: [ssda903.ceased]
+source_files: [episodes.csv]
+method: derived
+method_note: >
+  As the DfE derives reasons for ceasing from the SSDA903 return. Source: DfE, Children looked after in England including adoptions: methodology (explore-education-statistics.service.gov.uk/methodology/children-looked-after-in-england-including-adoptions).
+*/
+select
+    $year::bigint as time_period,
+    'Local authority' as geographic_level,
+    $la as area_code,
+    $la_name as area_name,
+    'Total' as breakdown,
+    case when count(*) > 0 then 100.0 * (count(*) filter (where rec in ('E11', 'E12'))) / (count(*)) end as value,
+    case when count(*) = 0 then 'z' end as status,
+    (count(*) filter (where rec in ('E11', 'E12')))::double as numerator,
+    (count(*))::double as denominator,
+    $release as release
+from ssda903.ceased
+where return_year = $year
