@@ -15,8 +15,8 @@ from pathlib import Path
 from carestats.core.errors import Finding
 from carestats.core.progress import Reporter
 from carestats.core.settings import Settings
+from carestats.core.vocabulary import UNSUPPRESSED_MARK
 
-UNSUPPRESSED_MARK = "Contains unsuppressed figures: not for publication"
 STEM = "local_indicator_values"
 
 

@@ -31,6 +31,11 @@ class ReportData:
     revisions: pl.DataFrame = field(default_factory=pl.DataFrame)
     areas: pl.DataFrame | None = None
     neighbours: pl.DataFrame | None = None
+    # the council's own SSDA903 returns (`--ssda903`): its exact figures, each year's return, the findings
+    # of the DfE's validation rules; None when the build read no returns (or did not validate them)
+    local: pl.DataFrame | None = None
+    returns: pl.DataFrame | None = None
+    validation: pl.DataFrame | None = None
 
 
 def _sql(name: str) -> str:
@@ -55,13 +60,19 @@ def load(db: Path, indicators: list[Indicator], year: int | None = None) -> Repo
         neighbours = None
         if _has(con, "ref", "statistical_neighbours"):
             neighbours = warehouse.query_pl(con, _sql("neighbours"))
+        local = warehouse.query_pl(con, _sql("local_values")) if _has(con, "main", "local_indicator_values") \
+            else None
+        returns = warehouse.query_pl(con, _sql("ssda903_returns")) if _has(con, "ssda903", "returns") else None
+        validation = warehouse.query_pl(con, _sql("ssda903_validation")) if _has(con, "ssda903", "validation") \
+            else None
     finally:
         con.close()
     known = {i.id for i in indicators}
     values = values.filter(pl.col("indicator_id").is_in(list(known)))
     comparisons = comparisons.filter(pl.col("indicator_id").is_in(list(known)))
     return ReportData(values=values, comparisons=comparisons, year=year or periods.report_year_of(values),
-                      revisions=revisions, areas=areas, neighbours=neighbours)
+                      revisions=revisions, areas=areas, neighbours=neighbours, local=local, returns=returns,
+                      validation=validation)
 
 
 def local_authorities(values: pl.DataFrame, year: int, areas: pl.DataFrame | None = None) -> list[tuple[str, str]]:

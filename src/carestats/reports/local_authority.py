@@ -20,6 +20,7 @@ from carestats.reports.formatting import fmt_period, fmt_value
 from carestats.core.settings import Settings
 from carestats.indicators.registry import Indicator
 from carestats.reports.data import LA, ReportData
+from carestats.reports.own_return import own_return_context
 from carestats.reports.england import (
     EMPTY_SECTION,
     NATIONAL,
@@ -331,7 +332,7 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
         "trends": trends_context(trends[:MAX_TRENDS], name, year),
         "ofsted": grade, "options": options, "neighbours": sn,
         "compared": {"neighbours": any_sn, "region": any_region}, "coverage": coverage,
-        "method": method,
+        "method": method, "own_return": own_return_context(idx, code, options),
     }
 
 
