@@ -80,11 +80,12 @@ def _raw(raw: Optional[Path]) -> Path:
 
 
 def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
-         jobs: Optional[int] = None, force: bool = False, require_complete: bool = False) -> None:
+         jobs: Optional[int] = None, force: bool = False, require_complete: bool = False,
+         site: Optional[bool] = None) -> None:
     from carestats.pipeline.build import run
 
     settings = _settings(raw=raw, out=out, jobs=jobs, until=until, reports=reports, skip_invalid=skip_invalid,
-                         force=force, require_complete=require_complete)
+                         force=force, require_complete=require_complete, site=reports if site is None else site)
     settings.raw = _raw(settings.raw)
     out = settings.out
     res = run(settings, _reporter())
@@ -101,11 +102,15 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           jobs: JobsOpt = None,
           force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing from the "
                                               "previous build in OUT.")] = False,
-          require_complete: CompleteOpt = False) -> None:
+          require_complete: CompleteOpt = False,
+          format: Annotated[str, typer.Option(  # noqa: A002
+              "--format", help="What the render stage makes: html (the web edition in OUT/site, no "
+              "WeasyPrint: a first look in seconds), pdf (the reports) or both.", case_sensitive=False)] = "both",
+          ) -> None:
     """Run every stage: ingest, check, stage, compute, render.
 
     Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/exports/,
-    OUT/reports/*.pdf and OUT/manifest.json. Nothing is replaced unless the whole build succeeds, and a
+    OUT/reports/*.pdf, OUT/site/ (the web edition: `carestats serve` previews it) and OUT/manifest.json. Nothing is replaced unless the whole build succeeds, and a
     build replaces only the files it makes: anything else in OUT (diff/, exports/areas/, your own files)
     is left alone, and with --no-reports the reports already in OUT/reports stay (the manifest marks them
     stale when the data under them changed).
@@ -117,10 +122,50 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
     in OUT, its warehouse and exports are reused, and a report whose HTML, assets and logo are unchanged is
     reused too. With nothing changed, the build says "up to date" and leaves OUT as it is.
 
-    Example:  carestats build --raw ~/Downloads/cla-2025 --out build
+    Examples:  carestats build --raw ~/Downloads/cla-2025 --out build
+               carestats build --format html    (the web edition only: what the PDFs were is left as it was)
     """
-    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs, force=force,
-         require_complete=require_complete)
+    from carestats.core.errors import ConfigError
+
+    fmt = format.lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {format!r} is not a format", f"use one of {', '.join(FORMATS)}")
+    pdf, html = FORMATS[fmt]
+    _run(raw, out, skip_invalid, "render", reports=pdf and not no_reports, jobs=jobs, force=force,
+         require_complete=require_complete, site=html and not no_reports)
+
+
+FORMATS = {"both": (True, True), "pdf": (True, False), "html": (False, True)}  # --format: (PDFs, site)
+
+
+@app.command()
+def serve(out: OutOpt = None,
+          port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                            help="The port on 127.0.0.1 (0: a free one).")] = 0) -> None:
+    """Preview the web edition (OUT/site) in a browser, served on 127.0.0.1 only: nothing is opened to the
+    network. Ctrl-C stops it.
+
+    Example:  carestats serve --out build --port 8000
+    """
+    from carestats.core.errors import DataError
+    from carestats.reports.site import SITE, serve as site_server
+
+    settings = _settings(out=out)
+    folder = settings.out / SITE
+    if not (folder / "index.html").is_file():
+        raise DataError(f"no web edition in {folder}", "run `carestats build` (or `carestats build --format html`) first")
+    try:
+        server = site_server(folder, port)
+    except OSError as exc:
+        raise DataError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}", "choose another --port, or 0 for a free one") from None
+    host, bound = server.server_address[:2]
+    print(f"serving {folder} at http://{host}:{bound}/ (127.0.0.1 only; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @app.command()
