@@ -441,7 +441,10 @@ class Kept:
         return cls(outputs, caches, made_from, made_from != keys.data)
 
     def record(self) -> dict[str, Any]:
-        return {"data": self.data, "stale": self.stale, "reports": sorted(self.outputs)}
+        site = sorted(rel for rel in self.outputs if rel.startswith(cache.SITE))
+        return {"data": self.data, "stale": self.stale,
+                "reports": sorted(rel for rel in self.outputs if not rel.startswith(cache.SITE)),
+                **({"site": site} if site else {})}
 
     def say(self, rep: Reporter) -> None:
         n = sum(rel.endswith(".pdf") for rel in self.outputs)
