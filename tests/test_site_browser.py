@@ -96,7 +96,7 @@ def test_keyboard_only_from_the_index_to_a_council_and_on_to_an_indicator(page, 
     assert page.locator("a.skip").bounding_box()["x"] >= 0  # type: ignore[index]
     _tab_to(page, "el.id === 'q'", 40)
     page.keyboard.type("kent")
-    assert page.locator("#count").inner_text() == "Showing 1 of 153 councils" or "of" in page.locator("#count").inner_text()
+    assert page.locator("#count").inner_text().startswith("Showing 1 of ")  # said to screen readers (role=status)
     assert page.locator("#t-councils tbody tr:not([hidden])").count() == 1
     _tab_to(page, "el.tagName === 'A' && el.textContent.trim() === 'Kent'", 10)
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
