@@ -8,9 +8,14 @@ STAMP := $(VENV)/.installed
 RAW ?= $(shell if [ -n "$$(find data/raw -type f ! -name README.md 2>/dev/null | head -1)" ]; then echo data/raw; else echo ../shared/data/raw; fi)
 OUT ?= build
 DEB_PACKAGES := libharfbuzz-subset0
+# The browser tests' headless Chromium (tests/test_site_browser.py), without the packages it only recommends:
+# those add fonts, and a change to the installed fonts renders every PDF again. npm comes with Debian's
+# nodejs only where no npm is on the PATH.
+BROWSER_PACKAGES := chromium
+NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps build test test-fast bench docs clean
+.PHONY: help setup system-deps build test test-fast bench docs clean site
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,16 +27,31 @@ system-deps: ## install the Debian libraries WeasyPrint needs for identical PDFs
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "warning: Debian packages missing:$$missing (run 'sudo make system-deps'); PDFs may not be byte-identical" >&2; fi; \
 	fi
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian packages for the browser tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "warning: Debian packages missing:$$missing (run 'sudo make system-deps'); the browser tests will fail" >&2; fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-setup: system-deps $(STAMP) ## create .venv and install pinned packages
+# axe-core, which the browser tests inject into the site's pages: pinned in package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
-build: setup ## run the whole pipeline: warehouse, indicators, reports in $(OUT)/
+setup: system-deps $(STAMP) $(NODE_STAMP) ## create .venv and node_modules/, and install pinned packages
+
+build: setup ## run the whole pipeline: warehouse, indicators, reports and the web edition in $(OUT)/
 	$(BIN)/carestats build --raw "$(RAW)" --out "$(OUT)"
+
+site: setup ## the web edition alone, $(OUT)/site (no PDFs: a first look in seconds); `carestats serve` shows it
+	$(BIN)/carestats build --format html --raw "$(RAW)" --out "$(OUT)"
 
 # pytest-xdist: one worker per core. The builds the real-data tests share are made once per run (tests/conftest.py).
 TEST_WORKERS ?= auto
@@ -53,4 +73,4 @@ docs: setup ## regenerate docs/ from the registry and the CLI
 	$(BIN)/carestats docs --write
 
 clean: ## remove the outputs and the environment
-	rm -rf $(OUT) $(VENV)
+	rm -rf $(OUT) $(VENV) node_modules

@@ -6,6 +6,8 @@ In one run, each through the command line as a user would run it (a fresh proces
 - the cold full build: `carestats build` into an empty folder (inputs → warehouse → indicators and
   comparisons → every report);
 - ingest + compute alone: `carestats build --no-reports`;
+- the web edition: `carestats build --format html` into an empty folder (the data stages and the site, no
+  PDF); the site's own time is this less ingest + compute;
 - the floor: a bare DuckDB scan of the same input files (every cell as text, rows counted);
 - the pandas baseline (benchmarks/pandas_baseline.py) on the same inputs;
 - the no-op rebuild: `carestats build` again into the same folder, inputs unchanged;
@@ -132,7 +134,7 @@ def baseline_coverage() -> dict:
     return {"covered": len(covered), "registry": len(registry), "not_covered": sorted(registry - covered)}
 
 
-ONLY = ("ingest_compute", "bare_scan")  # what --only may pick: the measurements that need no full build
+ONLY = ("ingest_compute", "bare_scan", "site_html")  # what --only may pick: the measurements that need no full build
 
 
 def run_ingest_vs_scan(b: Bench, only: list[str]) -> dict:
@@ -144,6 +146,9 @@ def run_ingest_vs_scan(b: Bench, only: list[str]) -> dict:
         print("ingest + compute", flush=True)
         b.measure("ingest_compute", "carestats build --no-reports into an empty folder",
                   carestats("build", "--raw", str(b.raw), "--no-reports", "--out", str(nr)), prepare=fresh(nr))
+    if "site_html" in only:
+        print("web edition", flush=True)
+        measure_site(b)
     files = loaded_csvs(nr, b.raw)
     if "bare_scan" in only:
         print("bare DuckDB scan", flush=True)
@@ -174,6 +179,8 @@ def run_all(b: Bench, scales: list[int], seed: int) -> dict:
     print("ingest + compute", flush=True)
     b.measure("ingest_compute", "carestats build --no-reports into an empty folder",
               carestats(*build, "--no-reports", "--out", str(nr)), prepare=fresh(nr))
+    print("web edition", flush=True)
+    measure_site(b)
     print("bare DuckDB scan", flush=True)
     built = full if cold.ok else nr
     files = loaded_csvs(built, b.raw)
@@ -205,6 +212,14 @@ def scanned_rows(log: Path) -> int | None:
         return int(log.read_text(encoding="utf-8").strip().splitlines()[-1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def measure_site(b: Bench) -> None:
+    """`carestats build --format html` into an empty folder: the data stages and the web edition, no PDF."""
+    html = b.work / "site-html"
+    b.measure("site_html", "carestats build --format html into an empty folder (data stages + the site)",
+              carestats("build", "--raw", str(b.raw), "--format", "html", "--out", str(html)), prepare=fresh(html))
+    fresh(html)()
 
 
 def measure_la_report(b: Bench, full: Path, built: bool) -> None:

@@ -143,6 +143,7 @@ def test_verdicts_judge_the_medians_against_the_targets() -> None:
             timed("bare_scan", 1.0, 2.0, 2.5),
             timed("pandas_baseline", 9.0, 11.0, 10.0),
             timed("noop_rebuild", 1.5, 0.5, 0.9),
+            timed("site_html", 12.0, 13.0, 40.0),
             Measurement("one_la_report", "report", note="not available: carestats has no report command"),
         ]
     }
@@ -162,6 +163,8 @@ def test_verdicts_judge_the_medians_against_the_targets() -> None:
     assert got[("noop_rebuild", "no-op rebuild ≤ 1 s")]["met"] is True  # median 0.9
     la = got[("one_la_report", "one LA report ≤ 2 s")]
     assert la["met"] is None and "no report command" in la["note"]
+    site = got[("site", "web edition ≤ 15 s on top of the data stages")]
+    assert site["figure"] == 10.0 and site["met"] is True  # medians 13.0 less 3.0
     ten = got[("linear", "cost at 10× within 15 % of linear")]
     assert ten["figure"] == pytest.approx(14.0) and ten["met"] is True
     hundred = got[("linear", "cost at 100× within 15 % of linear")]
@@ -244,10 +247,10 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
     assert code == 0
     doc = json.loads((tmp_path / "out" / "bench.json").read_text(encoding="utf-8"))
     names = [m["name"] for m in doc["measurements"]]
-    assert names == ["full_cold_build", "noop_rebuild", "one_la_report", "render_floor", "ingest_compute", "bare_scan",
-                     "pandas_baseline", "ingest_compute_x1", "ingest_compute_x2"]
+    assert names == ["full_cold_build", "noop_rebuild", "one_la_report", "render_floor", "ingest_compute", "site_html",
+                     "bare_scan", "pandas_baseline", "ingest_compute_x1", "ingest_compute_x2"]
     by_name = {m["name"]: m for m in doc["measurements"]}
-    for name in ("render_floor", "ingest_compute", "bare_scan", "pandas_baseline", "ingest_compute_x1",
+    for name in ("render_floor", "ingest_compute", "site_html", "bare_scan", "pandas_baseline", "ingest_compute_x1",
                  "ingest_compute_x2"):
         assert by_name[name]["ok"], by_name[name]
         assert len(by_name[name]["runs"]) == 1  # --cheap 0: nothing is cheap, nothing repeated
@@ -256,7 +259,7 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
     assert [s["scale"] for s in doc["scales"]] == [1, 2]
     assert doc["scales"][1]["rows"] > doc["scales"][0]["rows"]
     assert [t["target"] for t in doc["targets"]] == ["full_cold_build", "ingest_vs_scan", "pandas_speedup",
-                                                    "noop_rebuild", "one_la_report", "linear"]
+                                                    "noop_rebuild", "one_la_report", "site", "linear"]
     assert doc["pandas_baseline"]["covered"] >= 15
     assert not list((tmp_path / "work").glob("*build*")) and not (tmp_path / "work" / "full").exists()
     assert not list((tmp_path / "work").glob("floor-*"))

@@ -91,12 +91,13 @@ def _raw(raw: Optional[Path]) -> Path:
 
 def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
          jobs: Optional[int] = None, force: bool = False, require_complete: bool = False,
-         ssda903: Optional[Path] = None, la: Optional[str] = None, unsuppressed: bool = False) -> None:
+         ssda903: Optional[Path] = None, la: Optional[str] = None, unsuppressed: bool = False,
+         site: Optional[bool] = None) -> None:
     from carestats.pipeline.build import run
 
     settings = _settings(raw=raw, out=out, jobs=jobs, until=until, reports=reports, skip_invalid=skip_invalid,
                          force=force, require_complete=require_complete, ssda903=ssda903, la=la,
-                         unsuppressed=unsuppressed or None)
+                         unsuppressed=unsuppressed or None, site=reports if site is None else site)
     if settings.raw is None and settings.ssda903 is None:  # with --ssda903 alone: the returns only
         settings.raw = _raw(settings.raw)
     out = settings.out
@@ -115,11 +116,15 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
           force: Annotated[bool, typer.Option("--force", help="Redo every stage, reusing nothing from the "
                                               "previous build in OUT.")] = False,
           require_complete: CompleteOpt = False, ssda903: Ssda903Opt = None, la: LaOpt = None,
-          unsuppressed: UnsuppressedOpt = False) -> None:
+          unsuppressed: UnsuppressedOpt = False,
+          format: Annotated[str, typer.Option(  # noqa: A002
+              "--format", help="What the render stage makes: html (the web edition in OUT/site, no "
+              "WeasyPrint: a first look in seconds), pdf (the reports) or both.", case_sensitive=False)] = "both",
+          ) -> None:
     """Run every stage: ingest, check, stage, compute, render.
 
     Outputs: OUT/carestats.duckdb, OUT/indicators/indicator_values.{parquet,csv}, OUT/exports/,
-    OUT/reports/*.pdf and OUT/manifest.json. Nothing is replaced unless the whole build succeeds, and a
+    OUT/reports/*.pdf, OUT/site/ (the web edition: `carestats serve` previews it) and OUT/manifest.json. Nothing is replaced unless the whole build succeeds, and a
     build replaces only the files it makes: anything else in OUT (diff/, exports/areas/, your own files)
     is left alone, and with --no-reports the reports already in OUT/reports stay (the manifest marks them
     stale when the data under them changed).
@@ -135,11 +140,19 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
     are read too: OUT/indicators/local_indicator_values.{csv,parquet} hold its figures under disclosure
     control (the exact ones stay in the warehouse's local_indicator_values table).
 
-    Example:  carestats build --raw ~/Downloads/cla-2025 --out build
-    Example:  carestats build --ssda903 ~/returns --la E10000016 --no-reports
+    Examples:  carestats build --raw ~/Downloads/cla-2025 --out build
+               carestats build --format html    (the web edition only: what the PDFs were is left as it was)
+               carestats build --ssda903 ~/returns --la E10000016 --no-reports
     """
-    _run(raw, out, skip_invalid, "render", reports=not no_reports, jobs=jobs, force=force,
-         require_complete=require_complete, ssda903=ssda903, la=la, unsuppressed=unsuppressed)
+    from carestats.core.errors import ConfigError
+
+    fmt = format.lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {format!r} is not a format", f"use one of {', '.join(FORMATS)}")
+    pdf, html = FORMATS[fmt]
+    _run(raw, out, skip_invalid, "render", reports=pdf and not no_reports, jobs=jobs, force=force,
+         require_complete=require_complete, ssda903=ssda903, la=la, unsuppressed=unsuppressed,
+         site=html and not no_reports)
 
 
 @app.command()

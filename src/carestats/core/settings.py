@@ -46,6 +46,7 @@ class Settings:
     # what this run is asked to do (command-line only)
     until: str = "render"  # the last stage to run: ingest, stage, compute or render
     reports: bool = True  # render the reports (when until is render)
+    site: bool = True  # write the web edition, build/site/ (when until is render)
     skip_invalid: bool = False  # leave out files that fail the checks instead of stopping
     force: bool = False  # redo every stage, reusing nothing from the previous build
     require_complete: bool = False  # fail when any indicator would be empty (for CI)
@@ -141,7 +142,7 @@ def read_file(path: Path) -> dict[str, object]:
 
 
 # command-line only: never in carestats.toml (an unsuppressed edition is asked for each time, never by default)
-RUN_FLAGS = ("until", "reports", "skip_invalid", "force", "require_complete", "unsuppressed")
+RUN_FLAGS = ("until", "reports", "site", "skip_invalid", "force", "require_complete", "unsuppressed")
 
 
 def load(config: Path | None = None, **flags: object) -> Settings:

@@ -58,10 +58,13 @@ class BuildOptions:
     until: str = "render"
     settings: Settings | None = None
     force: bool = False
+    site: bool | None = None  # the web edition; None: with the reports
+
 
     def resolve(self) -> Settings:
         return dataclasses.replace(self.settings or Settings(), raw=self.raw, out=self.out,
                                    skip_invalid=self.skip_invalid, reports=self.reports, until=self.until,
+                                   site=self.reports if self.site is None else self.site,
                                    force=self.force, indicator_dirs=list(self.indicator_dirs),
                                    template_dirs=list(self.template_dirs))
 
@@ -285,7 +288,7 @@ class Keys:
     @classmethod
     def of(cls, s: Settings) -> Keys:
         data = cache.data_key(s.raw, s.indicator_dirs, s.until, s.skip_invalid, s)  # type: ignore[arg-type]
-        return cls(data, cache.build_key(data, s.template_dirs, s, s.reports, s.until))
+        return cls(data, cache.build_key(data, s.template_dirs, s, s.reports, s.until, s.site))
 
 
 @dataclass
@@ -418,7 +421,8 @@ def _up_to_date(opts: Settings, prev: cache.Previous, rep: Reporter) -> BuildRes
 
 @dataclass
 class Kept:
-    """The reports a build without reports leaves in reports/, and whether the data under them changed."""
+    """The reports (and the site) a build that does not make them leaves in reports/ (site/), and whether the
+    data under them changed."""
     outputs: dict[str, dict] = field(default_factory=dict)
     cache: dict[str, dict] = field(default_factory=dict)
     data: str = ""  # the data key the kept reports were made from
@@ -426,10 +430,12 @@ class Kept:
 
     @classmethod
     def of(cls, owned: cache.Previous | None, opts: Settings, keys: Keys) -> Kept:
-        if owned is None or (opts.reports and opts.until == "render"):
+        made = {cache.REPORTS: opts.reports and opts.until == "render", cache.SITE: opts.site and opts.until == "render"}
+        keep = tuple(prefix for prefix, was_made in made.items() if not was_made)
+        if owned is None or not keep:
             return cls()
         outputs = {rel: rec for rel, rec in owned.outputs.items()
-                   if rel.startswith(cache.REPORTS) and (owned.folder / rel).is_file()}
+                   if rel.startswith(keep) and (owned.folder / rel).is_file()}
         if not outputs:
             return cls()
         earlier = owned.doc.get("kept_reports") or {}
@@ -439,11 +445,18 @@ class Kept:
         return cls(outputs, caches, made_from, made_from != keys.data)
 
     def record(self) -> dict[str, Any]:
-        return {"data": self.data, "stale": self.stale, "reports": sorted(self.outputs)}
+        site = sorted(rel for rel in self.outputs if rel.startswith(cache.SITE))
+        return {"data": self.data, "stale": self.stale,
+                "reports": sorted(rel for rel in self.outputs if not rel.startswith(cache.SITE)),
+                **({"site": site} if site else {})}
 
     def say(self, rep: Reporter) -> None:
         n = sum(rel.endswith(".pdf") for rel in self.outputs)
-        if not self.outputs:
+        pages = sum(rel.startswith(cache.SITE) and rel.endswith(".html") for rel in self.outputs)
+        if pages:
+            rep.step(f"site: {pages} page(s) in site/ left as they were"
+                     + (", made from earlier data: stale" if self.stale else " (their data is unchanged)"))
+        if not n:
             return
         if self.stale:
             rep.step(f"reports: {n} report(s) in reports/ left as they were, made from earlier data: stale "
@@ -472,6 +485,8 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     made: list = []
     if opts.reports and opts.until == "render" and year:
         made = render_all(indicators, year, inputs, work, rep, opts, previous=prev, data_key=keys.data)
+    if opts.site and opts.until == "render" and year:
+        write_site(indicators, year, inputs, work, rep, opts)
     extra: dict[str, Any] = {"stages": opts.until,
                              "quarantined": [{"name": f.name, "reason": f.reason} for f in checked.files
                                              if f.status == "invalid"],
@@ -658,6 +673,23 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     reused = sum(r.reused for r in made)
     rep.step(f"render: {reused} reused, {len(made) - reused} rendered")
     return made
+
+
+def write_site(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
+               rep: Reporter, settings: Settings) -> list[Path]:
+    """The web edition in out/site (reports/site.py), from the warehouse in `out`: every council and
+    indicator, whatever settings.areas picks for the PDFs."""
+    from carestats.reports import data as reportdata
+    from carestats.reports import site
+    from carestats.warehouse import db as warehouse
+
+    data = reportdata.load(out / warehouse.WAREHOUSE_NAME, indicators, settings.year or year)
+    rep.step("site: writing the web edition")
+    written = site.write_site(data, indicators, [i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
+                              out / site.SITE, settings)
+    pages = sum(p.suffix == ".html" for p in written)
+    rep.step(f"site: {pages} pages in {site.SITE}/")
+    return written
 
 
 def _html_inputs_keys(tasks: list, year: int, data_key: str, settings: Settings, assets: str,

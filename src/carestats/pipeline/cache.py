@@ -36,6 +36,7 @@ MANIFEST = "manifest.json"
 
 WAREHOUSE = paths.WAREHOUSE_NAME
 REPORTS = "reports/"  # outputs under this folder belong to the render stage, everything else to the data stage
+SITE = "site/"  # the web edition (reports/site.py): made with the reports, never reused as a data output
 RENDERER = "reports/render.py"  # the code between a report's HTML and its PDF bytes
 TEMPLATE_SOURCES = (".j2",)  # template files that shape the HTML; every other file there is an asset
 
@@ -135,14 +136,15 @@ def html_inputs_key(basis: str, templates: str, task: tuple[str, str, str]) -> s
     return Key("report-inputs").add("basis", basis).add("templates", templates).add_json("task", task).hexdigest()
 
 
-def build_key(data: str, template_dirs: list[Path], settings: Settings, reports: bool, until: str) -> str:
+def build_key(data: str, template_dirs: list[Path], settings: Settings, reports: bool, until: str,
+              site: bool = False) -> str:
     """What the whole build depends on: when it is unchanged and the outputs are intact, nothing is done.
 
     Templates and report settings count only when reports are made, so a build without reports records
     the same key however it was asked for.
     """
-    key = Key("build").add("data", data).add_json("stages", {"reports": reports, "until": until})
-    if not (reports and until == "render"):
+    key = Key("build").add("data", data).add_json("stages", {"reports": reports, "site": site, "until": until})
+    if not ((reports or site) and until == "render"):
         return key.hexdigest()
     chosen = settings.report_choices()
     return _logo(_template_files(_system(key), template_dirs, lambda p: True), chosen["logo"]).add_json(
@@ -213,7 +215,7 @@ class Previous:
         return all(self.intact(rel) for rel in self.outputs)
 
     def data_outputs(self) -> list[str]:
-        return sorted(rel for rel in self.outputs if not rel.startswith(REPORTS))
+        return sorted(rel for rel in self.outputs if not rel.startswith((REPORTS, SITE)))
 
     def reusable_reports(self) -> dict[str, tuple[str, str, str]]:
         """Report path under reports/ → (its key, its inputs key, the earlier PDF), for every intact report:

@@ -268,6 +268,7 @@ def la_context(idx: LAIndex, code: str, name: str, inputs: list[dict], options: 
                     "rank": f"{rank:,} of {rank_of:,}" if rank and rank_of and ind.polarity != "none"
                     else formatting.NO_DATA,
                     "band": band or formatting.NO_DATA,
+                    "ref": (src_ind.id, src_breakdown, period),  # the figure's indicator_values row (the site's tests)
                 })
                 if row and row.get("release"):
                     releases.setdefault(src_ind.id, set()).add(row["release"])
