@@ -155,6 +155,39 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
          site=html and not no_reports)
 
 
+FORMATS = {"both": (True, True), "pdf": (True, False), "html": (False, True)}  # --format: (PDFs, site)
+
+
+@app.command()
+def serve(out: OutOpt = None,
+          port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                            help="The port on 127.0.0.1 (0: a free one).")] = 0) -> None:
+    """Preview the web edition (OUT/site) in a browser, served on 127.0.0.1 only: nothing is opened to the
+    network. Ctrl-C stops it.
+
+    Example:  carestats serve --out build --port 8000
+    """
+    from carestats.core.errors import DataError
+    from carestats.reports.site import SITE, serve as site_server
+
+    settings = _settings(out=out)
+    folder = settings.out / SITE
+    if not (folder / "index.html").is_file():
+        raise DataError(f"no web edition in {folder}", "run `carestats build` (or `carestats build --format html`) first")
+    try:
+        server = site_server(folder, port)
+    except OSError as exc:
+        raise DataError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}", "choose another --port, or 0 for a free one") from None
+    host, bound = server.server_address[:2]
+    print(f"serving {folder} at http://{host}:{bound}/ (127.0.0.1 only; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @app.command()
 def check(raw: RawOpt = None, require_complete: CompleteOpt = False, ssda903: Ssda903Opt = None,
           la: LaOpt = None) -> None:
