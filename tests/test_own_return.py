@@ -44,7 +44,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
     shutil.copyfile(published, raw / published.name)
     out = root / "out"
     res = runner.invoke(app, ["-q", "build", "--raw", str(raw), "--ssda903", str(root / "returns"), "--la", LA,
-                              "--out", str(out), "--no-reports"])
+                              "--out", str(out), "--format", "html"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["-q", "report", "--area", LA, "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -100,6 +100,16 @@ def test_other_councils_reports_have_no_such_section(built: Path) -> None:
     indicators = load_indicators()
     data = report_data.load(built / "carestats.duckdb", indicators)
     assert la_context(LAIndex(data, indicators), "E06000001", "Hartlepool", [], Settings())["own_return"] is None
+
+
+def test_the_councils_web_page_has_the_section_and_its_figures_in_the_csv(built: Path) -> None:
+    page = (built / "site" / "la" / f"{LA}-kent.html").read_text(encoding="utf-8")
+    assert 'id="own-return"' in page and "Own return 2025 (not yet published)" in page
+    rows = pl.read_csv(built / "site" / "la" / f"{LA}-kent.csv", infer_schema=False)
+    own = rows.filter(pl.col("column") == "Own return 2025 (not yet published)")
+    assert dict(zip(own["row"], own["value"]))["Children looked after at 31 March"] == "40"
+    other = (built / "site" / "la").glob("E06000001-*.html")
+    assert 'id="own-return"' not in next(other).read_text(encoding="utf-8")
 
 
 def test_no_child_identifier_in_the_report(built: Path, tmp_path: Path) -> None:

@@ -107,6 +107,35 @@ def _cell(c: object) -> SiteCell:
 
 # ---------------------------------------------------------------------------------------- names and links
 
+def own_return_tables(own: dict | None, name: str) -> list[Table]:
+    """The council's own return (reports/own_return.py) as the page's tables: its figures beside the
+    published ones, each chart's figures, and its returns year by year."""
+    if not own:
+        return []
+    head = f"Own return {own['year']} (not yet published)"
+    tables = [Table("t-own", f"{name}'s own return for {own['year']} beside the latest published figures",
+                    "Measure", [Column(head, num=True), Column(f"Published, {name}", num=True),
+                                Column("Neighbours' median", num=True), Column("Region", num=True),
+                                Column("England", num=True)],
+                    [Row(r["label"] + (" (no published table)" if r["new"] else ""),
+                         [_cell(r["value"]),
+                          SiteCell(r["published"].text + (f" ({r['period']})" if r["period"] else ""),
+                                   r["published"].status),
+                          _cell(r["neighbours"]), _cell(r["region"]), _cell(r["england"])])
+                     for r in own["rows"]])]
+    for f in own["figures"]:
+        chart = f["chart"]
+        tables.append(Table(f"t-{f['id']}", f"The figures in the chart: {chart.title}", "Group",
+                            [Column("Figure", num=True)],
+                            [Row(b["label"], [SiteCell(b["text"], b["text"] if b["gap"] else None)])
+                             for b in chart.bars]))
+    if own["over_time"]:
+        tables.append(Table("t-own-years", f"{name}'s own returns, year by year", "Measure",
+                            [Column(y, num=True) for y in own["years"]],
+                            [Row(r["label"], [_cell(c) for c in r["cells"]]) for r in own["over_time"]]))
+    return tables
+
+
 def la_page(code: str, name: str) -> str:
     """A council's page under site/: la/<code>-<slug>.html, from its code and a strict slug of its name."""
     if not SAFE_CODE.fullmatch(code):
@@ -235,6 +264,7 @@ class Site:
                       "Measure", cols, rows)
             s["table"] = t
             tables.append(t)
+        tables += own_return_tables(ctx.get("own_return"), name)
         if ctx["ofsted"] and ctx["ofsted"]["rows"]:
             tables.append(Table("t-ofsted", "Overall effectiveness of children's services, as at each date in "
                                 "the files", "As at", [Column("Overall effectiveness")],
