@@ -30,7 +30,7 @@ CHARTS = (
 )
 # Distributions drawn as charts rather than set in the table (their Total is the group, not a figure of
 # its own).
-DISTRIBUTIONS = {"placement_moves", "ceased_aged_16_plus_by_age_pct"}
+DISTRIBUTIONS = {"placement_moves", "ceased_aged_16_plus_by_age_pct", "cla_ceasing_by_age"}
 # The measures of the year-by-year table, in this order where the return has them.
 OVER_TIME = ("cla_count", "cla_starting", "cla_ceasing", "placement_moves_mean", "cla_3plus_placements_pct",
              "returned_home_reentry_pct", "cla_missing_children")
