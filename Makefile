@@ -8,9 +8,15 @@ STAMP := $(VENV)/.installed
 RAW ?= $(shell if [ -n "$$(find data/raw -type f ! -name README.md 2>/dev/null | head -1)" ]; then echo data/raw; else echo ../shared/data/raw; fi)
 OUT ?= build
 DEB_PACKAGES := libharfbuzz-subset0
+# The DfE's SSDA903 validation rules run in an environment of their own: csc-validator-be-903 pins pandas<2 and
+# numpy<1.25, which cannot share .venv with pyarrow. carestats runs it as a separate process
+# (check/ssda903_validator.py; CARESTATS_VALIDATOR_PYTHON overrides the interpreter it uses).
+VENV_903 := .venv-903
+VALIDATOR_903 := csc-validator-be-903==0.1.17
+STAMP_903 := $(VENV_903)/.installed-0.1.17
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps build test test-fast bench docs clean
+.PHONY: help setup system-deps validator-env build test test-fast bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,7 +34,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-setup: system-deps $(STAMP) ## create .venv and install pinned packages
+$(STAMP_903):
+	$(PYTHON) -m venv $(VENV_903)
+	$(VENV_903)/bin/pip install -q --disable-pip-version-check '$(VALIDATOR_903)'
+	touch $(STAMP_903)
+
+validator-env: $(STAMP_903) ## create .venv-903 with the DfE's SSDA903 validator (its own pandas<2, numpy<1.25)
+
+setup: system-deps $(STAMP) $(STAMP_903) ## create .venv and .venv-903 and install pinned packages
 
 build: setup ## run the whole pipeline: warehouse, indicators, reports in $(OUT)/
 	$(BIN)/carestats build --raw "$(RAW)" --out "$(OUT)"
@@ -53,4 +66,4 @@ docs: setup ## regenerate docs/ from the registry and the CLI
 	$(BIN)/carestats docs --write
 
 clean: ## remove the outputs and the environment
-	rm -rf $(OUT) $(VENV)
+	rm -rf $(OUT) $(VENV) $(VENV_903)
