@@ -92,7 +92,9 @@ FOSTER_RELATIVE_SHARE = 13670 / 56390
 # national_cla_on_31_march_by_placement_distance_and_placement_locality.csv: over 20 miles from home, of
 # the children whose distance is known: foster 10650/53460, children's homes and others 1280/3850,
 # supported 490/2960; distance not known 7830 of 83630.
-FAR_SHARE = {"foster": 0.20, "childrens_home": 0.45, "supported": 0.17, "adoption": 0.35, "secure": 0.6,
+# Supported accommodation is placed inside the council: from 2025-26 the validator's rule 241 wants a
+# registered provider's placement (K3 with a URN) in the council's own area.
+FAR_SHARE = {"foster": 0.20, "childrens_home": 0.45, "supported": 0.0, "adoption": 0.35, "secure": 0.6,
              "other_residential": 0.33, "residential_school": 0.5, "other": 0.33, "parents": 0.0}
 # national_cla_pl_count_by_characteristics.csv: of children looked after 12 months at 31 March, 72 % had one
 # placement in the year, 19 % two, 9 % three or more: a move rate of about 0.4 a year, higher for a minority.
@@ -151,6 +153,22 @@ def place_code(kind: str, end_year: int) -> str:
     if kind == "OTHER":
         return "Z14" if end_year >= 2026 else "Z1"
     return kind
+
+
+def urn_code(urn: str, place: str, legal: str, end_year: int) -> str:
+    """The URN as each year's rules want it: none for short breaks (rule 214); 'XXXXXXX' for the placement
+    types without a registered provider (rule 222), which from 2025-26 are left blank instead (rules 218, 242)."""
+    if legal in ("V3", "V4"):
+        return ""
+    if end_year >= 2026:
+        exempt = {"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"}
+        return "" if place in exempt else urn
+    exempt = {"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z1"}
+    if end_year <= 2024:
+        exempt.add("P2")
+    if end_year <= 2023:
+        exempt.add("H5")
+    return "XXXXXXX" if place in exempt else urn
 
 
 def sex_code(male: bool, end_year: int) -> str:
@@ -339,6 +357,8 @@ class _Simulation:
             return home, "XXXXXXX"
         far = rng.random() < FAR_SHARE.get(group, 0.2)
         pool = self.places.far[home] if far and self.places.far[home] else self.places.near[home]
+        if group == "supported":
+            pool = sorted(self.places.own - {home}) or pool
         postcode = rng.choice(pool)
         needs_urn = kind in ("K1", "K2", "SUPPORTED", "S1") or (kind.startswith("U") and rng.random() < 0.3)
         urn = f"SC{rng.randrange(100000, 1000000)}" if needs_urn else "XXXXXXX"
@@ -421,6 +441,9 @@ class _Simulation:
                 break
             milestones.append((day, "move"))
         milestones = sorted(m for m in milestones if start < m[0] < end)
+        if child.adoption and path == "adoption":  # no moves once placed for adoption (rule 390)
+            placed_on = child.adoption["placed"]
+            milestones = [m for m in milestones if not (m[1] == "move" and m[0] >= placed_on)]
         for when, what in milestones:
             if when <= t:
                 if what == "move":
@@ -461,7 +484,8 @@ class _Simulation:
 
     def _previous_permanence(self, rng: random.Random, child: Child, start: date) -> None:
         code = str(_weighted(rng, PREVIOUS_PERMANENCE))
-        made = max(child.dob + timedelta(days=30), start - timedelta(days=rng.randrange(200, 2000)))
+        first = child.periods[0][0] if child.periods else start  # before the first episode (rule 632)
+        made = max(child.dob + timedelta(days=1), first - timedelta(days=rng.randrange(200, 2000)))
         when = "" if code == "Z1" else _d(made)
         child.previous_permanence[start] = (code, when)
 
@@ -595,7 +619,7 @@ class _Year:
             mother, mc_dob = ("1", _d(child.mother_child_dob)) if has else ("0", "")
         self.rows["Header"].append([child.id, sex_code(child.male, y), dob, child.ethnic,
                                     _upn(child, self.la_number, self.last), mother, mc_dob])
-        if child.uasc:
+        if child.uasc and _birthday(child.dob, 18) >= self.first:  # UASC during the year (rule 104)
             self.rows["UASC"].append([child.id, sex_code(child.male, y), dob, _d(_birthday(child.dob, 18))])
         if oc3 is not None:
             self.rows["OC3"].append([child.id, dob, *oc3])
@@ -603,9 +627,10 @@ class _Year:
         for e in episodes:
             ended = e.end is not None and e.end <= self.last
             reason_change = e.reason_change if ended else ""
-            self.rows["Episodes"].append([child.id, _d(e.start), e.rne, e.ls, e.cin, place_code(e.kind, y),
-                                          e.provider, _d(e.end) if ended else "", e.rec if ended else "",
-                                          reason_change, e.home, e.pl, e.urn])
+            place = place_code(e.kind, y)
+            self.rows["Episodes"].append([child.id, _d(e.start), e.rne, e.ls, e.cin, place, e.provider,
+                                          _d(e.end) if ended else "", e.rec if ended else "", reason_change,
+                                          e.home, e.pl, urn_code(e.urn, place, e.ls, y)])
         for kind, start, end in child.missing:
             if self.in_year(start):
                 self.rows["Missing"].append([child.id, dob, kind, _d(start), _d(end) if end <= self.last else ""])
@@ -613,11 +638,12 @@ class _Year:
             if self.in_year(review):
                 self.rows["Reviews"].append([child.id, dob, _d(review), code])
         if y >= 2024:
-            for worker, start, end, reason in child.social_workers:
-                if start <= self.last and (end is None or end >= self.first):
-                    closed = end is not None and end <= self.last
-                    self.rows["SWEpisodes"].append([child.id, dob, worker, _d(start), _d(end) if closed else "",
-                                                    reason])
+            workers = [w for w in child.social_workers if w[1] <= self.last and w[2] >= self.first]
+            for n, (worker, start, end, reason) in enumerate(workers):
+                # from 2025-26 a child's latest social worker episode stays open (rule SW17STG2)
+                closed = end <= self.last and not (y >= 2026 and n == len(workers) - 1)
+                self.rows["SWEpisodes"].append([child.id, dob, worker, _d(start), _d(end) if closed else "",
+                                                reason])
         starts = [start for start in child.previous_permanence if self.in_year(start)]
         if starts:  # one row a child (rule INT35): the latest start in the year
             code, when = child.previous_permanence[starts[-1]]
