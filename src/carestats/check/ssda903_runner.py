@@ -6,16 +6,17 @@ pinned pandas<2 / numpy<1.25 and none of carestats' dependencies. It therefore i
 library and, through `importlib` at run time, the validator package (`lac_validator`): carestats' own
 environment does not have that package and must not depend on it.
 
-Protocol: a JSON request on stdin
-    {"end_year": 2025, "la_code": "E09000027",
-     "files": [{"path": "...", "table": "Header"}, ...],          # this year's tables, recognised by columns
-     "previous": [{"path": "...", "table": "Header"}, ...]}       # last year's, for the rules that use them
-and a JSON answer on stdout
-    {"ruleset": "lac2024_25", "rules": 310,
-     "findings": [{"table": "Episodes", "path": "...", "line": 7, "rule": "103", "message": "...",
-                   "fields": ["ETHNIC"]}],
-     "could_not_run": [{"rule": "231", "reason": "KeyError: ..."}],
-     "skipped": ["..."], "upload_error": null}
+Protocol: a JSON request on stdin, one or more years of one council
+    {"la_code": "E09000027", "years": [
+        {"end_year": 2025,
+         "files": [{"path": "...", "table": "Header"}, ...],      # this year's tables, recognised by columns
+         "previous": [{"path": "...", "table": "Header"}, ...]}]}  # last year's, for the rules that use them
+and a JSON answer on stdout, a year for each year asked
+    {"years": [{"end_year": 2025, "ruleset": "lac2024_25", "rules": 305,
+                "findings": [{"table": "Episodes", "path": "...", "line": 7, "rule": "103", "message": "...",
+                              "fields": ["ETHNIC"]}],
+                "could_not_run": [{"rule": "231", "reason": "KeyError: ..."}],
+                "skipped": ["..."], "upload_error": null}]}
 No child ID, date of birth, UPN or postcode is ever written to stdout: findings carry the file and line, and
 the reasons of rules that crashed are scrubbed of every value found in an identifying column.
 """
@@ -74,23 +75,26 @@ def _same_sex_codes(dfs: dict) -> None:  # type: ignore[type-arg]
             last["SEX"] = last["SEX"].astype(str).replace({"1": "M", "2": "F"}).where(last["SEX"].notna())
 
 
-def main() -> int:
-    request = json.load(sys.stdin)
-    # Some rules print(); only the answer may go to stdout.
-    answer_to, sys.stdout = sys.stdout, sys.stderr
-    # The validator logs every rule at INFO to stderr; the caller needs only the answer on stdout.
-    logging.disable(logging.CRITICAL)
-    os.environ.setdefault("QLACREF_PC_INSECURE", "True")
+def _only_these_postcodes(validator: dict, wanted: set[str]) -> None:  # type: ignore[type-arg]
+    """Narrow the validator's postcode table (all of the UK, millions of rows) to the postcodes in this return.
 
-    ingress = importlib.import_module("lac_validator.ingress")
-    datastore = importlib.import_module("lac_validator.datastore")
-    rulesets = importlib.import_module("lac_validator.rules.ruleset_utils")
+    Its distance and postcode rules merge each episode's postcodes with that table; merging with only the
+    postcodes present gives the same rows, much faster. The whole table is kept for the next year."""
+    table = validator["datastore"].postcodes
+    if "all_postcodes" in validator:
+        table._df = validator["all_postcodes"]
+    table.load_postcodes({p[0] for p in wanted})
+    validator["all_postcodes"] = everything = table._df
+    table._df = everything[everything["pcd_abbr"].isin(wanted)]
 
+
+def validate_year(request: dict, la_code: str, validator: dict) -> dict:  # type: ignore[type-arg]
+    """The answer for one year's request (see the module's docstring)."""
     end_year = int(request["end_year"])
     ruleset = ruleset_for(end_year)
-    registry = rulesets.get_year_ruleset(str(min(max(end_year, FIRST_RULESET), LAST_RULESET)))
+    registry = validator["rulesets"].get_year_ruleset(str(min(max(end_year, FIRST_RULESET), LAST_RULESET)))
 
-    uploads, lines, paths, secrets = [], {}, {}, set()
+    uploads, lines, paths, secrets, postcodes = [], {}, {}, set(), set()
     for group, description in (("files", "This year"), ("previous", "Prev year")):
         for item in request.get(group) or []:
             path = Path(item["path"])
@@ -103,25 +107,28 @@ def main() -> int:
             if rows:
                 wanted = [i for i, col in enumerate(rows[0]) if col.strip().upper() in IDENTIFYING]
                 secrets.update(r[i].strip() for r in rows[1:] for i in wanted if i < len(r) and r[i].strip())
+                places = [i for i, col in enumerate(rows[0]) if col.strip().upper() in ("HOME_POST", "PL_POST")]
+                postcodes.update(r[i].upper().replace(" ", "") for r in rows[1:] for i in places
+                                 if i < len(r) and r[i].strip())
             # The validator recognises tables by their columns; the name only has to end in .csv.
             uploads.append({"name": f"{item['table']}.csv", "file_content": content, "description": description})
 
-    answer: dict[str, object] = {"ruleset": ruleset, "rules": len(registry), "findings": [],
+    answer: dict[str, object] = {"end_year": end_year, "ruleset": ruleset, "rules": len(registry), "findings": [],
                                  "could_not_run": [], "skipped": [], "upload_error": None}
+    _only_these_postcodes(validator, postcodes)
     try:
-        dfs, extras = ingress.read_from_text(raw_files=uploads)
+        dfs, extras = validator["ingress"].read_from_text(raw_files=uploads)
         _same_sex_codes(dfs)
-        metadata = {"collectionYear": str(end_year), "localAuthority": request["la_code"], **extras}
-        store = datastore.create_datastore(dfs, metadata)
+        metadata = {"collectionYear": str(end_year), "localAuthority": la_code, **extras}
+        store = validator["datastore"].create_datastore(dfs, metadata)
     except Exception as exc:  # the validator could not read the return at all
         answer["upload_error"] = _scrub(f"{type(exc).__name__}: {exc}", secrets)
-        json.dump(answer, answer_to)
-        return 0
+        return answer
 
     findings = answer["findings"]
     for code, rule in registry.items():
         try:
-            result = rule.func(datastore.copy_datastore(store))
+            result = rule.func(validator["datastore"].copy_datastore(store))
         except Exception as exc:  # some rules crash on some rulesets: reported, never fatal
             answer["could_not_run"].append({"rule": str(code), "reason": _scrub(f"{type(exc).__name__}: {exc}",
                                                                                secrets)})
@@ -138,7 +145,22 @@ def main() -> int:
                 findings.append({"table": table, "path": paths[table], "line": line, "rule": str(code),
                                  "message": (rule.message or "").strip(),
                                  "fields": [str(f) for f in (rule.affected_fields or [])]})
-    json.dump(answer, answer_to)
+    return answer
+
+
+def main() -> int:
+    request = json.load(sys.stdin)
+    # Some rules print(); only the answer may go to stdout.
+    answer_to, sys.stdout = sys.stdout, sys.stderr
+    # The validator logs every rule at INFO to stderr; the caller needs only the answer on stdout.
+    logging.disable(logging.CRITICAL)
+    os.environ.setdefault("QLACREF_PC_INSECURE", "True")
+    # Importing the rules and the postcodes is most of the time for a council's return: done once for all years.
+    validator = {name: importlib.import_module(f"lac_validator.{name}")
+                 for name in ("ingress", "datastore")}
+    validator["rulesets"] = importlib.import_module("lac_validator.rules.ruleset_utils")
+    answers = [validate_year(year, request["la_code"], validator) for year in request["years"]]
+    json.dump({"years": answers}, answer_to)
     return 0
 
 

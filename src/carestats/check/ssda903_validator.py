@@ -23,6 +23,7 @@ from pathlib import Path
 from carestats.core.errors import CarestatsError, Finding
 from carestats.core.paths import PROJECT_ROOT
 from carestats.core.ssda903 import FILE_NAMES, table_of, year_folder
+from carestats.core.vocabulary import FORMULA_START
 
 RUNNER = Path(__file__).with_name("ssda903_runner.py")
 ENV_VAR = "CARESTATS_VALIDATOR_PYTHON"
@@ -96,38 +97,53 @@ def validate(year_dir: Path, la_code: str, end_year: int) -> ValidationResult:
     Last year's return, when it sits beside this one (`<parent>/<YYYY-YY>`), is handed over too, for the
     rules that compare the two years; only this year's rows are reported.
     """
+    return validate_years([(year_dir, end_year)], la_code)[0]
+
+
+def validate_years(years: list[tuple[Path, int]], la_code: str) -> list[ValidationResult]:
+    """`validate` for several year folders of one council, in one run of the validator (its rules and
+    postcodes are loaded once: most of the time a year takes)."""
     python = validator_python()
     if not python.is_file():
         raise CarestatsError(f"the SSDA903 validator's environment is missing ({python})",
                              f"run `make setup` to create it, or set {ENV_VAR} to its Python")
-    tables, findings = recognise(year_dir)
-    if not tables:
-        raise CarestatsError(f"{year_dir}: no SSDA903 tables found",
-                             f"put the return's CSV files ({', '.join(FILE_NAMES.values())}) in the folder")
-    previous_dir = year_dir.parent / year_folder(end_year - 1)
-    previous = recognise(previous_dir)[0] if previous_dir.is_dir() else {}
-    request = {
-        "end_year": end_year, "la_code": la_code,
-        "files": [{"path": str(p.resolve()), "table": t} for t, p in tables.items()],
-        "previous": [{"path": str(p.resolve()), "table": t} for t, p in previous.items()],
-    }
+    requests, recognised = [], []
+    for year_dir, end_year in years:
+        tables, findings = recognise(year_dir)
+        if not tables:
+            raise CarestatsError(f"{year_dir}: no SSDA903 tables found",
+                                 f"put the return's CSV files ({', '.join(FILE_NAMES.values())}) in the folder")
+        previous_dir = year_dir.parent / year_folder(end_year - 1)
+        previous = recognise(previous_dir)[0] if previous_dir.is_dir() else {}
+        requests.append({"end_year": end_year,
+                         "files": [{"path": str(p.resolve()), "table": t} for t, p in tables.items()],
+                         "previous": [{"path": str(p.resolve()), "table": t} for t, p in previous.items()]})
+        recognised.append((tables, findings))
     try:
-        done = subprocess.run([str(python), "-I", str(RUNNER)], input=json.dumps(request), capture_output=True,
-                              text=True, timeout=TIMEOUT_SECONDS, check=False)
+        done = subprocess.run([str(python), "-I", str(RUNNER)], capture_output=True, text=True, check=False,
+                              input=json.dumps({"la_code": la_code, "years": requests}),
+                              timeout=TIMEOUT_SECONDS * len(years))
     except subprocess.TimeoutExpired:
-        raise CarestatsError(f"{year_dir}: the SSDA903 validator did not finish in {TIMEOUT_SECONDS} s",
-                             "validate a smaller return, or report the case") from None
+        raise CarestatsError(f"the SSDA903 validator did not finish in {TIMEOUT_SECONDS * len(years)} s",
+                             "validate fewer years at once, or report the case") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise CarestatsError(f"the SSDA903 validator failed to start ({python}): {last[:200]}",
+        raise CarestatsError(f"the SSDA903 validator failed ({python}): {last[:200]}",
                              "run `make setup` to rebuild its environment")
-    answer = json.loads(done.stdout)
+    answers = json.loads(done.stdout)["years"]
+    return [_result(year_dir, end_year, tables, findings, answer)
+            for (year_dir, end_year), (tables, findings), answer in zip(years, recognised, answers, strict=True)]
+
+
+def _result(year_dir: Path, end_year: int, tables: dict[str, Path], findings: list[Finding],
+            answer: dict) -> ValidationResult:  # type: ignore[type-arg]
     if answer.get("upload_error"):
         raise CarestatsError(f"{year_dir}: the SSDA903 validator could not read the return: "
                              f"{answer['upload_error']}", "check that each table has the DfE's columns")
     base = year_dir.parent
     by_path = {str(p.resolve()): p.relative_to(base).as_posix() for p in tables.values()}
     headers = {str(p.resolve()): {c.strip().upper() for c in _header(p)} for p in tables.values()}
+    findings = list(findings)
     for item in answer["findings"]:
         columns = [c for c in item["fields"] if c in headers.get(item["path"], set())]
         findings.append(Finding(by_path.get(item["path"], item["path"]), int(item["line"]), ",".join(columns),
@@ -135,3 +151,24 @@ def validate(year_dir: Path, la_code: str, end_year: int) -> ValidationResult:
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
     could_not_run = sorted((c["rule"], c["reason"]) for c in answer["could_not_run"])
     return ValidationResult(year_dir, end_year, answer["ruleset"], int(answer["rules"]), findings, could_not_run)
+
+
+def write_csv(results: list[ValidationResult], target: Path) -> Path:
+    """build/ssda903/validation.csv: file, line, rule, message for every year, written whole or not at all;
+    text that a spreadsheet would read as a formula is quoted."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for result in results:
+            for row in result.rows():
+                writer.writerow([_cell(v) for v in row])
+    partial.replace(target)
+    return target
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -29,3 +29,6 @@ SYMBOLS = {
 
 # Shown where the area or year is not in the files at all (no row): distinct from every symbol above.
 NO_DATA = "–"
+
+# A text cell starting with one of these is read by a spreadsheet as a formula: every CSV export quotes it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
