@@ -128,7 +128,7 @@ ACCOMMODATION_SUITABLE_SHARE = 0.88  # la_care_leavers_accommodation_suitability
 SHORT_BREAK_SHARE = 0.02
 # Adoption and SGO paths, chosen at entry for young children so that adopted (9 %) and SGO (11 %) come out
 # near the national share of children ceasing.
-ADOPTION_PATH = {(0, 1): 0.55, (1, 5): 0.30, (5, 8): 0.05}
+ADOPTION_PATH = {(0, 1): 0.35, (1, 5): 0.18, (5, 8): 0.03}
 SGO_PATH = {(0, 1): 0.15, (1, 5): 0.25, (5, 10): 0.20, (10, 14): 0.08}
 # national_cla_adopted_average_time_between_adoption_process_stages.csv (2025 release): entering care to
 # adoption about 15-24 months; placement order to placement about 7 months; placement to adoption about 8.
@@ -139,6 +139,7 @@ FIRST_ARRIVALS = date(1995, 4, 1)
 # Children looked after during a year per arrival a year: 1 + the mean stay of about 2.4 years (PERIOD_DAYS)
 # and the re-entries; measured on the generator's own output (tests/test_ssda903_synthetic.py checks it).
 CHILDREN_PER_ARRIVAL = 3.2
+YOUNG_STAY_AGE = 10
 
 # Codes that changed between collection years (the validator's rule 146, PLACE; rule 101, SEX).
 FIRST_YEAR, LAST_YEAR = 2014, 2030
@@ -311,14 +312,14 @@ class _Simulation:
             if legal.startswith("J") and legal != "J1":
                 kind_group = "secure" if rng.random() < 0.3 else "other_residential"
             elif age >= 16:
-                kind_group = str(_weighted(rng, {"foster": 52, "childrens_home": 14, "supported": 26,
+                kind_group = str(_weighted(rng, {"foster": 42, "childrens_home": 14, "supported": 38,
                                                  "parents": 3, "other": 3, "other_residential": 2}))
             elif age >= 10:
-                kind_group = str(_weighted(rng, {"foster": 72, "childrens_home": 19, "parents": 4, "other": 3,
+                kind_group = str(_weighted(rng, {"foster": 66, "childrens_home": 23, "parents": 8, "other": 3,
                                                  "other_residential": 1, "secure": 0.5,
                                                  "residential_school": 0.5}))
             else:
-                kind_group = str(_weighted(rng, {"foster": 86, "parents": 8, "other": 3,
+                kind_group = str(_weighted(rng, {"foster": 82, "parents": 16, "other": 3,
                                                  "other_residential": 3}))
             if kind_group == "parents" and legal not in ("C1", "C2"):
                 continue  # placed with parents only under a care order (rule 378)
@@ -387,13 +388,10 @@ class _Simulation:
                 path = "sgo"
         if path == "adoption":
             end = start + timedelta(days=rng.randrange(*ADOPTION_DAYS))
-            if legal == "V2":
-                legal = "C1"
         elif legal == "J1":
             end = start + timedelta(days=rng.randrange(14, 120))
         else:
-            low, high = _weighted(rng, PERIOD_DAYS)  # type: ignore[misc]
-            end = start + timedelta(days=rng.randrange(low, high))
+            end = start + timedelta(days=self._stay(rng, age))
             if path == "sgo":
                 end = max(end, start + timedelta(days=rng.randrange(300, 900)))
         reached_18 = end >= eighteen
@@ -427,9 +425,11 @@ class _Simulation:
             child.adoption["adopters"] = "1" if legal_adopters == "L0" else "2"
             child.adoption["sex"] = (rng.choice(["M1", "F1", "F1", "F1"]) if legal_adopters == "L0" else
                                      "MF" if legal_adopters in ("L11", "L3") else rng.choice(["MM", "FF"]))
-        elif legal == "C1" and rng.random() < 0.7:
+        if path == "adoption" and legal == "V2":  # a care order before the placement order
+            milestones.append((start + timedelta(days=(end - start).days // 5), "legal:C1"))
+        elif legal == "C1" and path != "adoption" and rng.random() < 0.7:
             milestones.append((start + timedelta(days=rng.randrange(150, 400)), "legal:C2"))
-        elif legal == "V2" and not child.uasc and rng.random() < 0.15:
+        elif legal == "V2" and path != "adoption" and not child.uasc and rng.random() < 0.15:
             milestones.append((start + timedelta(days=rng.randrange(30, 300)), "legal:C1"))
         if rng.random() < EARLY_MOVE_SHARE and path != "adoption":
             milestones.append((start + timedelta(days=rng.randrange(1, 40)), "move"))
@@ -481,6 +481,17 @@ class _Simulation:
             gap = rng.randrange(7, 365) if within else rng.randrange(366, 1100)
             return end + timedelta(days=gap)
         return None
+
+    @staticmethod
+    def _stay(rng: random.Random, age: int) -> int:
+        """Days in care: the published durations are of all children ceasing, whose older starters leave at 18;
+        a young child's stay is drawn longer (the longer of two draws) so that the mix comes out."""
+        draws = 2 if age < YOUNG_STAY_AGE else 1
+        days = 0
+        for _ in range(draws):
+            low, high = _weighted(rng, PERIOD_DAYS)  # type: ignore[misc]
+            days = max(days, rng.randrange(low, high))
+        return days
 
     def _previous_permanence(self, rng: random.Random, child: Child, start: date) -> None:
         code = str(_weighted(rng, PREVIOUS_PERMANENCE))
@@ -726,7 +737,9 @@ class _Year:
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(TABLE_COLUMNS[table])
             writer.writerows(self.rows[table])
-            path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            partial = path.with_name(f".{path.name}.partial")  # a file is there whole or not at all
+            partial.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            partial.replace(path)
             written.append(path)
         return written
 
