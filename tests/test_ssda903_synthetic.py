@@ -62,6 +62,19 @@ def test_the_same_seed_gives_byte_identical_files_and_another_seed_others(tmp_pa
     assert not list(a.rglob(".*"))  # no partial files left behind
 
 
+def test_the_files_do_not_depend_on_the_interpreters_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from carestats.synthetic.ssda903 import generate; "
+            "generate(Path(sys.argv[1]), 'E10000016', [2025], children=120, seed=9, messy=True)")
+    for n, hash_seed in enumerate(("1", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / str(n))], env=env, check=True)
+    assert _digest(tmp_path / "0") == _digest(tmp_path / "1")
+
+
 def test_a_years_files_do_not_depend_on_the_other_years_asked_for(tmp_path: Path) -> None:
     gen.generate(tmp_path / "one", LA, [2025], children=150, seed=1)
     gen.generate(tmp_path / "many", LA, [2022, 2025], children=150, seed=1)

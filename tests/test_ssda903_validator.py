@@ -172,6 +172,14 @@ def test_a_folder_without_tables_is_one_clear_error(tmp_path: Path, monkeypatch:
         validate(tmp_path / "2024-25", LA, 2025)
 
 
+def test_an_xml_only_year_folder_says_to_export_csv_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, __import__("sys").executable)
+    (tmp_path / "2024-25").mkdir()
+    (tmp_path / "2024-25" / "return.xml").write_text("<Message/>", encoding="utf-8")
+    with pytest.raises(CarestatsError, match="the return is an XML file"):
+        validate(tmp_path / "2024-25", LA, 2025)
+
+
 def test_the_runner_maps_rows_to_the_lines_they_start_on() -> None:
     text = 'CHILD,DOB\n1,01/01/2010\n\n2,"two\nlines"\n3,01/01/2012\n'
     assert runner.record_lines(text) == [2, 4, 6]  # the blank line 3 is skipped, as pandas skips it

@@ -110,6 +110,9 @@ def validate_years(years: list[tuple[Path, int]], la_code: str) -> list[Validati
     requests, recognised = [], []
     for year_dir, end_year in years:
         tables, findings = recognise(year_dir)
+        if not tables and any(year_dir.glob("*.xml")):
+            raise CarestatsError(f"{year_dir}: the return is an XML file; the DfE's rules are run here on the "
+                                 "CSV tables", "export the return as CSV tables (header.csv, episodes.csv, …)")
         if not tables:
             raise CarestatsError(f"{year_dir}: no SSDA903 tables found",
                                  f"put the return's CSV files ({', '.join(FILE_NAMES.values())}) in the folder")

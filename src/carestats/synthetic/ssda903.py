@@ -415,7 +415,7 @@ class _Simulation:
             order = max(min(order, placed - timedelta(days=20)), start + timedelta(days=10))
             milestones += [(order, "legal:E1"), (placed, "adoptive")]
             child.adoption = {"decision": order - timedelta(days=rng.randrange(30, 120)), "placed": placed,
-                              "order": order, "adopted": end, "reason": reason,
+                              "order": order, "adopted": end,
                               "interest": order + timedelta(days=rng.randrange(5, 20)),
                               "match": placed - timedelta(days=rng.randrange(10, 40)),
                               "foster_care": "0"}  # placed as A6: not with the current foster carer
@@ -755,7 +755,7 @@ def _damage(year: _Year, seed: int) -> None:
     """Damage about 1 % of the rows of the main tables, as councils' returns are damaged (deterministic)."""
     rng = random.Random(f"{seed}:messy:{year.end_year}")
     cols = {t: {c: i for i, c in enumerate(TABLE_COLUMNS[t])} for t in TABLE_COLUMNS}
-    header, episodes, missing = year.rows["Header"], year.rows["Episodes"], year.rows["Missing"]
+    episodes = year.rows["Episodes"]
     damages = [
         ("Header", "ETHNIC", lambda v: "ZZZZ"),  # a code outside the list
         ("Header", "SEX", lambda v: ""),  # a missing value
@@ -784,7 +784,6 @@ def _damage(year: _Year, seed: int) -> None:
         except ValueError:
             continue
         episodes[i][c["DECOM"]] = _d(earlier)
-    del header, missing
 
 
 # ---------------------------------------------------------------------------------------------------------
