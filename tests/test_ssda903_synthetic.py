@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -215,7 +216,7 @@ def test_returns_home_are_followed_by_reentries_within_and_beyond_a_year(returns
     gaps = []
     for rows in by_child.values():
         ordered = sorted(rows.values(), key=lambda r: _date(r["DECOM"]))
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in itertools.pairwise(ordered):
             if before["REC"] in ("E4A", "E4B") and after["RNE"] == "S":
                 gaps.append((_date(after["DECOM"]) - _date(before["DEC"])).days)
     assert any(g <= 365 for g in gaps) and any(g > 365 for g in gaps)
@@ -249,7 +250,7 @@ def test_messy_returns_carry_the_damage_councils_returns_have(tmp_path: Path) ->
     assert any(r["MIS_START"] == "not known" for r in _read(tmp_path / "messy" / "2024-25" / "missing.csv"))
     # overlapping episodes: a child's episode starts before the one before it ended
     rows = [r for r in episodes if r["DECOM"].count("/") == 2]
-    overlaps = sum(1 for a, b in zip(rows, rows[1:]) if a["CHILD"] == b["CHILD"] and a["DEC"]
+    overlaps = sum(1 for a, b in itertools.pairwise(rows) if a["CHILD"] == b["CHILD"] and a["DEC"]
                    and a["DEC"].count("/") == 2 and _date(b["DECOM"]) < _date(a["DEC"]))
     assert overlaps > 0
     clean = _read(tmp_path / "clean" / "2024-25" / "episodes.csv")

@@ -28,6 +28,7 @@ import importlib
 import io
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -56,6 +57,10 @@ def record_lines(text: str) -> list[int]:
             continue
         starts.append(start)
     return starts[1:]  # the first record is the header
+
+
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _scrub(text: str, secrets: set[str]) -> str:
@@ -121,7 +126,7 @@ def validate_year(request: dict, la_code: str, validator: dict) -> dict:  # type
         _same_sex_codes(dfs)
         metadata = {"collectionYear": str(end_year), "localAuthority": la_code, **extras}
         store = validator["datastore"].create_datastore(dfs, metadata)
-    except Exception as exc:  # the validator could not read the return at all
+    except Exception as exc:  # noqa: BLE001 - the validator could not read the return at all: said, not raised
         answer["upload_error"] = _scrub(f"{type(exc).__name__}: {exc}", secrets)
         return answer
 
@@ -129,7 +134,7 @@ def validate_year(request: dict, la_code: str, validator: dict) -> dict:  # type
     for code, rule in registry.items():
         try:
             result = rule.func(validator["datastore"].copy_datastore(store))
-        except Exception as exc:  # some rules crash on some rulesets: reported, never fatal
+        except Exception as exc:  # noqa: BLE001 - some rules crash on some rulesets: reported, never fatal
             answer["could_not_run"].append({"rule": str(code), "reason": _scrub(f"{type(exc).__name__}: {exc}",
                                                                                secrets)})
             continue
@@ -140,7 +145,7 @@ def validate_year(request: dict, la_code: str, validator: dict) -> dict:  # type
             if table not in lines or table.endswith("_last"):
                 continue  # last year's rows are reported when last year's return is validated
             starts = lines[table]
-            for location in sorted({int(v) for v in locations if v == v and v is not None}):
+            for location in sorted({int(v) for v in locations if v is not None and not _is_nan(v)}):
                 line = starts[location] if 0 <= location < len(starts) else 0
                 findings.append({"table": table, "path": paths[table], "line": line, "rule": str(code),
                                  "message": (rule.message or "").strip(),

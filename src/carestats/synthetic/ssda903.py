@@ -523,9 +523,8 @@ class _Simulation:
 
     def _short_breaks(self, rng: random.Random, child: Child, arrival: date) -> None:
         """A disabled child looked after only for short breaks (LS V3 single, V4 a series), until 18."""
-        home = rng.choice(self.places.homes)[0]
-        kind, provider = rng.choice([("U6", "PR1"), ("U6", "PR1"), ("K2", "PR1")])  # not long-term (rule 384)
-        pl, urn = self._where(rng, "foster", kind, home)
+        # not a long-term placement (rule 384); no postcodes or URN for short breaks (rule 214)
+        kind, provider = rng.choice([("U6", "PR1"), ("U6", "PR1"), ("K2", "PR1")])
         legal = "V4" if rng.random() < 0.7 else "V3"
         t = arrival
         eighteen = _birthday(child.dob, 18)
@@ -669,7 +668,6 @@ class _Year:
         dob = _d(child.dob)
         decision, adopted = a["decision"], a["adopted"]
         if decision <= self.last and adopted >= self.first:
-            done = adopted <= self.last
             self.rows["PlacedAdoption"].append([child.id, dob, _d(decision), "", ""])
         if self.in_year(adopted):
             self.rows["AD1"].append([child.id, dob, _d(decision), _d(a["match"]), a["foster_care"],
@@ -796,7 +794,7 @@ def generate(out_dir: Path, la_code: str, years: list[int], children: int = 1000
     if la_code not in POSTCODES:
         raise ConfigError(f"no postcodes for council {la_code!r} in the validator's reference package",
                           "give an upper-tier council code of England such as E10000016 (Kent)")
-    years = sorted(set(int(y) for y in years))
+    years = sorted({int(y) for y in years})
     if not years or years[0] < FIRST_YEAR or years[-1] > LAST_YEAR:
         raise ConfigError(f"collection years must be between {FIRST_YEAR} and {LAST_YEAR}: {years}",
                           "give end years, e.g. 2021 2022 2023 2024 2025")
