@@ -716,6 +716,8 @@ class _Year:
         in_care_on_birthday = any(s <= birthday < e for s, e, _ in child.periods)
         if weeks_after_14 < 91 or not after_16 or in_care_on_birthday:
             return None
+        if child.periods[-1][2] in ("E3", "E2"):  # care taken by another council, or died (rule 1011)
+            return None
         rng = random.Random(f"{child.seed}:oc3:{self.end_year}")
         touch = str(_weighted(rng, IN_TOUCH))
         if touch != "YES":
