@@ -13,9 +13,15 @@ DEB_PACKAGES := libharfbuzz-subset0
 # nodejs only where no npm is on the PATH.
 BROWSER_PACKAGES := chromium
 NODE_STAMP := node_modules/.installed
+# The DfE's SSDA903 validation rules run in an environment of their own: csc-validator-be-903 pins pandas<2 and
+# numpy<1.25, which cannot share .venv with pyarrow. carestats runs it as a separate process
+# (check/ssda903_validator.py; CARESTATS_VALIDATOR_PYTHON overrides the interpreter it uses).
+VENV_903 := .venv-903
+VALIDATOR_903 := csc-validator-be-903==0.1.17
+STAMP_903 := $(VENV_903)/.installed-0.1.17
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps build test test-fast bench docs clean site
+.PHONY: help setup system-deps validator-env build test test-fast bench docs clean site
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,7 +51,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: system-deps $(STAMP) $(NODE_STAMP) ## create .venv and node_modules/, and install pinned packages
+$(STAMP_903):
+	$(PYTHON) -m venv $(VENV_903)
+	$(VENV_903)/bin/pip install -q --disable-pip-version-check '$(VALIDATOR_903)'
+	touch $(STAMP_903)
+
+validator-env: $(STAMP_903) ## create .venv-903 with the DfE's SSDA903 validator (its own pandas<2, numpy<1.25)
+
+setup: system-deps $(STAMP) $(NODE_STAMP) $(STAMP_903) ## create .venv, .venv-903 and node_modules/, and install pinned packages
 
 build: setup ## run the whole pipeline: warehouse, indicators, reports and the web edition in $(OUT)/
 	$(BIN)/carestats build --raw "$(RAW)" --out "$(OUT)"
@@ -73,4 +86,4 @@ docs: setup ## regenerate docs/ from the registry and the CLI
 	$(BIN)/carestats docs --write
 
 clean: ## remove the outputs and the environment
-	rm -rf $(OUT) $(VENV) node_modules
+	rm -rf $(OUT) $(VENV) $(VENV_903) node_modules

@@ -13,7 +13,9 @@ In one run, each through the command line as a user would run it (a fresh proces
 - the no-op rebuild: `carestats build` again into the same folder, inputs unchanged;
 - one LA report: `carestats report --area E06000001`, when that command exists;
 - the floor for rendering: WeasyPrint alone on the HTML of every report (benchmarks/render_floor.py);
-- ingest + compute on synthetic data (benchmarks/synth.py) at 1×, 10× and 100×.
+- ingest + compute on synthetic data (benchmarks/synth.py) at 1×, 10× and 100×;
+- the DfE's SSDA903 rules on generated returns of one council (benchmarks/ssda903.py): one year and five
+  years of about --ssda903-children children (0: not measured).
 
 A run that takes less than --cheap seconds is repeated (--reps times in all) and the median is quoted.
 Every run is limited in time and memory (--timeout, --mem-limit-mb); a scaled run is also stopped once
@@ -44,6 +46,7 @@ from measure import Measurement, run_command  # noqa: E402
 from targets import table, verdicts  # noqa: E402
 
 LA_CODE = "E06000001"
+SSDA903_LA = "E10000016"
 SCAN_SQL = HERE / "bare_scan.sql"
 
 
@@ -63,6 +66,7 @@ class Bench:
         self.work: Path = args.work.resolve()
         self.reps, self.cheap = args.reps, args.cheap
         self.timeout, self.mem = args.timeout, args.mem_limit_mb
+        self.ssda903_children: int = getattr(args, "ssda903_children", 1000)
         self.results: dict[str, Measurement] = {}
         self.work.mkdir(parents=True, exist_ok=True)
 
@@ -203,6 +207,8 @@ def run_all(b: Bench, scales: list[int], seed: int) -> dict:
               "rows_loaded_by_carestats": sum(i.get("rows", 0) for i in loaded)}
     for folder in (full, nr):
         fresh(folder)()
+    print("SSDA903 validation", flush=True)
+    measure_ssda903(b, seed)
     scaled = measure_scales(b, scales, seed) if scales else []
     return {"inputs": inputs, "pandas_baseline": coverage, "scales": scaled}
 
@@ -220,6 +226,28 @@ def measure_site(b: Bench) -> None:
     b.measure("site_html", "carestats build --format html into an empty folder (data stages + the site)",
               carestats("build", "--raw", str(b.raw), "--format", "html", "--out", str(html)), prepare=fresh(html))
     fresh(html)()
+
+
+SSDA903_YEARS = [2021, 2022, 2023, 2024, 2025]
+
+
+def measure_ssda903(b: Bench, seed: int) -> None:
+    """The DfE's rules on one council's generated returns: one year, and five years in one run."""
+    names = {"ssda903_one_year": [SSDA903_YEARS[-1]], "ssda903_five_years": SSDA903_YEARS}
+    if b.ssda903_children <= 0:
+        for name in names:
+            b.skipped(name, "the DfE's SSDA903 rules on generated returns", "not measured: --ssda903-children 0")
+        return
+    from carestats.synthetic.ssda903 import generate
+
+    returns = b.work / "ssda903-returns"
+    shutil.rmtree(returns, ignore_errors=True)
+    generate(returns, SSDA903_LA, SSDA903_YEARS, children=b.ssda903_children, seed=seed)
+    for name, years in names.items():
+        b.measure(name, f"the DfE's SSDA903 rules on {len(years)} year(s) of {b.ssda903_children} children",
+                  [sys.executable, str(HERE / "ssda903.py"), "--returns", str(returns), "--la", SSDA903_LA,
+                   "--years", ",".join(map(str, years))])
+    shutil.rmtree(returns, ignore_errors=True)
 
 
 def measure_la_report(b: Bench, full: Path, built: bool) -> None:
@@ -309,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem-limit-mb", type=float, default=12000.0, help="memory limit of one run (MB)")
     ap.add_argument("--only", default="", help=f"measure only these, comma-separated (of {', '.join(ONLY)}): "
                     "the ingest target without the full build; no synthetic scales")
+    ap.add_argument("--ssda903-children", type=int, default=1000,
+                    help="children a year in the generated SSDA903 returns validated (0: not measured)")
     ap.add_argument("--scan-list", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]

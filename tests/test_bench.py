@@ -243,12 +243,13 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
                                           "ons_mid-year_population_estimates_*.csv"])
     few_reports(raw / "cla/2025_release/cla_number_and_rate_per_10k_children.csv", [bench.LA_CODE, "E10000016"])
     code = bench.main(["--raw", str(raw), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
-                       "--reps", "2", "--cheap", "0", "--scales", "2"])
+                       "--reps", "2", "--cheap", "0", "--scales", "2", "--ssda903-children", "0"])
     assert code == 0
     doc = json.loads((tmp_path / "out" / "bench.json").read_text(encoding="utf-8"))
     names = [m["name"] for m in doc["measurements"]]
     assert names == ["full_cold_build", "noop_rebuild", "one_la_report", "render_floor", "ingest_compute", "site_html",
-                     "bare_scan", "pandas_baseline", "ingest_compute_x1", "ingest_compute_x2"]
+                     "bare_scan", "pandas_baseline", "ssda903_one_year", "ssda903_five_years", "ingest_compute_x1",
+                     "ingest_compute_x2"]
     by_name = {m["name"]: m for m in doc["measurements"]}
     for name in ("render_floor", "ingest_compute", "site_html", "bare_scan", "pandas_baseline", "ingest_compute_x1",
                  "ingest_compute_x2"):
@@ -259,7 +260,9 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
     assert [s["scale"] for s in doc["scales"]] == [1, 2]
     assert doc["scales"][1]["rows"] > doc["scales"][0]["rows"]
     assert [t["target"] for t in doc["targets"]] == ["full_cold_build", "ingest_vs_scan", "pandas_speedup",
-                                                    "noop_rebuild", "one_la_report", "site", "linear"]
+    assert [t["target"] for t in doc["targets"]] == ["full_cold_build", "ingest_vs_scan", "pandas_speedup",
+                                                    "noop_rebuild", "one_la_report", "site", "ssda903_one_year",
+                                                    "ssda903_five_years", "linear"]
     assert doc["pandas_baseline"]["covered"] >= 15
     assert not list((tmp_path / "work").glob("*build*")) and not (tmp_path / "work" / "full").exists()
     assert not list((tmp_path / "work").glob("floor-*"))

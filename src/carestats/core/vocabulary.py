@@ -41,3 +41,6 @@ UNSUPPRESSED_MARK = "Contains unsuppressed figures: not for publication"
 def edition_mark(unsuppressed: bool) -> str:
     """The marking every page and sheet of an output carries: the unsuppressed edition's warning, or ''."""
     return UNSUPPRESSED_MARK if unsuppressed else ""
+
+# A text cell starting with one of these is read by a spreadsheet as a formula: every CSV export quotes it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

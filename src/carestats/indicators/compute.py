@@ -14,6 +14,7 @@ import polars as pl
 
 from carestats.core import paths
 from carestats.core.errors import QueryError
+from carestats.core.vocabulary import FORMULA_START
 from carestats.indicators.registry import Indicator
 from carestats.warehouse.db import load_frame, query_pl, read_frame
 
@@ -178,7 +179,6 @@ def plain_numbers(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(exprs) if exprs else df
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def excel_safe(df: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,1 @@
+"""Synthetic inputs that look like the real ones: seeded, deterministic, with no real child in them."""
