@@ -33,6 +33,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
     root = tmp_path_factory.mktemp("own")
     mp = pytest.MonkeyPatch()
     mp.setenv("CARESTATS_KEY_FILE", str(root / "key"))
+    mp.setenv("CARESTATS_VALIDATOR_PYTHON", str(root / "no-validator"))  # the hand-made return: not validated
     for folder, start in (("2023-24", "01/01/2023"), ("2024-25", "01/01/2023")):
         y = root / "returns" / folder
         write_table(y, "header", [hd(c, "17/08/2011", upn="UPN0000000001") for c in IDS])

@@ -155,7 +155,8 @@ def test_demo_generates_validates_and_says_what_it_builds(tmp_path: Path, valida
     rows = _rows(tmp_path / "demo" / "build" / "ssda903" / "validation.csv")
     assert rows and {r["file"][:7] for r in rows if r["file"]} <= {"2020-21", "2021-22", "2022-23", "2023-24",
                                                                  "2024-25"}
-    assert "findings →" in result.output
+    assert "indicators →" in result.output
+    assert (tmp_path / "demo" / "build" / "indicators" / "local_indicator_values.csv").is_file()
 
 
 def test_a_missing_validator_environment_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -230,18 +230,34 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False, ssda903: Ss
 
 
 def _check_returns(settings) -> bool:  # type: ignore[no-untyped-def]
-    """check's lines on the council's own returns; exits 1 (or returns True) when a row would be left out."""
-    from carestats.pipeline.ssda903 import check_returns
+    """check's lines on the council's own returns: the rows a build would leave out, then the DfE's validation
+    rules' findings (file, line, rule, message; never the child). Exits 1 (or returns True) when there is any
+    of either."""
+    from carestats.pipeline.ssda903 import check_returns, validate_returns
 
     returns, found = check_returns(settings.ssda903, settings.la)
     for f in found:
         typer.echo(f.format())
+    results, skipped = validate_returns(returns, settings.la, _reporter())
+    errors = 0
+    for res in results or []:
+        for f in res.findings:
+            typer.echo(f.format())
+        for code, reason in res.could_not_run:
+            typer.echo(f"{res.year_dir.name}: {code}: could not run: {reason}")
+        errors += res.error_count
+    for year, _, reason in skipped:
+        if results is not None:  # a year not checked while others were (a year given as XML)
+            typer.echo(f"{year}: not checked with the DfE's rules: {reason}")
     if not STATE["quiet"]:
         years = ", ".join(f"{r.folder.name} ({len(r.files)} file(s))" for r in returns)
-        typer.echo(f"ssda903: {years}: {len(found)} row(s) would be left out of every count", err=True)
-    if found and settings.raw is None:  # the returns alone: their verdict is the exit status
+        rules = f"{errors} error(s) under the DfE's validation rules" if results is not None else \
+            "the DfE's validation rules not run"
+        typer.echo(f"ssda903: {years}: {len(found)} row(s) would be left out of every count; {rules}", err=True)
+    failed = bool(found) or errors > 0
+    if failed and settings.raw is None:  # the returns alone: their verdict is the exit status
         raise typer.Exit(1)
-    return bool(found)
+    return failed
 
 
 def _completeness(result, require_complete: bool) -> bool:  # type: ignore[no-untyped-def]
@@ -459,19 +475,19 @@ def demo(
                                       "files.")] = 0,
 ) -> None:
     """Try the SSDA903 path on made-up returns: five years of one council's child-level returns (2020-21 to
-    2024-25, seeded, no real child in them), checked with the DfE's validation rules, then built.
+    2024-25, seeded, no real child in them), built beside the published files with the DfE's validation rules,
+    then the council's report with its own-return section.
 
-    Writes OUT/returns/<YYYY-YY>/*.csv and OUT/build/ssda903/validation.csv (file, line, rule, message), then
-    runs `carestats build --ssda903 OUT/returns --la CODE --no-reports --out OUT/build`. The DfE's rules run
-    in their own environment (.venv-903, made by `make setup`; CARESTATS_VALIDATOR_PYTHON to use another).
+    Writes OUT/returns/<YYYY-YY>/*.csv, then runs `carestats build --ssda903 OUT/returns --la CODE
+    --no-reports --out OUT/build` (OUT/build/ssda903/validation.csv: the rules' findings by file and line;
+    OUT/build/indicators/local_indicator_values.csv: the council's figures under disclosure control) and
+    `carestats report --area CODE --out OUT/build` when the published files are there. The DfE's rules run in
+    their own environment (.venv-903, made by `make setup`; CARESTATS_VALIDATOR_PYTHON to use another).
 
     Example:  carestats demo --out demo
     """
-    import dataclasses
-
-    from carestats.check.ssda903_validator import validate_years, write_csv
-    from carestats.core.settings import Settings
     from carestats.core.ssda903 import year_folder
+    from carestats.pipeline.build import render_reports, run
     from carestats.synthetic.ssda903 import generate
 
     reporter = _reporter()
@@ -479,27 +495,17 @@ def demo(
     files = generate(returns, la, DEMO_YEARS, children=children, seed=seed)
     reporter.step(f"{len(files)} files of made-up returns for {la}, {year_folder(DEMO_YEARS[0])} to "
                   f"{year_folder(DEMO_YEARS[-1])} → {returns}")
-    reporter.step("checking them with the DfE's SSDA903 rules")
-    results = validate_years([(returns / year_folder(y), y) for y in DEMO_YEARS], la)
-    for r in results:
-        reporter.step(f"{year_folder(r.end_year)}: {r.rules} rules ({r.ruleset}), {r.error_count} findings, "
-                      f"{len(r.could_not_run)} could not run")
-    written = write_csv(results, out / "build" / "ssda903" / "validation.csv")
-    if "ssda903" not in {f.name for f in dataclasses.fields(Settings)}:
-        # The build of child-level returns is not part of this installation yet: say what would run.
-        if not STATE["quiet"]:
-            typer.echo(f"{sum(r.error_count for r in results)} findings → {written}")
-            typer.echo(f"next: carestats build --ssda903 {returns} --la {la} --no-reports --out {out / 'build'}")
-        return
-    from carestats.pipeline.build import run
-
-    settings = _settings(out=out / "build", until="render", reports=False)
-    settings.raw = _raw(settings.raw)
-    settings.ssda903, settings.la = returns, la  # type: ignore[attr-defined]
+    settings = _settings(out=out / "build", until="render", reports=False, site=False, ssda903=returns, la=la,
+                         jobs=1)
+    settings.raw = _raw(settings.raw) if _raw(settings.raw).is_dir() else None
     res = run(settings, reporter)
+    made = []
+    if settings.raw is not None:
+        made = render_reports(settings.out, reporter, settings, areas=[la], england=False)
     if not STATE["quiet"]:
-        typer.echo(f"{sum(r.error_count for r in results)} findings → {written}; {res.indicators} indicators "
-                   f"→ {settings.out}")
+        typer.echo(f"{res.indicators} indicators → {settings.out}; the rules' findings in "
+                   f"{settings.out / 'ssda903' / 'validation.csv'}"
+                   + (f"; the council's report: {made[0].path}" if made else ""))
 
 
 @app.command()

@@ -18,6 +18,7 @@ from carestats.core.settings import Settings
 from carestats.core.vocabulary import UNSUPPRESSED_MARK
 
 STEM = "local_indicator_values"
+NOT_RUN = "*"  # the rule code of a year the DfE's rules could not be run on at all
 
 
 @dataclass
@@ -25,6 +26,48 @@ class LocalResult:
     values: object  # polars frame of local_indicator_values (exact)
     left_out: list[Finding] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    validation: list | None = None  # check.ssda903_validator.ValidationResult per year; None: not run
+
+
+def validate_returns(returns: list, la_code: str, rep: Reporter) -> tuple[list | None, list[tuple[int, str, str]]]:
+    """The DfE's validation rules on each year's return, in the validator's own environment. Their findings
+    never stop the figures: the analyst needs them even for a return the DfE would reject. Returns the
+    results (None when the rules could not be run at all) and, per year, what could not be checked
+    (year, rule, reason)."""
+    from carestats.check import ssda903_validator as validator
+    from carestats.core.errors import CarestatsError
+
+    csv_years = [(r.folder, r.end_year) for r in returns
+                 if any(not name.lower().endswith(".xml") for name, _ in r.files)]
+    skipped = [(r.end_year, NOT_RUN, "an XML return: the DfE's rules are run on the CSV tables")
+               for r in returns if (r.folder, r.end_year) not in csv_years]
+    if not csv_years:
+        return None, skipped
+    rep.step(f"ssda903: the DfE's validation rules on {len(csv_years)} year(s)")
+    try:
+        results = validator.validate_years(csv_years, la_code)
+    except CarestatsError as exc:  # no environment, or the validator itself failed: the figures go on
+        rep.warn(f"ssda903: the DfE's validation rules were not run: {exc.message} — {exc.hint}")
+        return None, skipped + [(y, NOT_RUN, exc.message) for _, y in csv_years]
+    for res in results:
+        rep.step(f"ssda903: {res.year_dir.name}: {res.error_count} error(s) under {res.rules} rule(s)"
+                 + (f"; {len(res.could_not_run)} rule(s) could not run" if res.could_not_run else "")
+                 + " (ssda903/validation.csv)")
+    return results, skipped
+
+
+def validation_frame(results: list | None, skipped: list[tuple[int, str, str]]):  # type: ignore[no-untyped-def]
+    """The warehouse's ssda903.validation rows: year, file, line, rule, message, outcome ('error',
+    'warning' or 'could not run'). Findings name the file and line, never the child."""
+    import polars as pl
+
+    rows = []
+    for res in results or []:
+        rows += [(res.end_year, f.path, f.line, f.rule, f.message, f.severity) for f in res.findings]
+        rows += [(res.end_year, "", 0, code, reason, "could not run") for code, reason in res.could_not_run]
+    rows += [(year, "", 0, rule, reason, "could not run") for year, rule, reason in skipped]
+    return pl.DataFrame(rows, orient="row", schema={"return_year": pl.Int64, "file": pl.String, "line": pl.Int64,
+                                                    "rule": pl.String, "message": pl.String, "outcome": pl.String})
 
 
 def area_name(con, la_code: str) -> str:  # type: ignore[no-untyped-def]
@@ -52,7 +95,12 @@ def load_and_compute(con, opts: Settings, rep: Reporter) -> LocalResult:  # type
     for ret in returns:
         rep.detail(f"ssda903: {ret.folder.name}: the year to 31 March {ret.end_year}: "
                    + ", ".join(f"{name} as {table}" for name, table in ret.files))
+    validation, skipped = validate_returns(returns, opts.la, rep)
     left_out = children.load(con, returns, opts.la)
+    if validation is not None or skipped:
+        from carestats.warehouse import db
+
+        db.load_frame(con, "ssda903", "validation", validation_frame(validation, skipped))
     for f in left_out:
         rep.detail(f"ssda903: {f.format()}")
     if left_out:
@@ -62,7 +110,7 @@ def load_and_compute(con, opts: Settings, rep: Reporter) -> LocalResult:  # type
     years = [r.end_year for r in returns]
     rep.step(f"ssda903: {values.height:,} local indicator values for {opts.la}, "
              f"{len(years)} year(s) ({', '.join(map(str, years))})")
-    return LocalResult(values, left_out, years)
+    return LocalResult(values, left_out, years, validation)
 
 
 class _NoDistances:
@@ -105,4 +153,8 @@ def write_outputs(work: Path, result: LocalResult, opts: Settings, rep: Reporter
                                 "message": pl.String})
     folder = work / "ssda903"
     folder.mkdir(parents=True, exist_ok=True)
+    if result.validation is not None:
+        from carestats.check.ssda903_validator import write_csv
+
+        write_csv(result.validation, folder / "validation.csv")
     compute.write_csv_chunks(rows, folder / "unreadable_rows.csv")

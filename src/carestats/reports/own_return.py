@@ -19,6 +19,7 @@ from carestats.reports.england import Cell
 from carestats.reports.formatting import fmt_period, fmt_value
 
 TOTAL = "Total"
+NOT_RUN = "*"  # pipeline.ssda903.NOT_RUN: a year the DfE's rules could not be run on
 NOT_PUBLISHED = "no published table"
 # The three charts of the section: (indicator, title of the chart).
 CHARTS = (
@@ -83,8 +84,12 @@ def _validation(data, year: int) -> dict:  # type: ignore[no-untyped-def]
         hit = left.filter(pl.col("return_year") == year)
         left_out = int(hit["left_out"].sum()) if hit.height else 0
     if v is None:
-        return {"checked": False, "left_out": left_out}
+        return {"checked": False, "left_out": left_out, "reason": ""}
     mine = v.filter(pl.col("return_year") == year)
+    whole = mine.filter(pl.col("rule") == NOT_RUN)
+    if whole.height or mine.is_empty():
+        return {"checked": False, "left_out": left_out,
+                "reason": whole["message"][0] if whole.height else ""}
     errors = mine.filter(pl.col("outcome") == "error")
     failed = errors.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
     not_run = sorted(set(mine.filter(pl.col("outcome") == "could not run")["rule"].to_list()))
