@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from carestats.core.errors import ConfigError
-from carestats.core.ssda903 import FILE_NAMES, TABLE_COLUMNS, folder_end_year, table_of, year_folder
+from carestats.core.ssda903 import FILE_NAMES, TABLE_COLUMNS, table_of, year_folder
+from carestats.ingest.ssda903 import end_year_of_folder
 from carestats.synthetic import ssda903 as gen
 from carestats.synthetic.postcodes import POSTCODES
 
@@ -85,7 +86,7 @@ def test_a_years_files_do_not_depend_on_the_other_years_asked_for(tmp_path: Path
 def test_every_table_has_the_validators_columns_and_the_folders_are_named_by_year(returns: Path) -> None:
     for end_year in YEARS:
         folder = returns / year_folder(end_year)
-        assert folder_end_year(folder.name) == end_year
+        assert end_year_of_folder(folder.name) == (end_year, False)
         names = {p.name for p in folder.iterdir()}
         expected = {FILE_NAMES[t] for t in TABLE_COLUMNS if t != "SWEpisodes" or end_year >= 2024}
         assert names == expected, end_year

@@ -12,7 +12,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -33,28 +33,28 @@ app.add_typer(indicators_app, name="indicators")
 
 STATE: dict[str, object] = {"quiet": False, "verbose": False, "debug": False, "config": None}
 
-RawOpt = Annotated[Optional[Path], typer.Option(
+RawOpt = Annotated[Path | None, typer.Option(
     "--raw", envvar="CARESTATS_RAW", show_envvar=True,
     help="Folder of release files (searched recursively). Default: data/raw when it holds files, "
          "otherwise ../shared/data/raw.")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", envvar="CARESTATS_OUT", show_envvar=True,
+OutOpt = Annotated[Path | None, typer.Option("--out", envvar="CARESTATS_OUT", show_envvar=True,
                                                 help="Output folder.  [default: build]")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Leave out files that fail the checks "
                                        "(they are listed in the manifest) instead of stopping.")]
 CompleteOpt = Annotated[bool, typer.Option("--require-complete", help="Fail when any indicator would be "
                                            "empty (for CI); the empty ones are listed with the publication "
                                            "they need.")]
-Ssda903Opt = Annotated[Optional[Path], typer.Option(
+Ssda903Opt = Annotated[Path | None, typer.Option(
     "--ssda903", help="Folder of the council's own SSDA903 returns, one folder per collection year named by "
                       "the year it ends (2024-25/ = the year to 31 March 2025). Needs --la. Without --raw "
                       "(or [paths] raw), only the returns are used.")]
-LaOpt = Annotated[Optional[str], typer.Option("--la", help="The council whose returns --ssda903 holds: its "
+LaOpt = Annotated[str | None, typer.Option("--la", help="The council whose returns --ssda903 holds: its "
                                               "code, such as E10000016.")]
 UnsuppressedOpt = Annotated[bool, typer.Option(
     "--unsuppressed", help="The council's internal edition: its own figures without disclosure control, in "
                            "files named *_unsuppressed and marked 'Contains unsuppressed figures: not for "
                            "publication'.")]
-JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", envvar="CARESTATS_JOBS", show_envvar=True, min=0,
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", envvar="CARESTATS_JOBS", show_envvar=True, min=0,
                                                 help="Worker processes for the reports (0: all cores).")]
 
 
@@ -64,7 +64,7 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every step and warning.")] = False,
     debug: Annotated[bool, typer.Option("--debug", envvar="CARESTATS_DEBUG",
                                         help="Show tracebacks for errors.")] = False,
-    config: Annotated[Optional[Path], typer.Option(
+    config: Annotated[Path | None, typer.Option(
         "--config", envvar="CARESTATS_CONFIG", show_envvar=True,
         help="Settings file. Default: carestats.toml in the working directory, if there is one.")] = None,
 ) -> None:
@@ -83,16 +83,16 @@ def _reporter():  # type: ignore[no-untyped-def]
     return Reporter(quiet=STATE["quiet"], verbose=STATE["verbose"])
 
 
-def _raw(raw: Optional[Path]) -> Path:
+def _raw(raw: Path | None) -> Path:
     from carestats.core.paths import default_raw
 
     return raw if raw is not None else default_raw()
 
 
-def _run(raw: Optional[Path], out: Optional[Path], skip_invalid: bool, until: str, reports: bool = True,
-         jobs: Optional[int] = None, force: bool = False, require_complete: bool = False,
-         ssda903: Optional[Path] = None, la: Optional[str] = None, unsuppressed: bool = False,
-         site: Optional[bool] = None) -> None:
+def _run(raw: Path | None, out: Path | None, skip_invalid: bool, until: str, reports: bool = True,
+         jobs: int | None = None, force: bool = False, require_complete: bool = False,
+         ssda903: Path | None = None, la: str | None = None, unsuppressed: bool = False,
+         site: bool | None = None) -> None:
     from carestats.pipeline.build import run
 
     settings = _settings(raw=raw, out=out, jobs=jobs, until=until, reports=reports, skip_invalid=skip_invalid,
@@ -117,7 +117,7 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
                                               "previous build in OUT.")] = False,
           require_complete: CompleteOpt = False, ssda903: Ssda903Opt = None, la: LaOpt = None,
           unsuppressed: UnsuppressedOpt = False,
-          format: Annotated[str, typer.Option(  # noqa: A002
+          format: Annotated[str, typer.Option(
               "--format", help="What the render stage makes: html (the web edition in OUT/site, no "
               "WeasyPrint: a first look in seconds), pdf (the reports) or both.", case_sensitive=False)] = "both",
           ) -> None:
@@ -168,7 +168,8 @@ def serve(out: OutOpt = None,
     Example:  carestats serve --out build --port 8000
     """
     from carestats.core.errors import DataError
-    from carestats.reports.site import SITE, serve as site_server
+    from carestats.reports.site import SITE
+    from carestats.reports.site import serve as site_server
 
     settings = _settings(out=out)
     folder = settings.out / SITE
@@ -386,7 +387,7 @@ def export(area: Annotated[str, typer.Option("--area", help="The council: its co
 
 @app.command()
 def areas(out: OutOpt = None,
-          search: Annotated[Optional[str], typer.Argument(help="Show only areas whose code, name or region "
+          search: Annotated[str | None, typer.Argument(help="Show only areas whose code, name or region "
                                                           "holds this text (any case).")] = None) -> None:
     """List the local authorities of a build: code, name, region and old (three-digit) code.
 
@@ -415,9 +416,9 @@ def areas(out: OutOpt = None,
 @app.command()
 def diff(
     old: Annotated[Path, typer.Argument(help="Folder of the earlier release files (or the only folder).")],
-    new: Annotated[Optional[Path], typer.Argument(help="Folder of the later release files.")] = None,
+    new: Annotated[Path | None, typer.Argument(help="Folder of the later release files.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Where to write the CSV files and summary.")] = Path("build/diff"),
-    area: Annotated[Optional[str], typer.Option("--area", help="Only this area's revisions: its code, or a "
+    area: Annotated[str | None, typer.Option("--area", help="Only this area's revisions: its code, or a "
                                                 "unique part of its name in any case.")] = None,
 ) -> None:
     """Show what changed between two sets of release files: revised values, areas, renamed columns.
@@ -430,8 +431,8 @@ def diff(
     Examples:  carestats diff data/cla/2024_release data/cla/2025_release
                carestats diff data/cla/2024_release data/cla/2025_release --area kent
     """
-    from carestats.pipeline import diff as d
     from carestats.indicators.registry import load_indicators
+    from carestats.pipeline import diff as d
 
     indicators = load_indicators()
     titles = {i.id: i.title for i in indicators}
@@ -548,7 +549,7 @@ def indicators_list() -> None:
 @indicators_app.command("new")
 def indicators_new(
     indicator_id: Annotated[str, typer.Argument(help="The new indicator's id: lower case, digits, underscores.")],
-    folder: Annotated[Optional[Path], typer.Option("--dir", help="Where to write it. Default: the first "
+    folder: Annotated[Path | None, typer.Option("--dir", help="Where to write it. Default: the first "
                                                    "[paths] indicators folder of carestats.toml.")] = None,
 ) -> None:
     """Write a commented starting file for a new indicator of your own.

@@ -26,26 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carestats.core.errors import DataError
+from carestats.core.ssda903 import COLUMNS  # the one list of the return's tables and their columns
 
-# The DfE's columns for each table (as the validator's own configuration lists them), by carestats'
-# table name. A CSV is the table whose columns it has (in any order, any case).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
-    "episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"),
-    "reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
-    "uasc": ("CHILD", "SEX", "DOB", "DUC"),
-    "oc2": ("CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS",
-            "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED",
-            "INTERVENTION_OFFERED"),
-    "oc3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
-    "ad1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
-    "placed_for_adoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
-    "previous_permanence": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
-    "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
-    "sw_episodes": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
-    "dolo": ("CHILD", "DOB", "DOLO_START", "DOLO_END"),
-}
 # Columns some years' returns do not carry: a table is still recognised without them (read as blank).
 OPTIONAL = {"episodes": {"REASON_PLACE_CHANGE", "URN", "PLACE_PROVIDER"}, "header": {"MC_DOB", "MOTHER"}}
 

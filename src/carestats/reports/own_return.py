@@ -24,10 +24,10 @@ NOT_PUBLISHED = "no published table"
 # The three charts of the section: (indicator, title of the chart).
 CHARTS = (
     ("placement_moves", "Children looked after during the year to 31 March {year}, by their placement moves in the year"),
-    ("returned_home_reentry_pct", "Children who returned home in the year to 31 March {year} and came back "
-                                  "into care within 365 days, by kind of return (%)"),
-    ("ceased_aged_16_plus_by_age_pct", "Children who left care aged 16 or over in the year to 31 March {year}, "
-                                       "by age on leaving (%)"),
+    ("returned_home_reentry_pct", ("Children who returned home in the year to 31 March {year} and came back "
+                                  "into care within 365 days, by kind of return (%)")),
+    ("ceased_aged_16_plus_by_age_pct", ("Children who left care aged 16 or over in the year to 31 March {year}, "
+                                       "by age on leaving (%)")),
 )
 # Distributions drawn as charts rather than set in the table (their Total is the group, not a figure of
 # its own).
