@@ -14,7 +14,7 @@ In one run, each through the command line as a user would run it (a fresh proces
 - one LA report: `carestats report --area E06000001`, when that command exists;
 - the floor for rendering: WeasyPrint alone on the HTML of every report (benchmarks/render_floor.py);
 - ingest + compute on synthetic data (benchmarks/synth.py) at 1×, 10× and 100×;
-- the DfE's SSDA903 rules on generated returns of one council (benchmarks/ssda903.py): one year and five
+- a build of one council's generated SSDA903 returns (validation + local indicators): one year and five
   years of about --ssda903-children children (0: not measured).
 
 A run that takes less than --cheap seconds is repeated (--reps times in all) and the median is quoted.
@@ -232,21 +232,28 @@ SSDA903_YEARS = [2021, 2022, 2023, 2024, 2025]
 
 
 def measure_ssda903(b: Bench, seed: int) -> None:
-    """The DfE's rules on one council's generated returns: one year, and five years in one run."""
+    """A council's own returns as a user builds them: `carestats build --ssda903 DIR --la CODE --no-reports`
+    (returns only: reading, the DfE's validation rules in their own environment, the pseudonymised tables,
+    the local indicators and their disclosed exports) on one year, and on five years, of generated returns."""
     names = {"ssda903_one_year": [SSDA903_YEARS[-1]], "ssda903_five_years": SSDA903_YEARS}
     if b.ssda903_children <= 0:
         for name in names:
-            b.skipped(name, "the DfE's SSDA903 rules on generated returns", "not measured: --ssda903-children 0")
+            b.skipped(name, "a build of one council's generated SSDA903 returns", "not measured: --ssda903-children 0")
         return
+    from carestats.core.ssda903 import year_folder
     from carestats.synthetic.ssda903 import generate
 
     returns = b.work / "ssda903-returns"
     shutil.rmtree(returns, ignore_errors=True)
-    generate(returns, SSDA903_LA, SSDA903_YEARS, children=b.ssda903_children, seed=seed)
+    generate(returns / "five", SSDA903_LA, SSDA903_YEARS, children=b.ssda903_children, seed=seed)
+    last = year_folder(SSDA903_YEARS[-1])
+    shutil.copytree(returns / "five" / last, returns / "one" / last)
     for name, years in names.items():
-        b.measure(name, f"the DfE's SSDA903 rules on {len(years)} year(s) of {b.ssda903_children} children",
-                  [sys.executable, str(HERE / "ssda903.py"), "--returns", str(returns), "--la", SSDA903_LA,
-                   "--years", ",".join(map(str, years))])
+        folder, out = returns / ("one" if len(years) == 1 else "five"), returns / f"out-{name}"
+        b.measure(name, f"carestats build --ssda903 (validated, computed, exported): {len(years)} year(s) of "
+                        f"{b.ssda903_children} children",
+                  carestats("build", "--ssda903", str(folder), "--la", SSDA903_LA, "--no-reports", "--out", str(out)),
+                  prepare=fresh(out))
     shutil.rmtree(returns, ignore_errors=True)
 
 
