@@ -260,7 +260,6 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
     assert [s["scale"] for s in doc["scales"]] == [1, 2]
     assert doc["scales"][1]["rows"] > doc["scales"][0]["rows"]
     assert [t["target"] for t in doc["targets"]] == ["full_cold_build", "ingest_vs_scan", "pandas_speedup",
-    assert [t["target"] for t in doc["targets"]] == ["full_cold_build", "ingest_vs_scan", "pandas_speedup",
                                                     "noop_rebuild", "one_la_report", "site", "ssda903_one_year",
                                                     "ssda903_five_years", "linear"]
     assert doc["pandas_baseline"]["covered"] >= 15
