@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from privacy import scan_outputs
 from pypdf import PdfReader
+from test_site_browser import browser_type_launch_args  # noqa: F401  (Debian's Chromium, no download)
 from test_ssda903 import LA, ep, hd, write_table
 from typer.testing import CliRunner
 
@@ -117,3 +118,15 @@ def test_no_child_identifier_in_the_report(built: Path, tmp_path: Path) -> None:
     found = scan_outputs(built, {"child_id": IDS, "dob": ["2011-08-17"], "upn": ["UPN0000000001"],
                                  "postcode": ["M1 1AA", "B1 1AA"]})
     assert not found, found
+
+
+@pytest.mark.browser
+def test_the_own_return_section_passes_axe_with_no_violation(page, built: Path) -> None:
+    from test_site_browser import AXE, axe_violations
+
+    if not AXE.is_file():
+        pytest.fail(f"no axe-core at {AXE}: run `make setup` (it runs `npm ci` for package.json)", pytrace=False)
+    page.goto((built / "site" / "la" / f"{LA}-kent.html").resolve().as_uri())
+    assert page.locator("#own-return").count() == 1
+    violations = axe_violations(page, AXE)
+    assert violations == [], [(v["id"], v["help"], v["nodes"][:3]) for v in violations]
