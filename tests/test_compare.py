@@ -66,6 +66,91 @@ def test_funnel_limits_widen_with_the_confidence_level() -> None:
     assert funnel(0.4, 1000, Z998) == pytest.approx((0.352127, 0.447873), abs=1e-6)
 
 
+# ---- the column forms give the scalar forms' doubles ---------------------------------------------------
+
+
+def _bits(values: list) -> list[str]:  # type: ignore[type-arg]
+    """Each double as its shortest repr: equal only when the bits are (0.0 and -0.0 differ)."""
+    return [repr(v) for v in values]
+
+
+@given(st.lists(st.tuples(st.floats(min_value=0, max_value=100), st.floats(min_value=1e-3, max_value=1e7)),
+                min_size=1, max_size=60))
+def test_the_column_forms_of_wilson_and_funnel_give_the_same_doubles(rows: list[tuple[float, float]]) -> None:
+    from carestats.indicators.intervals import divided, funnel_exprs, wilson_exprs
+
+    df = pl.DataFrame({"v": [r[0] for r in rows], "n": [r[1] for r in rows]})
+    share = divided(pl.col("v"), 100, df.height)
+    w_low, w_high = wilson_exprs(share, pl.col("n"))
+    f_low, f_high = funnel_exprs(share, pl.col("n"), Z998)
+    got = df.select(share.alias("p"), w_low.alias("wl"), w_high.alias("wh"), f_low.alias("fl"), f_high.alias("fh"))
+    assert _bits(got["p"].to_list()) == _bits([v / 100 for v, _ in rows])
+    assert _bits(got["wl"].to_list()) == _bits([wilson(v / 100, n)[0] for v, n in rows])
+    assert _bits(got["wh"].to_list()) == _bits([wilson(v / 100, n)[1] for v, n in rows])
+    assert _bits(got["fl"].to_list()) == _bits([funnel(v / 100, n, Z998)[0] for v, n in rows])
+    assert _bits(got["fh"].to_list()) == _bits([funnel(v / 100, n, Z998)[1] for v, n in rows])
+
+
+def _judged_one_by_one(r: dict) -> dict:  # type: ignore[type-arg]
+    """The rules of compare.judge written out for one row, with the scalar interval functions."""
+    unit, value, num, den, england = r["unit"], r["value"], r["numerator"], r["denominator"], r["england_value"]
+    national = r["geographic_level"] == "National"
+    ci = None
+    if value is not None and num is not None and den is not None and den > 0:
+        if unit == compare.PROPORTION and 0 <= value <= 100:
+            low, high = wilson(value / 100, den)
+            ci = (100 * low, 100 * high, "wilson")
+        elif unit == compare.RATE and value >= 0:
+            per = den / 10_000
+            low, high = poisson_exact(value * per)
+            ci = (low / per, high / per, "poisson exact")
+    difference, verdict = None, "not compared"
+    if ci is not None and england is not None and not national:
+        difference = "higher" if england < ci[0] else "lower" if england > ci[1] else "similar"
+        if r["polarity"] != "none":
+            verdict = "similar" if difference == "similar" else \
+                "better" if (difference == "higher") == (r["polarity"] == "higher_is_better") else "worse"
+    limits: tuple = (None,) * 4  # type: ignore[type-arg]
+    if unit == compare.PROPORTION and england is not None and 0 <= england <= 100 and den is not None and den > 0 \
+            and not national:
+        limits = tuple(100 * x for z in (Z95, Z998) for x in funnel(england / 100, den, z))
+    return dict(zip(compare.JUDGED, (*(ci or (None,) * 3), difference, verdict,
+                                     verdict == "worse" and r["trend"] == "worsening", *limits)))
+
+
+maybe = st.none() | st.floats(min_value=-5, max_value=120_000)
+judge_rows = st.fixed_dictionaries({
+    "unit": st.sampled_from(["%", "rate per 10,000", "count", None]),
+    "polarity": st.sampled_from(["higher_is_better", "lower_is_better", "none", None]),
+    "geographic_level": st.sampled_from(["National", "Regional", "Local authority", None]),
+    "value": maybe | st.sampled_from([0.0, -0.0, 100.0, 50.0]), "numerator": maybe,
+    "denominator": maybe | st.sampled_from([0.0, 1.0, 38.0]), "england_value": maybe | st.sampled_from([0.0, 64.0]),
+    "trend": st.sampled_from(["worsening", "improving", "no change", None])})
+
+
+@given(st.lists(judge_rows, min_size=1, max_size=40))
+def test_judging_whole_columns_gives_what_the_rules_give_row_by_row(rows: list[dict]) -> None:  # type: ignore[type-arg]
+    schema = {k: compare.SCHEMA[k] for k in ("unit", "polarity", "geographic_level", "value", "numerator",
+                                             "denominator", "england_value", "trend")}
+    got = compare.judge(pl.DataFrame(rows, schema=schema), rows=7).select(compare.JUDGED).to_dicts()
+    for g, r in zip(got, rows):
+        want = _judged_one_by_one(r)
+        assert {k: repr(v) for k, v in g.items()} == {k: repr(v) for k, v in want.items()}, r
+
+
+def test_a_figure_that_is_not_a_number_counts_as_missing() -> None:
+    nan = float("nan")
+    base = pl.DataFrame({"unit": ["%", "%", "rate per 10,000"], "polarity": ["higher_is_better"] * 3,
+                         "geographic_level": ["Local authority"] * 3, "value": [50.0, nan, nan],
+                         "numerator": [5.0, 5.0, 5.0], "denominator": [10.0, 10.0, 10.0],
+                         "england_value": [nan, 40.0, 40.0], "trend": ["worsening"] * 3})
+    got = compare.judge(base).to_dicts()
+    assert got[0]["ci_method"] == "wilson" and got[0]["vs_england"] == "not compared"
+    assert got[0]["funnel_95_low"] is None
+    assert [g["ci_method"] for g in got[1:]] == [None, None]
+    assert got[1]["funnel_95_low"] is not None
+
+
 # ---- the comparisons query on a small warehouse --------------------------------------------------------
 
 

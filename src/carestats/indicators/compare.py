@@ -16,7 +16,7 @@ from carestats.core import paths
 from carestats.core import periods
 from carestats.warehouse import db as warehouse
 from carestats.core.errors import QueryError
-from carestats.indicators.intervals import Z95, Z998, funnel, poisson_exact, wilson
+from carestats.indicators.intervals import Z95, Z998, divided, funnel_exprs, poisson_exact, wilson_exprs
 from carestats.indicators.registry import Indicator
 
 SQL = paths.QUERIES_DIR / "comparisons" / "comparisons.sql"
@@ -44,70 +44,62 @@ REPORT_COLUMNS = ("spread_low", "spread_q1", "spread_median", "spread_q3", "spre
 EXPORT_COLUMNS = [c for c in SCHEMA if c not in REPORT_COLUMNS]  # the published comparisons files
 
 
-def interval(unit: str, value: float | None, numerator: float | None,
-             denominator: float | None) -> tuple[float, float, str] | None:
-    """95% interval around a published figure, or None where the method does not apply."""
-    if value is None or numerator is None or denominator is None or denominator <= 0:
-        return None
-    if unit == PROPORTION and 0 <= value <= 100:
-        low, high = wilson(value / 100, denominator)
-        return 100 * low, 100 * high, "wilson"
-    if unit == RATE and value >= 0:
-        per = denominator / 10_000
-        low, high = poisson_exact(value * per)
-        return low / per, high / per, "poisson exact"
-    return None
-
-
-def versus(england: float | None, ci: tuple[float, float, str] | None, polarity: str,
-           level: str) -> tuple[str | None, str]:
-    """(higher / lower / similar, better / worse / similar / not compared) against England's figure."""
-    if ci is None or england is None or level == "National":
-        return None, "not compared"
-    low, high = ci[0], ci[1]
-    difference = "higher" if england < low else "lower" if england > high else "similar"
-    if polarity == "none":
-        return difference, "not compared"
-    if difference == "similar":
-        return difference, "similar"
-    return difference, "better" if (difference == "higher") == (polarity == "higher_is_better") else "worse"
-
-
-def funnel_limits(unit: str, england: float | None, denominator: float | None,
-                  level: str) -> tuple[float | None, ...]:
-    """95% and 99.8% limits around England's proportion for an area of this denominator."""
-    if unit != PROPORTION or england is None or not 0 <= england <= 100 or denominator is None \
-            or denominator <= 0 or level == "National":
-        return (None,) * 4
-    l95, h95 = funnel(england / 100, denominator, Z95)
-    l998, h998 = funnel(england / 100, denominator, Z998)
-    return 100 * l95, 100 * h95, 100 * l998, 100 * h998
-
-
 JUDGED = ("ci_low", "ci_high", "ci_method", "england_difference", "vs_england", "worse_and_worsening",
           "funnel_95_low", "funnel_95_high", "funnel_998_low", "funnel_998_high")
-JUDGE_ROWS = 100_000  # rows judged at a time: the Python objects of one slice only
+JUDGE_ROWS = 100_000  # rows judged at a time
 BATCH_ROWS = 100_000  # rows of the comparisons query fetched at a time
 JUDGED_TABLE = "cs_judged_comparisons"  # temporary: the judged rows before they are ordered
 IN_MEMORY_ROWS = 1_000_000  # more judged rows than this are set aside in JUDGED_TABLE, not kept in memory
 
 
 def judge(base: pl.DataFrame, rows: int = JUDGE_ROWS) -> pl.DataFrame:
-    """Add the intervals, the verdict against England, the flag and the funnel limits to each row."""
-    cols = ["unit", "polarity", "geographic_level", "value", "numerator", "denominator", "england_value", "trend"]
-    parts: dict[str, list[pl.Series]] = {k: [] for k in JUDGED}
-    for start in range(0, max(base.height, 1), rows):
-        out: dict[str, list] = {k: [] for k in JUDGED}
-        for unit, polarity, level, value, num, den, england, trend in base.slice(start, rows).select(cols).iter_rows():
-            ci = interval(unit, value, num, den)
-            difference, verdict = versus(england, ci, polarity, level)
-            limits = funnel_limits(unit, england, den, level)
-            for key, item in zip(out, (*(ci or (None,) * 3), difference, verdict,
-                                       verdict == "worse" and trend == "worsening", *limits)):
-                out[key].append(item)
-        for k, v in out.items():
-            parts[k].append(pl.Series(k, v, dtype=SCHEMA[k]))
-    return base.with_columns(pl.concat(v) for v in parts.values())
+    """Add the intervals, the verdict against England, the flag and the funnel limits to each row.
+
+    On whole columns (intervals.wilson_exprs, funnel_exprs: the doubles wilson() and funnel() give); only
+    the exact Poisson intervals are computed one count at a time. A figure that is NaN counts as missing."""
+    parts = [_judge(base.slice(start, rows)) for start in range(0, max(base.height, 1), rows)]
+    return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def _judge(base: pl.DataFrame) -> pl.DataFrame:
+    value, numerator, denominator, england = (pl.col(c).cast(pl.Float64).fill_nan(None) for c in
+                                              ("value", "numerator", "denominator", "england_value"))
+    unit, polarity = pl.col("unit"), pl.col("polarity")
+    national = pl.col("geographic_level").eq_missing("National")
+    # 95% interval around the published figure, where the method applies
+    published = (value.is_not_null() & numerator.is_not_null() & (denominator > 0)).fill_null(False)
+    wilson_row = (published & unit.eq_missing(PROPORTION) & (value >= 0) & (value <= 100)).fill_null(False)
+    poisson_row = (published & ~wilson_row & unit.eq_missing(RATE) & (value >= 0)).fill_null(False)
+    per = divided(denominator, 10_000, base.height)
+    counts = base.select(pl.when(poisson_row).then(value * per))[:, 0].to_list()
+    exact = [poisson_exact(c) if c is not None else (None, None) for c in counts]
+    exact_low = pl.lit(pl.Series([e[0] for e in exact], dtype=pl.Float64))
+    exact_high = pl.lit(pl.Series([e[1] for e in exact], dtype=pl.Float64))
+    w_low, w_high = wilson_exprs(divided(value, 100, base.height), denominator)
+    frame = base.with_columns(
+        pl.when(wilson_row).then(100 * w_low).when(poisson_row).then(exact_low / per).alias("ci_low"),
+        pl.when(wilson_row).then(100 * w_high).when(poisson_row).then(exact_high / per).alias("ci_high"),
+        pl.when(wilson_row).then(pl.lit("wilson")).when(poisson_row).then(pl.lit("poisson exact"))
+        .otherwise(pl.lit(None, pl.String)).alias("ci_method"))
+    # against England: higher, lower or similar (England outside the interval or not), and what that means
+    compared = (pl.col("ci_method").is_not_null() & england.is_not_null() & ~national).fill_null(False)
+    difference = (pl.when(england < pl.col("ci_low")).then(pl.lit("higher"))
+                  .when(england > pl.col("ci_high")).then(pl.lit("lower")).otherwise(pl.lit("similar")))
+    verdict = (pl.when(~compared | polarity.eq_missing("none")).then(pl.lit("not compared"))
+               .when(difference == "similar").then(pl.lit("similar"))
+               .when((difference == "higher") == polarity.eq_missing("higher_is_better")).then(pl.lit("better"))
+               .otherwise(pl.lit("worse")))
+    frame = frame.with_columns(pl.when(compared).then(difference).otherwise(pl.lit(None, pl.String))
+                               .alias("england_difference"), verdict.alias("vs_england"))
+    # limits around England's proportion for an area of this denominator
+    funnelled = (unit.eq_missing(PROPORTION) & (england >= 0) & (england <= 100) & (denominator > 0)
+                 & ~national).fill_null(False)
+    share = divided(england, 100, base.height)
+    limits = [*funnel_exprs(share, denominator, Z95), *funnel_exprs(share, denominator, Z998)]
+    return frame.with_columns(
+        ((pl.col("vs_england") == "worse") & pl.col("trend").eq_missing("worsening")).alias("worse_and_worsening"),
+        *(pl.when(funnelled).then(100 * x).otherwise(None).cast(pl.Float64).alias(k)
+          for k, x in zip(JUDGED[-4:], limits)))
 
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
