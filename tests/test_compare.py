@@ -337,6 +337,41 @@ def test_rates_get_an_exact_poisson_interval_and_no_polarity_means_no_verdict() 
     assert by_area(df, "cnt", 2025)["A"]["ci_low"] is None  # no interval for a count
 
 
+def test_the_exact_intervals_are_worked_out_while_the_query_runs_for_every_rate_figure(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from carestats.indicators import intervals
+
+    rows = [row("rate", 2025, "E92000001", 67.0, num=81770, den=12183016, level="National"),
+            row("rate", 2025, "A", 103.7, num=519, den=50046), row("rate", 2025, "B", 0.0, num=0, den=20000),
+            row("rate", 2024, "B", None, "c", den=20000), row("pct", 2025, "A", 41.0, num=41, den=100)]
+    indicators = [ind("rate", unit="rate per 10,000"), ind("pct")]
+    values = pl.DataFrame(rows, schema=compute.SCHEMA)
+    counts = compare.exact_counts(values, indicators)
+    assert sorted(counts) == sorted([67.0 * (12183016 / 10_000), 103.7 * (50046 / 10_000), 0.0])
+    workers: list[str] = []
+    work_out = compare._work_out
+    monkeypatch.setattr(compare, "_work_out", lambda c: (workers.append(threading.current_thread().name),
+                                                         work_out(c)))
+    intervals.gamma_quantile.cache_clear()
+    con = warehouse.connect(None)
+    try:
+        warehouse.load_table(con, "main", "indicator_values", values.to_arrow())
+        warehouse.load_table(con, "main", "areas", pl.DataFrame([la("A", "101"), la("B", "102")],
+                                                                schema=areas.SCHEMA).to_arrow())
+        warehouse.load_table(con, "ref", "statistical_neighbours", pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
+        compare.write_comparisons(con, indicators, values=values)
+        ahead = intervals.gamma_quantile.cache_info().misses
+        assert workers == ["carestats-poisson"] and ahead == 5  # the low end of a count of 0 is 0
+        judged = warehouse.read_frame(con, "main", "comparisons")
+    finally:
+        con.close()
+    assert intervals.gamma_quantile.cache_info().misses == ahead  # judging found every one worked out
+    a = judged.filter(pl.col("area_code") == "A", pl.col("indicator_id") == "rate").row(0, named=True)
+    low, high = poisson_exact(103.7 * (50046 / 10_000))
+    assert (a["ci_low"], a["ci_high"]) == (low / (50046 / 10_000), high / (50046 / 10_000))
+
+
 def test_london_boroughs_fall_back_to_london_when_the_sub_region_has_no_figure() -> None:
     area_rows = [la("E09000001", "201", region="E13000001"),
                  {**la("E13000001", ""), "level": "Regional", "region_code": "E12000007", "old_la_code": None}]

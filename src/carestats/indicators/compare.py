@@ -8,6 +8,8 @@ intervals, funnel limits and verdicts are computed here, row by row, from the pu
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import polars as pl
 
@@ -61,17 +63,51 @@ def judge(base: pl.DataFrame, rows: int = JUDGE_ROWS) -> pl.DataFrame:
     return pl.concat(parts) if len(parts) > 1 else parts[0]
 
 
-def _judge(base: pl.DataFrame) -> pl.DataFrame:
-    value, numerator, denominator, england = (pl.col(c).cast(pl.Float64).fill_nan(None) for c in
-                                              ("value", "numerator", "denominator", "england_value"))
-    unit, polarity = pl.col("unit"), pl.col("polarity")
-    national = pl.col("geographic_level").eq_missing("National")
-    # 95% interval around the published figure, where the method applies
+def _figures() -> tuple[pl.Expr, ...]:
+    """value, numerator, denominator and england_value as numbers (a NaN counts as missing)."""
+    return tuple(pl.col(c).cast(pl.Float64).fill_nan(None) for c in
+                 ("value", "numerator", "denominator", "england_value"))
+
+
+def _interval_rows(rows: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Which rows get a Wilson interval, which an exact Poisson one, and that one's count (in a frame of
+    `rows` rows with the columns unit, value, numerator and denominator)."""
+    value, numerator, denominator, _ = _figures()
+    unit = pl.col("unit")
     published = (value.is_not_null() & numerator.is_not_null() & (denominator > 0)).fill_null(False)
     wilson_row = (published & unit.eq_missing(PROPORTION) & (value >= 0) & (value <= 100)).fill_null(False)
     poisson_row = (published & ~wilson_row & unit.eq_missing(RATE) & (value >= 0)).fill_null(False)
+    return wilson_row, poisson_row, value * divided(denominator, 10_000, rows)
+
+
+def exact_counts(values: pl.DataFrame, indicators: list[Indicator]) -> list[float]:
+    """The distinct counts of the figures in `values` (indicator_values) that judge() gives an exact Poisson
+    interval: write_comparisons works their intervals out while its query runs."""
+    units = {i.id: i.unit for i in indicators}
+    rows = values.select("value", "numerator", "denominator", pl.col("indicator_id").replace_strict(
+        units, default=None, return_dtype=pl.String).alias("unit"))
+    _, poisson_row, count = _interval_rows(rows.height)
+    return rows.select(pl.when(poisson_row).then(count).alias("count")).drop_nulls()["count"].unique().to_list()
+
+
+def _work_out(counts: list[float]) -> None:
+    """poisson_exact of each count, to fill intervals.gamma_quantile's cache (an error is judge()'s to raise)."""
+    try:
+        for c in counts:
+            poisson_exact(c)
+    except (ValueError, ArithmeticError):
+        pass
+
+
+def _judge(base: pl.DataFrame) -> pl.DataFrame:
+    value, numerator, denominator, england = _figures()
+    polarity = pl.col("polarity")
+    national = pl.col("geographic_level").eq_missing("National")
+    unit = pl.col("unit")
+    # 95% interval around the published figure, where the method applies
+    wilson_row, poisson_row, count = _interval_rows(base.height)
     per = divided(denominator, 10_000, base.height)
-    counts = base.select(pl.when(poisson_row).then(value * per))[:, 0].to_list()
+    counts = base.select(pl.when(poisson_row).then(count))[:, 0].to_list()
     exact = [poisson_exact(c) if c is not None else (None, None) for c in counts]
     exact_low = pl.lit(pl.Series([e[0] for e in exact], dtype=pl.Float64))
     exact_high = pl.lit(pl.Series([e[1] for e in exact], dtype=pl.Float64))
@@ -131,7 +167,7 @@ def _store_judged(con: duckdb.DuckDBPyConnection, part: pl.DataFrame, append: bo
 
 
 def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
-                      neighbour_set: str = "auto") -> int:
+                      neighbour_set: str = "auto", values: pl.DataFrame | None = None) -> int:
     """Create the `comparisons` table from indicator_values; returns its number of rows.
 
     `neighbour_set` is "auto" (every period takes the newest set that has the council) or the year of one
@@ -141,6 +177,9 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
     in memory; beyond that they are set aside in a temporary table, and then each indicator's rows are
     ordered and appended, in the order of the indicator ids (indicator_id leads the order), so memory holds
     a batch, or one indicator's rows, never the whole table. Both ways give the same table.
+
+    With `values` (indicator_values as a frame), the exact Poisson intervals its rate figures need are
+    worked out on a second thread while the query runs (DuckDB works without holding Python's lock).
     """
     sn_year = None if neighbour_set in ("", "auto") else int(neighbour_set)
     ensure_reference(con)
@@ -153,9 +192,17 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
     con.execute(f"drop table if exists {JUDGED_TABLE}")
     held: list[pl.DataFrame] = []  # judged rows kept in memory until there are more than IN_MEMORY_ROWS
     stored = False
+    warming = None
+    if values is not None:
+        warming = threading.Thread(target=_work_out, args=(exact_counts(values, indicators),),
+                                   name="carestats-poisson", daemon=True)
+        warming.start()
     try:
         for batch in reading.sql(SQL.read_text(encoding="utf-8"), params={"sn_year": sn_year}).to_arrow_reader(
                 BATCH_ROWS):
+            if warming is not None:
+                warming.join()
+                warming = None
             base = pl.DataFrame(pl.from_arrow(batch))
             base = base.cast({k: v for k, v in SCHEMA.items() if k in base.columns})  # type: ignore[arg-type]
             held.append(judge(base).select(list(SCHEMA)))
@@ -169,6 +216,8 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
         raise QueryError(f"{name}: {str(exc).splitlines()[0]}", "fix the comparisons query") from exc
     finally:
         reading.close()
+        if warming is not None:
+            warming.join()
     if not stored:  # few rows: ordered in memory at once
         df = compute.order(pl.concat(held)) if held else pl.DataFrame(schema=SCHEMA)
         warehouse.load_frame(con, "main", "comparisons", df)

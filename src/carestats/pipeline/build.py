@@ -535,7 +535,7 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 
         with ThreadPoolExecutor(1) as pool:  # leaving the block waits for `alongside`, whatever happens
             beside = pool.submit(alongside, values) if alongside is not None else None
-            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set)
+            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values)
             if beside is not None:
                 beside.result()
         checkpoint("after-compare")
