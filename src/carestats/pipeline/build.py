@@ -501,12 +501,13 @@ def open_warehouse(work: Path, result: ingest.IngestResult):  # type: ignore[no-
 
 
 def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
-                     rep: Reporter, compare: bool = True, alongside=None):
+                     rep: Reporter, compare: bool = True, alongside=None, then=None):
     """The stages inside the warehouse, up to opts.until: load (raw tables, `areas`, neighbour sets) →
     stage (the staging views) → compute (indicator_vintages, indicator_values) → compare (`comparisons`,
     unless `compare` is False). Returns indicator_values as a frame, or None when stopped before compute.
     `alongside(values)`, when given, runs on a second thread while the comparisons are made (it must not
-    use `con`); it has finished, and any error it raised is raised, when this returns.
+    use `con`); it has finished, and any error it raised is raised, when this returns. `then(con)`, when
+    given, runs once the comparisons are made, while `alongside` may still be running.
     `carestats diff` runs these same stages."""
     from carestats.indicators import compare as comparing
     from carestats.indicators import compute
@@ -536,17 +537,20 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
         with ThreadPoolExecutor(1) as pool:  # leaving the block waits for `alongside`, whatever happens
             beside = pool.submit(alongside, values) if alongside is not None else None
             rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values)
+            checkpoint("after-compare")
+            rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+            if then is not None:
+                then(con)
             if beside is not None:
                 beside.result()
-        checkpoint("after-compare")
-        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
     return values
 
 
 def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
               rep: Reporter) -> int | None:
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute.
-    The exports of the values are written on a second thread while the comparisons are made."""
+    The exports of the values are written on a second thread while the comparisons are made (and then
+    exported)."""
     from carestats.indicators import compare
     from carestats.indicators import compute
     from carestats.warehouse import db as warehouse
@@ -558,8 +562,13 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
         compute.write_exports(values, work / "indicators", "indicator_values")
         write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
 
+    def export_comparisons(con) -> None:  # type: ignore[no-untyped-def]
+        comparisons = warehouse.read_frame(con, "main", "comparisons").select(compare.EXPORT_COLUMNS)
+        compute.write_exports(comparisons, work / "indicators", "comparisons")
+
     try:
-        values = warehouse_stages(con, opts, result, indicators, rep, alongside=export_values)
+        values = warehouse_stages(con, opts, result, indicators, rep, alongside=export_values,
+                                  then=export_comparisons)
     finally:
         reader.close()
         con.close()
@@ -567,14 +576,7 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
     if values is None:
         return None
     rep.step("exports: XLSX workbook and EES-format files")
-    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)  # once DuckDB's memory has gone
-    try:
-        comparisons = warehouse.read_frame(con, "main", "comparisons")
-    finally:
-        con.close()
-    compute.write_exports(comparisons.select(compare.EXPORT_COLUMNS), work / "indicators", "comparisons")
     checkpoint("after-exports")
-    del comparisons
     for table in sorted((work / "indicators").glob("*.*")):
         shutil.copyfile(table, work / "exports" / table.name)
     checkpoint("after-analyst-exports")
