@@ -183,3 +183,39 @@ def test_the_staging_views_are_made_in_one_commit_and_a_bad_one_leaves_the_wareh
     left = fresh.execute("select schema_name, table_name from duckdb_tables() union all "
                          "select schema_name, view_name from duckdb_views() where not internal").fetchall()
     assert left == []  # neither the first view nor the raw tables made for either
+
+
+def test_the_value_exports_are_written_on_a_second_thread_while_the_comparisons_are_made(
+        tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.indicators import compare
+    from carestats.pipeline import build
+
+    raw = tmp_path / "raw"
+    (raw / "r").mkdir(parents=True)
+    (raw / "r" / "my_counts.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    exporting = threading.Event()
+    where: dict[str, bool] = {}
+    real_exports, real_compare = build.write_analyst_exports, compare.write_comparisons
+
+    def exports(*args, **kwargs):  # type: ignore[no-untyped-def]
+        where["exports on the main thread"] = threading.current_thread() is threading.main_thread()
+        exporting.set()
+        return real_exports(*args, **kwargs)
+
+    def comparisons(*args, **kwargs):  # type: ignore[no-untyped-def]
+        where["comparisons on the main thread"] = threading.current_thread() is threading.main_thread()
+        assert exporting.wait(60), "the exports did not start while the comparisons waited"
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(build, "write_analyst_exports", exports)
+    monkeypatch.setattr(compare, "write_comparisons", comparisons)
+    out = tmp_path / "out"
+    build.run(build.BuildOptions(raw=raw, out=out, reports=False))
+    assert where == {"exports on the main thread": False, "comparisons on the main thread": True}
+    assert sorted(p.name for p in (out / "exports").iterdir() if p.is_file()) == [
+        "carestats_indicators.xlsx", "comparisons.csv", "comparisons.parquet", "indicator_values.csv",
+        "indicator_values.parquet"]
