@@ -219,3 +219,36 @@ def test_the_value_exports_are_written_on_a_second_thread_while_the_comparisons_
     assert sorted(p.name for p in (out / "exports").iterdir() if p.is_file()) == [
         "carestats_indicators.xlsx", "comparisons.csv", "comparisons.parquet", "indicator_values.csv",
         "indicator_values.parquet"]
+
+
+def test_queries_in_parallel_come_back_in_order_and_a_failure_in_its_turn(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    con = warehouse.connect(None)
+    started: list[int] = []
+    yielded: list[int] = []
+    names: set[str] = set()
+
+    def job(k: int):  # type: ignore[no-untyped-def]
+        def run(cursor):  # type: ignore[no-untyped-def]
+            assert cursor is not con
+            started.append(k)
+            names.add(threading.current_thread().name)
+            time.sleep(0.02 * (k % 3))  # later jobs may finish first
+            if k == 7:
+                raise ValueError("job 7")
+            return cursor.execute("select $k * 2", {"k": k}).fetchone()[0]
+        return run
+
+    try:
+        got = warehouse.in_parallel(con, [job(k) for k in range(10)])
+        with pytest.raises(ValueError, match="job 7"):
+            for value in got:
+                yielded.append(value)
+                assert max(started) <= len(yielded) + 1  # never more than two jobs ahead of the one yielded
+        assert yielded == [0, 2, 4, 6, 8, 10, 12]
+        assert len(names) == 2 and all(n.startswith("carestats-query") for n in names)
+        assert list(warehouse.in_parallel(con, [job(k) for k in range(3)], threads=2)) == [0, 2, 4]
+    finally:
+        con.close()

@@ -7,10 +7,8 @@ warehouse picks it, in SQL (LATEST_SQL), from `indicator_vintages`.
 
 from __future__ import annotations
 
-import threading
-from collections import deque
+import functools
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -19,7 +17,7 @@ import polars as pl
 from carestats.core import paths
 from carestats.core.errors import QueryError
 from carestats.indicators.registry import Indicator
-from carestats.warehouse.db import load_frame, query_pl, read_frame
+from carestats.warehouse.db import in_parallel, load_frame, query_pl, read_frame
 
 OUTPUT_COLUMNS = ["time_period", "geographic_level", "area_code", "area_name", "breakdown", "value", "status",
                   "numerator", "denominator", "release"]
@@ -118,47 +116,14 @@ def order(df: pl.DataFrame) -> pl.DataFrame:
 
 
 IN_MEMORY_ROWS = 1_000_000  # up to this many rows, the indicators' rows are ordered all at once
-QUERY_THREADS = 2  # indicator queries run at once, each on a connection of its own
+def run_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> Iterator[pl.DataFrame]:
+    """run_indicator for each indicator, yielded in the order given, the queries running two at a time
+    (warehouse.db.in_parallel): a query that fails raises its error when its turn comes."""
+    return in_parallel(con, [functools.partial(_run_on, ind=ind) for ind in indicators])
 
 
-def run_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
-                   threads: int = QUERY_THREADS) -> Iterator[pl.DataFrame]:
-    """run_indicator for each indicator, yielded in the order given, the queries running `threads` at a
-    time (DuckDB and Polars do their work without holding Python's lock). A query that fails raises its
-    error when its turn comes, as if they ran one after another; no more than `threads` queries are ahead
-    of the one being yielded."""
-    if threads <= 1 or len(indicators) <= 1:
-        for ind in indicators:
-            yield run_indicator(con, ind)
-        return
-    local = threading.local()
-    cursors: list[duckdb.DuckDBPyConnection] = []
-    lock = threading.Lock()
-
-    def run(ind: Indicator) -> pl.DataFrame:
-        cursor = getattr(local, "cursor", None)
-        if cursor is None:
-            with lock:
-                cursor = local.cursor = con.cursor()
-                cursors.append(cursor)
-        return run_indicator(cursor, ind)
-
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="carestats-query")
-    pending: deque[Future[pl.DataFrame]] = deque()
-    try:
-        pending.extend(pool.submit(run, ind) for ind in indicators[:threads])
-        for ind in indicators[threads:]:
-            done = pending.popleft().result()
-            pending.append(pool.submit(run, ind))
-            yield done
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
-        for cursor in cursors:
-            cursor.close()
+def _run_on(cursor: duckdb.DuckDBPyConnection, ind: Indicator) -> pl.DataFrame:
+    return run_indicator(cursor, ind)
 
 
 def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
