@@ -252,3 +252,17 @@ def test_queries_in_parallel_come_back_in_order_and_a_failure_in_its_turn(tmp_pa
         assert list(warehouse.in_parallel(con, [job(k) for k in range(3)], threads=2)) == [0, 2, 4]
     finally:
         con.close()
+
+
+def test_the_stage_timer_names_functions_the_build_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/stages.py times a build stage by stage: each function it times must exist."""
+    import importlib
+
+    bench_dir = Path(__file__).resolve().parents[1] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench_dir))
+    import stages  # type: ignore[import-not-found]
+
+    for module, name, _ in stages.STAGES:
+        assert callable(getattr(importlib.import_module(module), name, None)), f"{module}.{name}"
+    rows = stages.table({"a": [{"compare": 1.0}, {"compare": 3.0}, {"compare": 2.0}]}).splitlines()
+    assert next(r for r in rows if r.startswith("| compare ")).split("|")[2].strip() == "2.00"
