@@ -137,7 +137,10 @@ def gamma_quantile(q: float, a: float) -> float:
             lo = x
         else:
             hi = x
-        density = math.exp((a - 1) * math.log(x) - x - math.lgamma(a)) if x > 0 else 0.0
+        try:
+            density = math.exp((a - 1) * math.log(x) - x - math.lgamma(a)) if x > 0 else 0.0
+        except OverflowError:  # a tiny shape a and x near the smallest doubles: P(a, x) rises from 0 there
+            return x           # in a step steeper than any double holds, so x is as near as it gets
         nxt = x - f / density if density > 0 else math.nan
         if not lo < nxt < hi:
             nxt = (lo + hi) / 2 if math.isfinite(hi) else max(2 * x, x + 1)
