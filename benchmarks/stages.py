@@ -44,7 +44,7 @@ def one(raw: Path, out: Path, record: Path) -> None:
     """One build in this process, its stage times appended to `record` as a line of JSON."""
     t0, c0 = time.perf_counter(), time.process_time()
     times: dict[str, float] = {}
-    import carestats.pipeline.build  # noqa: F401  (the imports a build needs, timed as start-up)
+    import carestats.pipeline.build  # the imports a build needs, timed as start-up
     import carestats.pipeline.inputs  # noqa: F401
 
     times["startup (imports)"] = time.perf_counter() - t0

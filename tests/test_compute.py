@@ -75,7 +75,7 @@ def test_the_queries_run_two_at_a_time_and_come_back_in_the_order_given(monkeypa
         broken = [*inds[:3], ind("broken", "select nothing_here"), *inds[3:]]
         with pytest.raises(QueryError, match="broken.sql"):
             list(compute.run_indicators(con, broken))
-        values, vintages = compute.compute_all(con, inds)
+        _, vintages = compute.compute_all(con, inds)
         one_by_one = pl.concat([real(con, i) for i in inds])
         assert vintages.equals(compute.order(one_by_one))
         assert con.execute("select count(*) from indicator_values").fetchone() == (12,)

@@ -100,7 +100,7 @@ def _work_out(counts: list[float]) -> None:
 
 
 def _judge(base: pl.DataFrame) -> pl.DataFrame:
-    value, numerator, denominator, england = _figures()
+    value, _, denominator, england = _figures()
     polarity = pl.col("polarity")
     national = pl.col("geographic_level").eq_missing("National")
     unit = pl.col("unit")
