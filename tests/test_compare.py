@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carestats.warehouse import areas
@@ -61,9 +61,101 @@ def test_outside_the_funnel_exactly_when_the_wilson_interval_excludes_the_target
         assert f_low - margin <= p <= f_high + margin
 
 
+def test_an_exact_poisson_interval_of_a_tiny_count_starts_at_the_smallest_doubles() -> None:
+    low, high = poisson_exact(0.005)  # the density at the lower end is beyond the largest double
+    assert 0 <= low < 1e-300 and high == pytest.approx(3.69939, abs=1e-4)
+
+
 def test_funnel_limits_widen_with_the_confidence_level() -> None:
     assert funnel(0.4, 1000, Z95) == pytest.approx((0.369636, 0.430364), abs=1e-6)
     assert funnel(0.4, 1000, Z998) == pytest.approx((0.352127, 0.447873), abs=1e-6)
+
+
+# ---- the column forms give the scalar forms' doubles ---------------------------------------------------
+
+
+def _bits(values: list) -> list[str]:  # type: ignore[type-arg]
+    """Each double as its shortest repr: equal only when the bits are (0.0 and -0.0 differ)."""
+    return [repr(v) for v in values]
+
+
+@settings(deadline=None)  # timed by the machine's load, not by the code
+@given(st.lists(st.tuples(st.floats(min_value=0, max_value=100), st.floats(min_value=1e-3, max_value=1e7)),
+                min_size=1, max_size=60))
+def test_the_column_forms_of_wilson_and_funnel_give_the_same_doubles(rows: list[tuple[float, float]]) -> None:
+    from carestats.indicators.intervals import divided, funnel_exprs, wilson_exprs
+
+    df = pl.DataFrame({"v": [r[0] for r in rows], "n": [r[1] for r in rows]})
+    share = divided(pl.col("v"), 100, df.height)
+    w_low, w_high = wilson_exprs(share, pl.col("n"))
+    f_low, f_high = funnel_exprs(share, pl.col("n"), Z998)
+    got = df.select(share.alias("p"), w_low.alias("wl"), w_high.alias("wh"), f_low.alias("fl"), f_high.alias("fh"))
+    assert _bits(got["p"].to_list()) == _bits([v / 100 for v, _ in rows])
+    assert _bits(got["wl"].to_list()) == _bits([wilson(v / 100, n)[0] for v, n in rows])
+    assert _bits(got["wh"].to_list()) == _bits([wilson(v / 100, n)[1] for v, n in rows])
+    assert _bits(got["fl"].to_list()) == _bits([funnel(v / 100, n, Z998)[0] for v, n in rows])
+    assert _bits(got["fh"].to_list()) == _bits([funnel(v / 100, n, Z998)[1] for v, n in rows])
+
+
+def _judged_one_by_one(r: dict) -> dict:  # type: ignore[type-arg]
+    """The rules of compare.judge written out for one row, with the scalar interval functions."""
+    unit, value, num, den, england = r["unit"], r["value"], r["numerator"], r["denominator"], r["england_value"]
+    national = r["geographic_level"] == "National"
+    ci = None
+    if value is not None and num is not None and den is not None and den > 0:
+        if unit == compare.PROPORTION and 0 <= value <= 100:
+            low, high = wilson(value / 100, den)
+            ci = (100 * low, 100 * high, "wilson")
+        elif unit == compare.RATE and value >= 0:
+            per = den / 10_000
+            low, high = poisson_exact(value * per)
+            ci = (low / per, high / per, "poisson exact")
+    difference, verdict = None, "not compared"
+    if ci is not None and england is not None and not national:
+        difference = "higher" if england < ci[0] else "lower" if england > ci[1] else "similar"
+        if r["polarity"] != "none":
+            verdict = "similar" if difference == "similar" else \
+                "better" if (difference == "higher") == (r["polarity"] == "higher_is_better") else "worse"
+    limits: tuple = (None,) * 4  # type: ignore[type-arg]
+    if unit == compare.PROPORTION and england is not None and 0 <= england <= 100 and den is not None and den > 0 \
+            and not national:
+        limits = tuple(100 * x for z in (Z95, Z998) for x in funnel(england / 100, den, z))
+    return dict(zip(compare.JUDGED, (*(ci or (None,) * 3), difference, verdict,
+                                     verdict == "worse" and r["trend"] == "worsening", *limits)))
+
+
+maybe = st.none() | st.floats(min_value=-5, max_value=120_000)
+judge_rows = st.fixed_dictionaries({
+    "unit": st.sampled_from(["%", "rate per 10,000", "count", None]),
+    "polarity": st.sampled_from(["higher_is_better", "lower_is_better", "none", None]),
+    "geographic_level": st.sampled_from(["National", "Regional", "Local authority", None]),
+    "value": maybe | st.sampled_from([0.0, -0.0, 100.0, 50.0]), "numerator": maybe,
+    "denominator": maybe | st.sampled_from([0.0, 1.0, 38.0]), "england_value": maybe | st.sampled_from([0.0, 64.0]),
+    "trend": st.sampled_from(["worsening", "improving", "no change", None])})
+
+
+@settings(deadline=None)
+@given(st.lists(judge_rows, min_size=1, max_size=40))
+def test_judging_whole_columns_gives_what_the_rules_give_row_by_row(rows: list[dict]) -> None:  # type: ignore[type-arg]
+    schema = {k: compare.SCHEMA[k] for k in ("unit", "polarity", "geographic_level", "value", "numerator",
+                                             "denominator", "england_value", "trend")}
+    got = compare.judge(pl.DataFrame(rows, schema=schema), rows=7).select(compare.JUDGED).to_dicts()
+    for g, r in zip(got, rows):
+        want = _judged_one_by_one(r)
+        assert {k: repr(v) for k, v in g.items()} == {k: repr(v) for k, v in want.items()}, r
+
+
+def test_a_figure_that_is_not_a_number_counts_as_missing() -> None:
+    nan = float("nan")
+    base = pl.DataFrame({"unit": ["%", "%", "rate per 10,000"], "polarity": ["higher_is_better"] * 3,
+                         "geographic_level": ["Local authority"] * 3, "value": [50.0, nan, nan],
+                         "numerator": [5.0, 5.0, 5.0], "denominator": [10.0, 10.0, 10.0],
+                         "england_value": [nan, 40.0, 40.0], "trend": ["worsening"] * 3})
+    got = compare.judge(base).to_dicts()
+    assert got[0]["ci_method"] == "wilson" and got[0]["vs_england"] == "not compared"
+    assert got[0]["funnel_95_low"] is None
+    assert [g["ci_method"] for g in got[1:]] == [None, None]
+    assert got[1]["funnel_95_low"] is not None
 
 
 # ---- the comparisons query on a small warehouse --------------------------------------------------------
@@ -250,6 +342,41 @@ def test_rates_get_an_exact_poisson_interval_and_no_polarity_means_no_verdict() 
     assert b["ci_low"] == 0 and b["ci_high"] == pytest.approx(3.68888 / 2, abs=1e-5)
     assert a["funnel_95_low"] is None  # funnel limits are for proportions
     assert by_area(df, "cnt", 2025)["A"]["ci_low"] is None  # no interval for a count
+
+
+def test_the_exact_intervals_are_worked_out_while_the_query_runs_for_every_rate_figure(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from carestats.indicators import intervals
+
+    rows = [row("rate", 2025, "E92000001", 67.0, num=81770, den=12183016, level="National"),
+            row("rate", 2025, "A", 103.7, num=519, den=50046), row("rate", 2025, "B", 0.0, num=0, den=20000),
+            row("rate", 2024, "B", None, "c", den=20000), row("pct", 2025, "A", 41.0, num=41, den=100)]
+    indicators = [ind("rate", unit="rate per 10,000"), ind("pct")]
+    values = pl.DataFrame(rows, schema=compute.SCHEMA)
+    counts = compare.exact_counts(values, indicators)
+    assert sorted(counts) == sorted([67.0 * (12183016 / 10_000), 103.7 * (50046 / 10_000), 0.0])
+    workers: list[str] = []
+    work_out = compare._work_out
+    monkeypatch.setattr(compare, "_work_out", lambda c: (workers.append(threading.current_thread().name),
+                                                         work_out(c)))
+    intervals.gamma_quantile.cache_clear()
+    con = warehouse.connect(None)
+    try:
+        warehouse.load_table(con, "main", "indicator_values", values.to_arrow())
+        warehouse.load_table(con, "main", "areas", pl.DataFrame([la("A", "101"), la("B", "102")],
+                                                                schema=areas.SCHEMA).to_arrow())
+        warehouse.load_table(con, "ref", "statistical_neighbours", pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
+        compare.write_comparisons(con, indicators, values=values)
+        ahead = intervals.gamma_quantile.cache_info().misses
+        assert workers == ["carestats-poisson"] and ahead == 5  # the low end of a count of 0 is 0
+        judged = warehouse.read_frame(con, "main", "comparisons")
+    finally:
+        con.close()
+    assert intervals.gamma_quantile.cache_info().misses == ahead  # judging found every one worked out
+    a = judged.filter(pl.col("area_code") == "A", pl.col("indicator_id") == "rate").row(0, named=True)
+    low, high = poisson_exact(103.7 * (50046 / 10_000))
+    assert (a["ci_low"], a["ci_high"]) == (low / (50046 / 10_000), high / (50046 / 10_000))
 
 
 def test_london_boroughs_fall_back_to_london_when_the_sub_region_has_no_figure() -> None:

@@ -183,3 +183,86 @@ def test_the_staging_views_are_made_in_one_commit_and_a_bad_one_leaves_the_wareh
     left = fresh.execute("select schema_name, table_name from duckdb_tables() union all "
                          "select schema_name, view_name from duckdb_views() where not internal").fetchall()
     assert left == []  # neither the first view nor the raw tables made for either
+
+
+def test_the_value_exports_are_written_on_a_second_thread_while_the_comparisons_are_made(
+        tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.indicators import compare
+    from carestats.pipeline import build
+
+    raw = tmp_path / "raw"
+    (raw / "r").mkdir(parents=True)
+    (raw / "r" / "my_counts.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    exporting = threading.Event()
+    where: dict[str, bool] = {}
+    real_exports, real_compare = build.write_analyst_exports, compare.write_comparisons
+
+    def exports(*args, **kwargs):  # type: ignore[no-untyped-def]
+        where["exports on the main thread"] = threading.current_thread() is threading.main_thread()
+        exporting.set()
+        return real_exports(*args, **kwargs)
+
+    def comparisons(*args, **kwargs):  # type: ignore[no-untyped-def]
+        where["comparisons on the main thread"] = threading.current_thread() is threading.main_thread()
+        assert exporting.wait(60), "the exports did not start while the comparisons waited"
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(build, "write_analyst_exports", exports)
+    monkeypatch.setattr(compare, "write_comparisons", comparisons)
+    out = tmp_path / "out"
+    build.run(build.BuildOptions(raw=raw, out=out, reports=False))
+    assert where == {"exports on the main thread": False, "comparisons on the main thread": True}
+    assert sorted(p.name for p in (out / "exports").iterdir() if p.is_file()) == [
+        "carestats_indicators.xlsx", "comparisons.csv", "comparisons.parquet", "indicator_values.csv",
+        "indicator_values.parquet"]
+
+
+def test_queries_in_parallel_come_back_in_order_and_a_failure_in_its_turn(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    con = warehouse.connect(None)
+    started: list[int] = []
+    yielded: list[int] = []
+    names: set[str] = set()
+
+    def job(k: int):  # type: ignore[no-untyped-def]
+        def run(cursor):  # type: ignore[no-untyped-def]
+            assert cursor is not con
+            started.append(k)
+            names.add(threading.current_thread().name)
+            time.sleep(0.02 * (k % 3))  # later jobs may finish first
+            if k == 7:
+                raise ValueError("job 7")
+            return cursor.execute("select $k * 2", {"k": k}).fetchone()[0]
+        return run
+
+    try:
+        got = warehouse.in_parallel(con, [job(k) for k in range(10)])
+        with pytest.raises(ValueError, match="job 7"):
+            for value in got:
+                yielded.append(value)
+                assert max(started) <= len(yielded) + 1  # never more than two jobs ahead of the one yielded
+        assert yielded == [0, 2, 4, 6, 8, 10, 12]
+        assert len(names) == 2 and all(n.startswith("carestats-query") for n in names)
+        assert list(warehouse.in_parallel(con, [job(k) for k in range(3)], threads=2)) == [0, 2, 4]
+    finally:
+        con.close()
+
+
+def test_the_stage_timer_names_functions_the_build_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/stages.py times a build stage by stage: each function it times must exist."""
+    import importlib
+
+    bench_dir = Path(__file__).resolve().parents[1] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench_dir))
+    import stages  # type: ignore[import-not-found]
+
+    for module, name, _ in stages.STAGES:
+        assert callable(getattr(importlib.import_module(module), name, None)), f"{module}.{name}"
+    rows = stages.table({"a": [{"compare": 1.0}, {"compare": 3.0}, {"compare": 2.0}]}).splitlines()
+    assert next(r for r in rows if r.startswith("| compare ")).split("|")[2].strip() == "2.00"

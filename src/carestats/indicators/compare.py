@@ -8,6 +8,8 @@ intervals, funnel limits and verdicts are computed here, row by row, from the pu
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import polars as pl
 
@@ -16,7 +18,7 @@ from carestats.core import paths
 from carestats.core import periods
 from carestats.warehouse import db as warehouse
 from carestats.core.errors import QueryError
-from carestats.indicators.intervals import Z95, Z998, funnel, poisson_exact, wilson
+from carestats.indicators.intervals import Z95, Z998, divided, funnel_exprs, poisson_exact, wilson_exprs
 from carestats.indicators.registry import Indicator
 
 SQL = paths.QUERIES_DIR / "comparisons" / "comparisons.sql"
@@ -44,70 +46,96 @@ REPORT_COLUMNS = ("spread_low", "spread_q1", "spread_median", "spread_q3", "spre
 EXPORT_COLUMNS = [c for c in SCHEMA if c not in REPORT_COLUMNS]  # the published comparisons files
 
 
-def interval(unit: str, value: float | None, numerator: float | None,
-             denominator: float | None) -> tuple[float, float, str] | None:
-    """95% interval around a published figure, or None where the method does not apply."""
-    if value is None or numerator is None or denominator is None or denominator <= 0:
-        return None
-    if unit == PROPORTION and 0 <= value <= 100:
-        low, high = wilson(value / 100, denominator)
-        return 100 * low, 100 * high, "wilson"
-    if unit == RATE and value >= 0:
-        per = denominator / 10_000
-        low, high = poisson_exact(value * per)
-        return low / per, high / per, "poisson exact"
-    return None
-
-
-def versus(england: float | None, ci: tuple[float, float, str] | None, polarity: str,
-           level: str) -> tuple[str | None, str]:
-    """(higher / lower / similar, better / worse / similar / not compared) against England's figure."""
-    if ci is None or england is None or level == "National":
-        return None, "not compared"
-    low, high = ci[0], ci[1]
-    difference = "higher" if england < low else "lower" if england > high else "similar"
-    if polarity == "none":
-        return difference, "not compared"
-    if difference == "similar":
-        return difference, "similar"
-    return difference, "better" if (difference == "higher") == (polarity == "higher_is_better") else "worse"
-
-
-def funnel_limits(unit: str, england: float | None, denominator: float | None,
-                  level: str) -> tuple[float | None, ...]:
-    """95% and 99.8% limits around England's proportion for an area of this denominator."""
-    if unit != PROPORTION or england is None or not 0 <= england <= 100 or denominator is None \
-            or denominator <= 0 or level == "National":
-        return (None,) * 4
-    l95, h95 = funnel(england / 100, denominator, Z95)
-    l998, h998 = funnel(england / 100, denominator, Z998)
-    return 100 * l95, 100 * h95, 100 * l998, 100 * h998
-
-
 JUDGED = ("ci_low", "ci_high", "ci_method", "england_difference", "vs_england", "worse_and_worsening",
           "funnel_95_low", "funnel_95_high", "funnel_998_low", "funnel_998_high")
-JUDGE_ROWS = 100_000  # rows judged at a time: the Python objects of one slice only
+JUDGE_ROWS = 100_000  # rows judged at a time
 BATCH_ROWS = 100_000  # rows of the comparisons query fetched at a time
 JUDGED_TABLE = "cs_judged_comparisons"  # temporary: the judged rows before they are ordered
 IN_MEMORY_ROWS = 1_000_000  # more judged rows than this are set aside in JUDGED_TABLE, not kept in memory
 
 
 def judge(base: pl.DataFrame, rows: int = JUDGE_ROWS) -> pl.DataFrame:
-    """Add the intervals, the verdict against England, the flag and the funnel limits to each row."""
-    cols = ["unit", "polarity", "geographic_level", "value", "numerator", "denominator", "england_value", "trend"]
-    parts: dict[str, list[pl.Series]] = {k: [] for k in JUDGED}
-    for start in range(0, max(base.height, 1), rows):
-        out: dict[str, list] = {k: [] for k in JUDGED}
-        for unit, polarity, level, value, num, den, england, trend in base.slice(start, rows).select(cols).iter_rows():
-            ci = interval(unit, value, num, den)
-            difference, verdict = versus(england, ci, polarity, level)
-            limits = funnel_limits(unit, england, den, level)
-            for key, item in zip(out, (*(ci or (None,) * 3), difference, verdict,
-                                       verdict == "worse" and trend == "worsening", *limits)):
-                out[key].append(item)
-        for k, v in out.items():
-            parts[k].append(pl.Series(k, v, dtype=SCHEMA[k]))
-    return base.with_columns(pl.concat(v) for v in parts.values())
+    """Add the intervals, the verdict against England, the flag and the funnel limits to each row.
+
+    On whole columns (intervals.wilson_exprs, funnel_exprs: the doubles wilson() and funnel() give); only
+    the exact Poisson intervals are computed one count at a time. A figure that is NaN counts as missing."""
+    parts = [_judge(base.slice(start, rows)) for start in range(0, max(base.height, 1), rows)]
+    return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def _figures() -> tuple[pl.Expr, ...]:
+    """value, numerator, denominator and england_value as numbers (a NaN counts as missing)."""
+    return tuple(pl.col(c).cast(pl.Float64).fill_nan(None) for c in
+                 ("value", "numerator", "denominator", "england_value"))
+
+
+def _interval_rows(rows: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Which rows get a Wilson interval, which an exact Poisson one, and that one's count (in a frame of
+    `rows` rows with the columns unit, value, numerator and denominator)."""
+    value, numerator, denominator, _ = _figures()
+    unit = pl.col("unit")
+    published = (value.is_not_null() & numerator.is_not_null() & (denominator > 0)).fill_null(False)
+    wilson_row = (published & unit.eq_missing(PROPORTION) & (value >= 0) & (value <= 100)).fill_null(False)
+    poisson_row = (published & ~wilson_row & unit.eq_missing(RATE) & (value >= 0)).fill_null(False)
+    return wilson_row, poisson_row, value * divided(denominator, 10_000, rows)
+
+
+def exact_counts(values: pl.DataFrame, indicators: list[Indicator]) -> list[float]:
+    """The distinct counts of the figures in `values` (indicator_values) that judge() gives an exact Poisson
+    interval: write_comparisons works their intervals out while its query runs."""
+    units = {i.id: i.unit for i in indicators}
+    rows = values.select("value", "numerator", "denominator", pl.col("indicator_id").replace_strict(
+        units, default=None, return_dtype=pl.String).alias("unit"))
+    _, poisson_row, count = _interval_rows(rows.height)
+    return rows.select(pl.when(poisson_row).then(count).alias("count")).drop_nulls()["count"].unique().to_list()
+
+
+def _work_out(counts: list[float]) -> None:
+    """poisson_exact of each count, to fill intervals.gamma_quantile's cache (an error is judge()'s to raise)."""
+    try:
+        for c in counts:
+            poisson_exact(c)
+    except (ValueError, ArithmeticError):
+        pass
+
+
+def _judge(base: pl.DataFrame) -> pl.DataFrame:
+    value, _, denominator, england = _figures()
+    polarity = pl.col("polarity")
+    national = pl.col("geographic_level").eq_missing("National")
+    unit = pl.col("unit")
+    # 95% interval around the published figure, where the method applies
+    wilson_row, poisson_row, count = _interval_rows(base.height)
+    per = divided(denominator, 10_000, base.height)
+    counts = base.select(pl.when(poisson_row).then(count))[:, 0].to_list()
+    exact = [poisson_exact(c) if c is not None else (None, None) for c in counts]
+    exact_low = pl.lit(pl.Series([e[0] for e in exact], dtype=pl.Float64))
+    exact_high = pl.lit(pl.Series([e[1] for e in exact], dtype=pl.Float64))
+    w_low, w_high = wilson_exprs(divided(value, 100, base.height), denominator)
+    frame = base.with_columns(
+        pl.when(wilson_row).then(100 * w_low).when(poisson_row).then(exact_low / per).alias("ci_low"),
+        pl.when(wilson_row).then(100 * w_high).when(poisson_row).then(exact_high / per).alias("ci_high"),
+        pl.when(wilson_row).then(pl.lit("wilson")).when(poisson_row).then(pl.lit("poisson exact"))
+        .otherwise(pl.lit(None, pl.String)).alias("ci_method"))
+    # against England: higher, lower or similar (England outside the interval or not), and what that means
+    compared = (pl.col("ci_method").is_not_null() & england.is_not_null() & ~national).fill_null(False)
+    difference = (pl.when(england < pl.col("ci_low")).then(pl.lit("higher"))
+                  .when(england > pl.col("ci_high")).then(pl.lit("lower")).otherwise(pl.lit("similar")))
+    verdict = (pl.when(~compared | polarity.eq_missing("none")).then(pl.lit("not compared"))
+               .when(difference == "similar").then(pl.lit("similar"))
+               .when((difference == "higher") == polarity.eq_missing("higher_is_better")).then(pl.lit("better"))
+               .otherwise(pl.lit("worse")))
+    frame = frame.with_columns(pl.when(compared).then(difference).otherwise(pl.lit(None, pl.String))
+                               .alias("england_difference"), verdict.alias("vs_england"))
+    # limits around England's proportion for an area of this denominator
+    funnelled = (unit.eq_missing(PROPORTION) & (england >= 0) & (england <= 100) & (denominator > 0)
+                 & ~national).fill_null(False)
+    share = divided(england, 100, base.height)
+    limits = [*funnel_exprs(share, denominator, Z95), *funnel_exprs(share, denominator, Z998)]
+    return frame.with_columns(
+        ((pl.col("vs_england") == "worse") & pl.col("trend").eq_missing("worsening")).alias("worse_and_worsening"),
+        *(pl.when(funnelled).then(100 * x).otherwise(None).cast(pl.Float64).alias(k)
+          for k, x in zip(JUDGED[-4:], limits)))
 
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -139,7 +167,7 @@ def _store_judged(con: duckdb.DuckDBPyConnection, part: pl.DataFrame, append: bo
 
 
 def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
-                      neighbour_set: str = "auto") -> int:
+                      neighbour_set: str = "auto", values: pl.DataFrame | None = None) -> int:
     """Create the `comparisons` table from indicator_values; returns its number of rows.
 
     `neighbour_set` is "auto" (every period takes the newest set that has the council) or the year of one
@@ -149,6 +177,9 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
     in memory; beyond that they are set aside in a temporary table, and then each indicator's rows are
     ordered and appended, in the order of the indicator ids (indicator_id leads the order), so memory holds
     a batch, or one indicator's rows, never the whole table. Both ways give the same table.
+
+    With `values` (indicator_values as a frame), the exact Poisson intervals its rate figures need are
+    worked out on a second thread while the query runs (DuckDB works without holding Python's lock).
     """
     sn_year = None if neighbour_set in ("", "auto") else int(neighbour_set)
     ensure_reference(con)
@@ -161,9 +192,17 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
     con.execute(f"drop table if exists {JUDGED_TABLE}")
     held: list[pl.DataFrame] = []  # judged rows kept in memory until there are more than IN_MEMORY_ROWS
     stored = False
+    warming = None
+    if values is not None:
+        warming = threading.Thread(target=_work_out, args=(exact_counts(values, indicators),),
+                                   name="carestats-poisson", daemon=True)
+        warming.start()
     try:
         for batch in reading.sql(SQL.read_text(encoding="utf-8"), params={"sn_year": sn_year}).to_arrow_reader(
                 BATCH_ROWS):
+            if warming is not None:
+                warming.join()
+                warming = None
             base = pl.DataFrame(pl.from_arrow(batch))
             base = base.cast({k: v for k, v in SCHEMA.items() if k in base.columns})  # type: ignore[arg-type]
             held.append(judge(base).select(list(SCHEMA)))
@@ -177,6 +216,8 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
         raise QueryError(f"{name}: {str(exc).splitlines()[0]}", "fix the comparisons query") from exc
     finally:
         reading.close()
+        if warming is not None:
+            warming.join()
     if not stored:  # few rows: ordered in memory at once
         df = compute.order(pl.concat(held)) if held else pl.DataFrame(schema=SCHEMA)
         warehouse.load_frame(con, "main", "comparisons", df)

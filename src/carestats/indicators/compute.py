@@ -7,6 +7,8 @@ warehouse picks it, in SQL (LATEST_SQL), from `indicator_vintages`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -16,7 +18,7 @@ from carestats.core import paths
 from carestats.core.errors import QueryError
 from carestats.core.vocabulary import FORMULA_START
 from carestats.indicators.registry import Indicator
-from carestats.warehouse.db import load_frame, query_pl, read_frame
+from carestats.warehouse.db import in_parallel, load_frame, query_pl, read_frame
 
 OUTPUT_COLUMNS = ["time_period", "geographic_level", "area_code", "area_name", "breakdown", "value", "status",
                   "numerator", "denominator", "release"]
@@ -53,25 +55,27 @@ def validate(ind: Indicator, df: pl.DataFrame) -> pl.DataFrame:
                          "time_period must be an integer and value, numerator, denominator numbers") from exc
     df = df.with_columns(pl.col("breakdown").str.strip_chars(), pl.col("area_name").str.strip_chars())
     problems = [
-        (df.filter(pl.col("value").is_null() & pl.col("status").is_null()),
+        (pl.col("value").is_null() & pl.col("status").is_null(),
          "rows with neither a value nor a status symbol", "set status to the publisher's symbol"),
-        (df.filter(pl.col("value").is_not_null() & pl.col("status").is_not_null()),
+        (pl.col("value").is_not_null() & pl.col("status").is_not_null(),
          "rows with both a value and a status", "status is only for values that are not published"),
-        (df.filter(pl.col("status").is_not_null() & ~pl.col("status").is_in(STATUSES)),
+        (pl.col("status").is_not_null() & ~pl.col("status").is_in(STATUSES),
          "unknown status symbols", f"use one of {', '.join(STATUSES)}"),
-        (df.filter(~pl.col("geographic_level").is_in(LEVELS)),
+        (~pl.col("geographic_level").is_in(LEVELS),
          "unknown geographic levels", f"use one of {', '.join(LEVELS)}"),
-        (df.filter(pl.col("area_code").is_null() | pl.col("breakdown").is_null() | pl.col("release").is_null()
-                   | pl.col("time_period").is_null()),
+        (pl.col("area_code").is_null() | pl.col("breakdown").is_null() | pl.col("release").is_null()
+         | pl.col("time_period").is_null(),
          "rows without an area code, breakdown, release or period", "every row needs all four"),
-        (df.filter(pl.struct(KEY + ["release"]).is_duplicated()),
+        (pl.struct(KEY + ["release"]).is_duplicated(),
          "duplicate rows for one area, period, breakdown and release", "the query must return one row per key"),
     ]
-    for bad, what, hint in problems:
-        if bad.height:
-            first = bad.row(0, named=True)
+    # every rule counted in one pass; the rows of the first that fails are picked out only then
+    counts = df.select(rule.fill_null(False).sum().alias(str(i)) for i, (rule, _, _) in enumerate(problems)).row(0)
+    for n, (rule, what, hint) in zip(counts, problems):
+        if n:
+            first = df.filter(rule).row(0, named=True)
             example = f"{first['geographic_level']} {first['area_code']} {first['time_period']} {first['release']}"
-            raise QueryError(f"{name}: {bad.height} {what} (first: {example})", hint)
+            raise QueryError(f"{name}: {n} {what} (first: {example})", hint)
     return df
 
 
@@ -113,6 +117,14 @@ def order(df: pl.DataFrame) -> pl.DataFrame:
 
 
 IN_MEMORY_ROWS = 1_000_000  # up to this many rows, the indicators' rows are ordered all at once
+def run_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> Iterator[pl.DataFrame]:
+    """run_indicator for each indicator, yielded in the order given, the queries running two at a time
+    (warehouse.db.in_parallel): a query that fails raises its error when its turn comes."""
+    return in_parallel(con, [functools.partial(_run_on, ind=ind) for ind in indicators])
+
+
+def _run_on(cursor: duckdb.DuckDBPyConnection, ind: Indicator) -> pl.DataFrame:
+    return run_indicator(cursor, ind)
 
 
 def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
@@ -124,8 +136,8 @@ def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
     Both ways give the same table. The latest release's figures are then picked in the warehouse.
     """
     frames: list[tuple[str, pl.DataFrame]] = []
-    for ind in indicators:
-        frames.append((ind.id, run_indicator(con, ind)))
+    for ind, df in zip(indicators, run_indicators(con, indicators)):
+        frames.append((ind.id, df))
         if progress:
             progress(ind.id)
     ids = [f[0] for f in frames]

@@ -6,6 +6,9 @@
 - Funnel limits for a proportion around a target: the values a unit of that size can take without its
   score test rejecting the target, so a unit lies outside the limits exactly when its Wilson interval
   excludes the target.
+
+wilson_exprs and funnel_exprs are the same formulas on Polars columns: the same operations in the same
+order, so each row gets the very doubles wilson() and funnel() give (tests/test_compare.py checks it).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 from statistics import NormalDist
+from typing import Any
 
 Z95 = NormalDist().inv_cdf(0.975)
 Z998 = NormalDist().inv_cdf(0.999)
@@ -35,6 +39,49 @@ def funnel(p0: float, n: float, z: float) -> tuple[float, float]:
         raise ValueError(f"funnel limits need 0 <= p0 <= 1 and n > 0 (p0={p0}, n={n})")
     half = z * math.sqrt(p0 * (1 - p0) / n)
     return max(0.0, p0 - half), min(1.0, p0 + half)
+
+
+def wilson_exprs(p: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
+    """wilson() on Polars columns (p in 0..1, n > 0: the caller keeps other rows out)."""
+    import polars as pl
+
+    z2 = z * z
+    shrink = 1.0 + z2 / n
+    centre = (p + z2 / (2.0 * n)) / shrink
+    half = pl.lit(z) / shrink * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt()
+    return (pl.when(p == 0.0).then(0.0).otherwise(_at_least_zero(centre - half)),
+            pl.when(p == 1.0).then(1.0).otherwise(_at_most_one(centre + half)))
+
+
+def funnel_exprs(p0: Any, n: Any, z: float) -> tuple[Any, Any]:
+    """funnel() on Polars columns (p0 in 0..1, n > 0: the caller keeps other rows out)."""
+    import polars as pl
+
+    half = pl.lit(z) * (p0 * (1.0 - p0) / n).sqrt()
+    return _at_least_zero(p0 - half), _at_most_one(p0 + half)
+
+
+def divided(x: Any, divisor: float, rows: int) -> Any:
+    """x / divisor on a column of `rows` rows, to the double Python's x / divisor gives. (Polars divides by
+    a constant by multiplying by its reciprocal, which is off in the last bit for some x: so the divisor is
+    given as a column of its own.)"""
+    import polars as pl
+
+    return x / pl.lit(pl.repeat(float(divisor), rows, eager=True))
+
+
+def _at_least_zero(x: Any) -> Any:
+    """max(0.0, x) as Python gives it (0.0 unless x is greater, so never -0.0)."""
+    import polars as pl
+
+    return pl.when(x > 0.0).then(x).otherwise(0.0)
+
+
+def _at_most_one(x: Any) -> Any:
+    """min(1.0, x) as Python gives it."""
+    import polars as pl
+
+    return pl.when(x < 1.0).then(x).otherwise(1.0)
 
 
 def _lower_gamma(a: float, x: float) -> float:
@@ -90,7 +137,10 @@ def gamma_quantile(q: float, a: float) -> float:
             lo = x
         else:
             hi = x
-        density = math.exp((a - 1) * math.log(x) - x - math.lgamma(a)) if x > 0 else 0.0
+        try:
+            density = math.exp((a - 1) * math.log(x) - x - math.lgamma(a)) if x > 0 else 0.0
+        except OverflowError:  # a tiny shape a and x near the smallest doubles: P(a, x) rises from 0 there
+            return x           # in a step steeper than any double holds, so x is as near as it gets
         nxt = x - f / density if density > 0 else math.nan
         if not lo < nxt < hi:
             nxt = (lo + hi) / 2 if math.isfinite(hi) else max(2 * x, x + 1)

@@ -14,6 +14,8 @@ ends in 2025).
 
 from __future__ import annotations
 
+import functools
+
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -203,7 +205,7 @@ def raw_selection(con: duckdb.DuckDBPyConnection, store: warehouse.RawStore | No
             continue
         cols = tuple((c, part.name_of(c)) for c in wanted if c in part.columns)
         groups.setdefault(part.table, {}).setdefault(cols, []).append(part)
-    out: dict[str, list[pa.Table]] = {}
+    queries: list[tuple[str, str, dict[str, int]]] = []
     for name, by_cols in groups.items():
         for cols, parts in by_cols.items():
             select = ", ".join(f'"{n}" as "{c}"' for c, n in cols)
@@ -215,10 +217,17 @@ def raw_selection(con: duckdb.DuckDBPyConnection, store: warehouse.RawStore | No
                     params[f"a{i}"], params[f"b{i}"] = part.first, part.first + part.rows
                     ranges.append(f"(rowid >= $a{i} and rowid < $b{i})")
                 where = "where " + " or ".join(ranges)
-            out.setdefault(name, []).append(
-                con.sql(f'select distinct {select} from raw."{name}" {where} order by all',  # the same order every run
-                        params=params or None).to_arrow_table())
+            # the same order every run
+            queries.append((name, f'select distinct {select} from raw."{name}" {where} order by all', params))
+    out: dict[str, list[pa.Table]] = {}
+    jobs = [functools.partial(_fetch, sql=sql, params=params) for _, sql, params in queries]
+    for (name, _, _), table in zip(queries, warehouse.in_parallel(con, jobs)):
+        out.setdefault(name, []).append(table)
     return out
+
+
+def _fetch(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict[str, int]) -> pa.Table:
+    return cursor.sql(sql, params=params or None).to_arrow_table()
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, store: warehouse.RawStore | None) -> tuple[int, int]:

@@ -522,10 +522,13 @@ def open_warehouse(work: Path, result: ingest.IngestResult):  # type: ignore[no-
 
 
 def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
-                     rep: Reporter, compare: bool = True):
+                     rep: Reporter, compare: bool = True, alongside=None, then=None):
     """The stages inside the warehouse, up to opts.until: load (raw tables, `areas`, neighbour sets) →
     stage (the staging views) → compute (indicator_vintages, indicator_values) → compare (`comparisons`,
     unless `compare` is False). Returns indicator_values as a frame, or None when stopped before compute.
+    `alongside(values)`, when given, runs on a second thread while the comparisons are made (it must not
+    use `con`); it has finished, and any error it raised is raised, when this returns. `then(con)`, when
+    given, runs once the comparisons are made, while `alongside` may still be running.
     `carestats diff` runs these same stages."""
     from carestats.indicators import compare as comparing
     from carestats.indicators import compute
@@ -550,68 +553,75 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
     rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
     del vintages  # in the warehouse; only the latest values are written out
     if compare:
-        rows = comparing.write_comparisons(con, indicators, opts.neighbour_set)
-        checkpoint("after-compare")
-        rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # leaving the block waits for `alongside`, whatever happens
+            beside = pool.submit(alongside, values) if alongside is not None else None
+            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values)
+            checkpoint("after-compare")
+            rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
+            if then is not None:
+                then(con)
+            if beside is not None:
+                beside.result()
     return values
 
 
 def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
               rep: Reporter) -> int | None:
-    """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute."""
+    """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute.
+    The exports of the values are written on a second thread while the comparisons are made (and then
+    exported)."""
     from carestats.indicators import compare
     from carestats.indicators import compute
     from carestats.warehouse import db as warehouse
 
     con = open_warehouse(work, result)
+    reader = con.cursor()  # a connection of its own, for the thread that writes the exports
     local = None
+
+    def export_values(values) -> None:  # type: ignore[no-untyped-def]
+        compute.write_exports(values, work / "indicators", "indicator_values")
+        write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
+
+    def export_comparisons(con) -> None:  # type: ignore[no-untyped-def]
+        comparisons = warehouse.read_frame(con, "main", "comparisons").select(compare.EXPORT_COLUMNS)
+        compute.write_exports(comparisons, work / "indicators", "comparisons")
+
     try:
-        values = warehouse_stages(con, opts, result, indicators, rep)
+        values = warehouse_stages(con, opts, result, indicators, rep, alongside=export_values,
+                                  then=export_comparisons)
         if values is not None and opts.ssda903 is not None:
             from carestats.pipeline import ssda903
 
             local = ssda903.load_and_compute(con, opts, rep)
     finally:
+        reader.close()
         con.close()
         warehouse.remove_tree(work / warehouse.SPILL_NAME)
     if values is None:
         return None
-    compute.write_exports(values, work / "indicators", "indicator_values")
     if local is not None:
         from carestats.pipeline import ssda903
 
         ssda903.write_outputs(work, local, opts, rep)
-    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)  # once DuckDB's memory has gone
-    try:
-        comparisons = warehouse.read_frame(con, "main", "comparisons")
-    finally:
-        con.close()
-    compute.write_exports(comparisons.select(compare.EXPORT_COLUMNS), work / "indicators", "comparisons")
+    rep.step("exports: XLSX workbook and EES-format files")
     checkpoint("after-exports")
-    del comparisons  # the largest table: gone before the analyst exports are made
-    write_analyst_exports(work, values, indicators, rep)
+    for table in sorted((work / "indicators").glob("*.*")):
+        shutil.copyfile(table, work / "exports" / table.name)
     checkpoint("after-analyst-exports")
     return periods.report_year_of(values)
 
 
-def write_analyst_exports(work: Path, values, indicators, rep: Reporter) -> None:  # type: ignore[no-untyped-def]
-    """build/exports/: the XLSX workbook, the EES-format files (their geography from the warehouse's
-    `areas` table), and copies of the CSV/Parquet tables."""
+def write_analyst_exports(work: Path, values, indicators, areas) -> None:  # type: ignore[no-untyped-def]
+    """build/exports/: the XLSX workbook and the EES-format files (their geography from the warehouse's
+    `areas` table); make_data then copies the CSV/Parquet tables beside them."""
     from carestats.exports import ees
     from carestats.exports import workbook as exports
-    from carestats.warehouse import db as warehouse
 
-    con = warehouse.connect(work / warehouse.WAREHOUSE_NAME, read_only=True)
-    try:
-        geography = ees.geography_from_areas(warehouse.read_frame(con, "main", "areas"))
-    finally:
-        con.close()
     folder = work / "exports"
-    rep.step("exports: XLSX workbook and EES-format files")
     exports.write_xlsx(values, indicators, folder / "carestats_indicators.xlsx", periods.report_year_of(values))
-    ees.write(values, indicators, geography, folder / "ees")
-    for table in sorted((work / "indicators").glob("*.*")):
-        shutil.copyfile(table, folder / table.name)
+    ees.write(values, indicators, ees.geography_from_areas(areas), folder / "ees")
 
 
 def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]

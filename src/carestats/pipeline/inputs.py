@@ -150,6 +150,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     geo = GeoIndex()
     metas: list[tuple[CsvFile, Path, InputFile]] = []
     data_files: list[tuple[Path, list[str]]] = []  # plain EES data files and their headers, to pair metadata
+    sn_sets: set[str] = set()  # the statistical neighbour sets read so far
     found = discover(raw)
     books = workbooks.Prefetch(found)  # opened on a worker thread while the CSV files are checked
     for src in archives.expand(found, raw, result.findings):
@@ -194,10 +195,10 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             metas.append((f, path, info))  # checked once every data file has been seen
             continue
         if neighbours.is_neighbour_file(f.header):
-            known = {t["sn_set"][0].as_py() for t in result.tables.get(neighbours.RAW_TABLE, [])}
-            findings, table = neighbours.accept(f, info, known)
+            findings, table = neighbours.accept(f, info, sn_sets)
             result.findings.extend(findings)
             if table is not None:
+                sn_sets.add(table["sn_set"][0].as_py())  # kept here: reading the store back would commit it
                 result.tables.add(neighbours.RAW_TABLE, table)
             continue
         if not f.header or not is_ees_header(f.header):

@@ -17,9 +17,14 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import weakref
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -32,6 +37,7 @@ MEMORY_LIMIT = os.environ.get("CARESTATS_DUCKDB_MEMORY", "3GB")  # DuckDB spills
 SPILL_NAME = ".duckdb-spill"  # inside the folder of the database being written; removed when it closes
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BATCH_ROWS = 1 << 17
+T = TypeVar("T")
 
 LOCKED = {
     "enable_external_access": False,
@@ -140,6 +146,50 @@ def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = Non
     import polars as pl
 
     return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
+
+
+QUERY_THREADS = 2  # queries run at once by in_parallel, each on a connection of its own
+
+
+def in_parallel(con: duckdb.DuckDBPyConnection, jobs: list[Callable[[duckdb.DuckDBPyConnection], T]],
+                threads: int = QUERY_THREADS) -> Iterator[T]:
+    """Each job's result, in the order of `jobs`, the jobs running `threads` at a time on worker threads,
+    each thread with a cursor of `con` of its own (DuckDB and Polars work without holding Python's lock).
+    A job that fails raises its error when its turn comes, as if they ran one after another; no more than
+    `threads` jobs run ahead of the one being yielded. Jobs only read: what they return is the same
+    whatever ran beside them."""
+    if threads <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield job(con)
+        return
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+    lock = threading.Lock()
+
+    def run(job: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        cursor = getattr(local, "cursor", None)
+        if cursor is None:
+            with lock:
+                cursor = local.cursor = con.cursor()
+                cursors.append(cursor)
+        return job(cursor)
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="carestats-query")
+    pending: deque[Future[T]] = deque()
+    try:
+        pending.extend(pool.submit(run, job) for job in jobs[:threads])
+        for job in jobs[threads:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(run, job))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        for cursor in cursors:
+            cursor.close()
 
 
 def copy_table(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection, schema: str,
