@@ -102,7 +102,10 @@ def _run(raw: Path | None, out: Path | None, skip_invalid: bool, until: str, rep
         settings.raw = _raw(settings.raw)
     out = settings.out
     res = run(settings, _reporter())
-    if not STATE["quiet"]:
+    if not STATE["quiet"] and settings.raw is None:  # the council's own returns only
+        typer.echo(f"{settings.la}'s own SSDA903 returns, no published files → {out}"
+                   + (" (up to date)" if res.up_to_date else ""))
+    elif not STATE["quiet"]:
         loaded = sum(1 for f in res.files if f.status == "loaded")
         typer.echo(f"{loaded} data files, {res.rows:,} rows, {res.indicators} indicators"
                    + (f", {len(res.reports)} report(s)" if res.reports else "") + f" → {out}"
