@@ -67,8 +67,7 @@ def test_build_with_only_the_councils_returns(returns: Path, tmp_path: Path) -> 
     res = runner.invoke(app, ["build", "--ssda903", str(returns), "--la", LA, "--out", str(out), "--no-reports"])
     assert res.exit_code == 0, res.output
     assert "1 row(s) left out of every count" in res.output
-    assert f"{LA}'s own SSDA903 returns, no published files → {out}" in res.output
-    assert "0 data files" not in res.output
+    assert res.output.strip().splitlines()[-1] == f"{LA}'s own SSDA903 returns, no published files → {out}"
     listed = pl.read_csv(out / "ssda903" / "unreadable_rows.csv", infer_schema=False)
     message = "DECOM is not a date in the form DD/MM/YYYY; the episodes row is left out of every count"
     assert listed.rows() == [("2024-25/episodes.csv", "14", "DECOM", "SSDA903-DATE", message)]
