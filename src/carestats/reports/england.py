@@ -450,9 +450,9 @@ def _regions_table(inds: list[Indicator], by_ind: dict[str, pl.DataFrame], year:
             index[(ind.id, r["area_code"])] = r
     if not cols:
         return None
-    nat = [c for (i, c) in index if i == cols[0][0].id and not c.startswith("E12")]
-    codes = [*sorted(set(nat)), *sorted({c for (_, c) in index if c.startswith("E12")})]
-    rows = [{"name": regions.get(c, "England" if c in nat else c),
+    level = {c: r["geographic_level"] for (_, c), r in index.items()}
+    codes = sorted(level, key=lambda c: (level[c] != NATIONAL, not c.startswith("E12"), c))
+    rows = [{"name": "England" if level[c] == NATIONAL else regions.get(c, c),
              "cells": [cell(index.get((ind.id, c)), ind) for ind, _ in cols]} for c in codes]
     return {"columns": [f"{ind.short_title} ({fmt_period(p)})" for ind, p in cols], "rows": rows,
             "caption": "England and the regions, latest year of each measure"}
@@ -509,7 +509,7 @@ def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.Dat
                 lines.append(narrative.key_message(ind, pts, shown[-1]))
                 if len(panels) < TREND_PANELS:
                     panels.append((ind.short_title, charts.line_chart([charts.Series("England", pts, style=3)], ind.title, ind.unit,
-                                                                      ind.decimals, width=150, height=72, max_ticks=4,
+                                                                      ind.decimals, width=150, height=72, max_ticks=3,
                                                                       axis_label=formatting.UNIT_LABELS.get(ind.unit, ""))))
         spread_ind = by_id.get(ch.spread) if ch.spread in {i.id for i in inds} else None
         spread = _spread(spread_ind, compared.get(spread_ind.id, pl.DataFrame()), by_ind[spread_ind.id], year,
