@@ -181,6 +181,8 @@ def test_a_key_message_gives_the_figure_its_change_and_the_first_year_in_the_fil
                    "lowest since 2021. In 1994, the first year in the files, the figure was 49,100.")
     assert longest_view(CLA, CLA_SERIES[-2:], 2025) == ""  # a year back is the change clause's, not a view
     assert longest_view(CLA, [(2019, None, "x"), *CLA_SERIES], 2025) == \
+        "The first year in the files, 2019, is not available (x); the first published figure is 80,850 in 2021."
+    assert longest_view(CLA, [(2019, None, "x"), (2020, None, "c"), (2025, 1.0, None)], 2025) == \
         "The first year in the files, 2019, is not available (x)."
 
 

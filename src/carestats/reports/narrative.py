@@ -233,7 +233,12 @@ def longest_view(ind: Indicator, points: list[Point], period: int) -> str:
         return ""
     first = pts[0]
     if first[1] is None:
-        return f"The first year in the files, {f.fmt_period(first[0])}, is {symbol_words(first[2])}."
+        text = f"The first year in the files, {f.fmt_period(first[0])}, is {symbol_words(first[2])}"
+        published = next((p for p in pts if p[1] is not None), None)
+        if published is not None:
+            text += (f"; the first published figure is {f.fmt_value(published[1], ind.unit, ind.decimals)} "
+                     f"in {f.fmt_period(published[0])}")
+        return text + "."
     return (f"In {f.fmt_period(first[0])}, the first year in the files, the figure was "
             f"{f.fmt_value(first[1], ind.unit, ind.decimals)}.")
 
