@@ -389,9 +389,13 @@ def dot_plot(groups: list[tuple[str, list[tuple[str, float]]]], title: str, unit
     labels = []
     if everyone:
         n = min(named, max(1, len(everyone) // 2))
-        for v, name, i in [*everyone[:n], *everyone[-n:]]:
-            labels.append({"x": x(v), "y": rows[i]["y"] - 4, "text": f"{name} {fmt_value(v, unit, decimals)}",
-                           "anchor": "start" if x(v) < left + pw / 2 else "end"})
+        room = 70.0  # beside the dot, on the side where no other council is, when the chart has the room
+        for low, (v, name, i) in [*((True, e) for e in everyone[:n]), *((False, e) for e in everyone[-n:])]:
+            outward = x(v) - left > room if low else left + pw - x(v) > room
+            anchor = ("end" if low else "start") if outward else ("start" if low else "end")
+            labels.append({"x": x(v) + (-4 if anchor == "end" else 4),
+                           "y": rows[i]["y"] + (2.5 if outward else row_h * 0.62),  # else under its row's dots
+                           "text": f"{name} {fmt_value(v, unit, decimals)}", "anchor": anchor})
     ref = None
     if reference is not None:
         ref = {"x": x(reference[1]), "label": f"{reference[0]} {fmt_value(reference[1], unit, decimals)}"}
