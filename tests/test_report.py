@@ -150,9 +150,9 @@ def test_england_key_messages_and_narrative_equal_the_warehouse(full_build: Path
     from the build's export, not from the report's own context)."""
     import polars as pl
 
+    from carestats.indicators.registry import load_indicators
     from carestats.reports.england import KEY_MESSAGES
     from carestats.reports.formatting import SYMBOLS, fmt_period, fmt_value
-    from carestats.indicators.registry import load_indicators
 
     flat = _flat(full_build / "reports" / "england-2025.pdf")
     key_page = flat.split("Key messages", 2)[2].split("How many children are in care")[0]
