@@ -101,3 +101,19 @@ def test_multiples_share_one_key() -> None:
     m = charts.multiples([("A", a), ("B", b)], "both")
     assert [s["label"] for s in m.legend] == ["Kent", "England"]
     assert m.panels[1]["x"] > m.panels[0]["x"] and "A. Line chart." in m.desc
+
+
+def test_dot_plot_puts_each_council_on_its_regions_row_and_names_the_extremes() -> None:
+    groups = [("North East", [("Hartlepool", 120.0), ("Durham", 90.0)]),
+              ("London", [("Camden", 40.0), ("Harrow", 29.0), ("Brent", 50.0)])]
+    plot = charts.dot_plot(groups, "Rate in care", "rate per 10,000", 0, reference=("England", 67.0))
+    assert [r["label"] for r in plot.rows] == ["North East", "London"] and plot.rows[1]["y"] > plot.rows[0]["y"]
+    assert plot.rows[0]["d"].count("M") == 2 and plot.rows[1]["d"].count("M") == 3  # a dot per council
+    assert [lab["text"] for lab in plot.labels] == ["Harrow 29", "Hartlepool 120"]
+    assert plot.x_ticks[0][1] == "0"  # the value axis starts at zero
+    assert plot.reference and plot.reference["label"] == "England 67"
+    assert "from Harrow (29) to Hartlepool (120)" in plot.desc and "England 67 is marked" in plot.desc
+    env = environment()
+    html = str(env.get_template("_england_charts.html.j2").module.dot_plot(plot, "dp"))  # type: ignore[attr-defined]
+    assert '<title id="dp-t">Rate in care</title>' in html and '<desc id="dp-d">Dot plot of 5 councils' in html
+    assert ">Hartlepool 120</text>" in html and ">London</text>" in html

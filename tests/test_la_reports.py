@@ -255,9 +255,19 @@ def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
 
     from carestats.reports.render import environment
 
+    import dataclasses
+
+    import polars as pl
+
+    # the England report draws its charts in the chapters, which name their indicators: the same figures
+    # under the ids of the chapters' indicators
+    ids = {"rate": "cla_rate_per_10k", "cnt": "cla_count", "ks": "cla_ks4_basics_94_pct", "natonly": "sw_caseload"}
+    renamed = [dataclasses.replace(i, id=ids.get(i.id, i.id)) for i in INDICATORS]
+    chaptered = dataclasses.replace(data, **{name: getattr(data, name).with_columns(
+        pl.col("indicator_id").replace(ids)) for name in ("values", "comparisons")})
     env = environment()
     pages = [env.get_template("la.html.j2").render(**la_context(index, LAS[0][0], LAS[0][1], [])),
-             env.get_template("england.html.j2").render(**england_context(data, INDICATORS, [], Settings()))]
+             env.get_template("england.html.j2").render(**england_context(chaptered, renamed, [], Settings()))]
     for html in pages:
         charts_ = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="([^ "]+) ([^"]+)"',
                              html)

@@ -11,7 +11,10 @@ from carestats.reports.narrative import (
     Formation,
     comparison_sentence,
     grade_history_sentence,
+    key_message,
+    longest_view,
     record_clause,
+    spread_sentence,
     trend_sentence,
 )
 from carestats.indicators.registry import Indicator
@@ -169,3 +172,25 @@ def test_grade_trend_uses_labels() -> None:
     pts = [(2024, 3.0, None), (2025, 2.0, None)]
     assert trend_sentence(grade, pts, 2025) == (
         "Ofsted overall effectiveness: Good at 31 March 2025, up from Requires improvement to be good a year earlier.")
+
+
+def test_a_key_message_gives_the_figure_its_change_and_the_first_year_in_the_files() -> None:
+    series = [(1994, 49100.0, None), *[(y, 60000.0 + y, None) for y in range(1995, 2021)], *CLA_SERIES]
+    got = key_message(CLA, series, 2025)
+    assert got == ("81,770 children were looked after on 31 March 2025, 2% fewer than a year earlier and the "
+                   "lowest since 2021. In 1994, the first year in the files, the figure was 49,100.")
+    assert longest_view(CLA, CLA_SERIES[-2:], 2025) == ""  # a year back is the change clause's, not a view
+    assert longest_view(CLA, [(2019, None, "x"), *CLA_SERIES], 2025) == \
+        "The first year in the files, 2019, is not available (x); the first published figure is 80,850 in 2021."
+    assert longest_view(CLA, [(2019, None, "x"), (2020, None, "c"), (2025, 1.0, None)], 2025) == \
+        "The first year in the files, 2019, is not available (x)."
+
+
+def test_the_spread_names_the_highest_and_lowest_councils_and_counts_those_without_a_figure() -> None:
+    rate = ind("cla_rate_per_10k", unit="rate per 10,000", short_title="Rate in care per 10,000")
+    got = spread_sentence(rate, [("Blackpool", 184.0), ("Harrow", 29.0), ("Kent", 55.0), ("Richmond", 27.0),
+                                 ("Stoke", 170.0)], 2025, 7)
+    assert got == ("Rate in care per 10,000, 2025: across the 5 councils with a published figure, the highest are "
+                   "Blackpool (184) and Stoke (170) and the lowest are Richmond (27) and Harrow (29); 2 have no "
+                   "published figure (a symbol or no row).")
+    assert spread_sentence(rate, [], 2025, 3) == "Rate in care per 10,000: no council has a published figure for 2025."

@@ -125,3 +125,70 @@ def test_suppression_and_reorganisation_are_explained(full_build: Path) -> None:
     cumberland = " ".join(text_of(la_pdf(full_build, "E06000063")).split())
     assert "Cumbria" in cumberland  # why its figures start in 2024
 
+
+
+def _flat(pdf: Path) -> str:
+    return " ".join(text_of(pdf).split())
+
+
+def test_england_report_is_a_publication_of_at_most_30_pages_with_its_chapters(full_build: Path) -> None:
+    from carestats.reports.england import CHAPTERS
+
+    pdf = full_build / "reports" / "england-2025.pdf"
+    reader = PdfReader(pdf)
+    assert len(reader.pages) <= 30
+    flat = _flat(pdf)
+    pos = flat.index("Method and sources")  # the last line of the contents
+    for heading in ("Key messages", *(c.question for c in CHAPTERS), "Annex: tables by region and year",
+                    "Method and sources"):
+        pos = flat.index(heading, pos + 1)  # each in its turn after the contents
+    assert "How far apart the councils are: Rate in care per 10,000, 2025" in flat
+
+
+def test_england_key_messages_and_narrative_equal_the_warehouse(full_build: Path) -> None:
+    """Each statement's figure, its change and its first year are those of indicator_values (read here
+    from the build's export, not from the report's own context)."""
+    import polars as pl
+
+    from carestats.indicators.registry import load_indicators
+    from carestats.reports.england import KEY_MESSAGES
+    from carestats.reports.formatting import SYMBOLS, fmt_period, fmt_value
+
+    flat = _flat(full_build / "reports" / "england-2025.pdf")
+    key_page = flat.split("Key messages", 2)[2].split("How many children are in care")[0]
+    values = pl.read_parquet(full_build / "indicators" / "indicator_values.parquet")
+    nat = values.filter(pl.col("geographic_level") == "National")
+    inds = {i.id: i for i in load_indicators()}
+    checked = 0
+    for ind_id in KEY_MESSAGES:
+        rows = nat.filter(pl.col("indicator_id") == ind_id).sort("time_period")
+        if rows["breakdown"].n_unique() > 1:
+            rows = rows.filter(pl.col("breakdown") == "Total")
+        if rows.is_empty():
+            continue
+        ind, last, first = inds[ind_id], rows.row(-1, named=True), rows.row(0, named=True)
+        figure = fmt_value(last["value"], ind.unit, ind.decimals, last["status"])
+        assert f"{figure} {ind.short_title}" in key_page, ind_id
+        if rows.height > 2 and first["value"] is not None:
+            assert (f"In {fmt_period(first['time_period'])}, the first year in the files, the figure was "
+                    f"{fmt_value(first['value'], ind.unit, ind.decimals)}.") in key_page, ind_id
+        elif rows.height > 2:  # a symbol, never a 0 or a blank, then the first figure published
+            known = rows.filter(pl.col("value").is_not_null()).row(0, named=True)
+            assert (f"The first year in the files, {fmt_period(first['time_period'])}, is "
+                    f"{SYMBOLS[first['status']]} ({first['status']}); the first published figure is "
+                    f"{fmt_value(known['value'], ind.unit, ind.decimals)} in {fmt_period(known['time_period'])}"
+                    ) in key_page, ind_id
+        checked += 1
+    assert checked >= 8
+    cla = nat.filter(pl.col("indicator_id") == "cla_count").sort("time_period")
+    now, before = cla["value"][-1], cla["value"][-2]
+    change = round(abs(now - before) / before * 100)
+    assert (f"{now:,.0f} children were looked after on 31 March 2025, {change}% "
+            f"{'fewer' if now < before else 'more'} than a year earlier") in key_page
+    assert cla["time_period"][0] == 1994 and f"the figure was {cla['value'][0]:,.0f}." in key_page
+    # the chapter's councils: the highest and lowest rates in care of 2025 are named with their figures
+    rate = values.filter((pl.col("indicator_id") == "cla_rate_per_10k") & (pl.col("time_period") == 2025)
+                         & (pl.col("geographic_level") == "Local authority") & pl.col("value").is_not_null())
+    top, bottom = rate.sort("value").row(-1, named=True), rate.sort("value").row(0, named=True)
+    assert f"the highest are {top['area_name']} ({top['value']:,.0f})" in flat
+    assert f"the lowest are {bottom['area_name']} ({bottom['value']:,.0f})" in flat

@@ -341,3 +341,69 @@ def spine_cells(rows: list[SpineRow], area: str, width: float = 104.0) -> list[d
         r["y"] = 0.0
         r["width"], r["height"] = width, 12.0
     return chart.rows
+
+
+@dataclass
+class DotPlot:
+    """Every council's figure as a dot on its region's row, England as a line, the extremes named."""
+    width: float
+    height: float
+    left: float
+    top: float
+    plot_w: float
+    rows: list[dict]
+    x_ticks: list[tuple[float, str]]
+    reference: dict | None
+    labels: list[dict]
+    title: str = ""
+    desc: str = ""
+    unit: str = ""
+
+
+def dot_plot(groups: list[tuple[str, list[tuple[str, float]]]], title: str, unit: str, decimals: int,
+             reference: tuple[str, float] | None = None, width: float = 470, row_h: float = 15.0,
+             named: int = 1) -> DotPlot:
+    """One row per group (region) with a dot per member (council) at its value; the `named` lowest and
+    highest of all are labelled with their names. `reference` (label, value) is drawn as a vertical line.
+    Members without a published figure are not drawn (the text beside the chart counts them)."""
+    left, right, top, bottom = 118.0, 14.0, 14.0, 20.0
+    values = [v for _, members in groups for _, v in members]
+    if reference is not None:
+        values.append(reference[1])
+    lo, hi = value_range(values, unit)
+    pw = width - left - right
+
+    def x(v: float) -> float:
+        return left + pw * (v - lo) / (hi - lo)
+
+    rows = []
+    for i, (label, members) in enumerate(groups):
+        y = top + i * row_h + row_h / 2
+        dots = "".join(marker_path("circle", x(v), y, 2.4) for _, v in sorted(members, key=lambda m: m[1]))
+        rows.append({"label": label, "y": y, "d": dots, "n": len(members)})
+    height = top + len(groups) * row_h + bottom
+    step = nice_step(hi - lo) if hi > lo else 1.0
+    ticks = [lo + step * k for k in range(int(round((hi - lo) / step)) + 1)]
+    x_ticks = [(x(t), tick_label(t, step * 4)) for t in ticks]
+    everyone = sorted(((v, name, i) for i, (_, members) in enumerate(groups) for name, v in members))
+    labels = []
+    if everyone:
+        n = min(named, max(1, len(everyone) // 2))
+        room = 70.0  # beside the dot, on the side where no other council is, when the chart has the room
+        for low, (v, name, i) in [*((True, e) for e in everyone[:n]), *((False, e) for e in everyone[-n:])]:
+            outward = x(v) - left > room if low else left + pw - x(v) > room
+            anchor = ("end" if low else "start") if outward else ("start" if low else "end")
+            labels.append({"x": x(v) + (-4 if anchor == "end" else 4),
+                           "y": rows[i]["y"] + (2.5 if outward else row_h * 0.62),  # else under its row's dots
+                           "text": f"{name} {fmt_value(v, unit, decimals)}", "anchor": anchor})
+    ref = None
+    if reference is not None:
+        ref = {"x": x(reference[1]), "label": f"{reference[0]} {fmt_value(reference[1], unit, decimals)}"}
+    count = sum(len(m) for _, m in groups)
+    desc = f"Dot plot of {count} councils in {len(groups)} regions"
+    if everyone:
+        desc += (f", from {everyone[0][1]} ({fmt_value(everyone[0][0], unit, decimals)}) to "
+                 f"{everyone[-1][1]} ({fmt_value(everyone[-1][0], unit, decimals)})")
+    if ref:
+        desc += f"; {ref['label']} is marked by a line"
+    return DotPlot(width, height, left, top, pw, rows, x_ticks, ref, labels, title, desc + ".", unit)

@@ -23,7 +23,8 @@ from carestats.core.settings import Settings
 from carestats.indicators.registry import Indicator
 from carestats.reports.data import ReportData
 
-TABLE_PERIODS = 10  # England report: periods in each chart and its table
+TABLE_PERIODS = 10  # England report: periods in each chart and its table (the web edition)
+ANNEX_PERIODS = 6  # the PDF's annex tables: the latest periods of each (its chapters chart every period)
 TOTAL = "Total"
 NATIONAL, REGIONAL, LA = "National", "Regional", "Local authority"
 EMPTY_SECTION = "There is no data in the files for this section."
@@ -324,6 +325,8 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
             block = indicator_block(ind, df, year, regions, compared.get(ind.id, data.comparisons.clear())) \
                 if df is not None else None
             if block:
+                block["annex"] = {"periods": block["periods"][-ANNEX_PERIODS:],
+                                  "rows": [{**r, "cells": r["cells"][-ANNEX_PERIODS:]} for r in block["rows"]]}
                 blocks.append(block)
                 used.append(ind)
                 shown[ind.id] = {p for p in df["time_period"].unique().to_list()
@@ -333,9 +336,13 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
     headlines = [b for s in sections for b in s["blocks"] if b["ind"].headline and b["kind"] == "national"
                  and b["latest"] is not None]
     nat_code = _england_code(data.values)
+    themes = {t for t, _ in options.themes()}
     return {
         "title": f"Children's social care in England {year}", "area_name": "England", "year": year,
         "sections": sections, "headlines": headlines, "options": options,
+        "key_messages": [k for k in key_messages(by_ind, indicators, year) if k["ind"].theme in themes],
+        "method_of_changes": METHOD_OF_CHANGES, "annex_periods": ANNEX_PERIODS,
+        "chapters": chapters_context(by_ind, compared, data.values, indicators, year, regions, themes),
         "method": method_context(data, indicators, inputs, used, nat_code, shown, full_inputs=True),
     }
 
@@ -343,3 +350,177 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
 def _england_code(values: pl.DataFrame) -> str:
     nat = values.filter(pl.col("geographic_level") == NATIONAL)
     return nat["area_code"][0] if nat.height else "E92000001"
+
+
+# ---------------------------------------------------------------- the publication: key messages and chapters
+
+# The statements of the key messages page, in order (any other headline indicator follows them).
+KEY_MESSAGES = ("cla_count", "cla_starting", "cla_ceasing", "adopted_count", "cla_uasc_count", "cin_count",
+                "cpp_count", "cla_3plus_placements_pct", "care_leavers_19_21_eet_pct", "cla_ks4_basics_94_pct",
+                "sw_turnover_pct")
+METHOD_OF_CHANGES = ("Changes are worked out from the published figures as printed: a count's change as a "
+                     "percentage of the earlier figure, a percentage's change in percentage points; "
+                     "\"the highest since\" compares the printed figures of every year between.")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+    question: str
+    indicators: tuple[str, ...]  # in the order their trends and regional figures are shown
+    spread: str  # the indicator whose councils are drawn as a dot plot by region
+
+
+CHAPTERS = (
+    Chapter("in-care", "Children in care", "How many children are in care, and why do they enter?",
+            ("cla_count", "cla_starting", "cla_ceasing", "cla_rate_per_10k", "cla_starting_rate_per_10k",
+             "cla_uasc_count"), "cla_rate_per_10k"),
+    Chapter("stability", "Stability", "How stable are children's placements: moves, distance from home, "
+            "children's homes and foster care?",
+            ("cla_3plus_placements_pct", "cla_long_term_stability_pct", "cla_new_placements_over_20_miles_pct",
+             "cla_foster_pct", "cla_childrens_homes_pct", "childrens_homes_places"), "cla_3plus_placements_pct"),
+    Chapter("missing", "Missing from care", "How many children go missing from care, and how often?",
+            ("cla_missing_pct", "cla_missing_children", "cla_missing_incidents_per_child", "cla_away_pct"),
+            "cla_missing_pct"),
+    Chapter("leaving", "Leaving care", "How do young people leave care: staying put, and care leavers in "
+            "education, work and suitable housing?",
+            ("staying_put_18_pct", "care_leavers_17_18_eet_pct", "care_leavers_19_21_eet_pct",
+             "care_leavers_19_21_suitable_accommodation_pct", "care_leavers_not_in_touch_pct"),
+            "care_leavers_19_21_eet_pct"),
+    Chapter("education", "Education", "How do children in care do at school, beside other children?",
+            ("cla_ks4_basics_94_pct", "cino_ks4_basics_94_pct", "cla_ks4_attainment8", "cla_ks2_rwm_expected_pct",
+             "cla_sdq_concern_pct"), "cla_ks4_basics_94_pct"),
+    Chapter("routes-out", "Routes out of care", "How do children leave care: returning home, adoption and "
+            "special guardianship?",
+            ("adopted_count", "ceased_returned_home_planned_pct", "ceased_adopted_pct", "ceased_sgo_pct"),
+            "ceased_returned_home_planned_pct"),
+    Chapter("councils", "Councils", "How are councils doing: Ofsted judgements, social workers' caseloads, "
+            "turnover, agency staff and vacancies, and spending?",
+            ("sw_caseload", "sw_turnover_pct", "sw_agency_pct", "sw_vacancy_pct", "cla_spend_per_child",
+             "ilacs_overall_effectiveness"), "sw_caseload"),
+)
+TREND_PANELS = 6  # small trend charts per chapter (one SVG)
+
+
+def _national(df: pl.DataFrame) -> pl.DataFrame:
+    main = main_breakdown(df)
+    if main is None:
+        return df.clear()
+    return df.filter((pl.col("breakdown") == main) & (pl.col("geographic_level") == NATIONAL))
+
+
+def key_messages(by_ind: dict[str, pl.DataFrame], indicators: list[Indicator], year: int) -> list[dict]:
+    """One generated statement per key indicator with an England figure for the report year."""
+    by_id = {i.id: i for i in indicators}
+    order = [i for i in KEY_MESSAGES if i in by_id] + [i.id for i in indicators
+                                                        if i.headline and i.id not in KEY_MESSAGES]
+    out = []
+    for ind_id in order:
+        ind, df = by_id[ind_id], by_ind.get(ind_id)
+        if df is None:
+            continue
+        nat = _national(df)
+        shown = timeline.up_to(nat["time_period"].to_list(), year)
+        if not shown:
+            continue
+        pts = [p for p in points(nat) if p[0] <= shown[-1]]
+        last = pts[-1]
+        out.append({"ind": ind, "period": last[0], "value": last[1], "status": last[2],
+                    "figure": formatting.fmt_value(last[1], ind.unit, ind.decimals, last[2]),
+                    "first_period": fmt_period(pts[0][0]), "text": narrative.key_message(ind, pts, last[0])})
+    return out
+
+
+def _regions_table(inds: list[Indicator], by_ind: dict[str, pl.DataFrame], year: int,
+                   regions: dict[str, str]) -> dict | None:
+    """England and each region (rows) by the chapter's indicators (columns), each at its latest period."""
+    cols, index = [], {}
+    for ind in inds:
+        df = by_ind[ind.id]
+        main = main_breakdown(df)
+        if main is None:
+            continue
+        df = df.filter((pl.col("breakdown") == main) & pl.col("geographic_level").is_in([NATIONAL, REGIONAL]))
+        shown = timeline.up_to(df["time_period"].to_list(), year)
+        if not shown or df.filter(pl.col("geographic_level") == REGIONAL).is_empty():
+            continue
+        cols.append((ind, shown[-1]))
+        for r in df.filter(pl.col("time_period") == shown[-1]).iter_rows(named=True):
+            index[(ind.id, r["area_code"])] = r
+    if not cols:
+        return None
+    level = {c: r["geographic_level"] for (_, c), r in index.items()}
+    codes = sorted(level, key=lambda c: (level[c] != NATIONAL, not c.startswith("E12"), c))
+    rows = [{"name": "England" if level[c] == NATIONAL else regions.get(c, c),
+             "cells": [cell(index.get((ind.id, c)), ind) for ind, _ in cols]} for c in codes]
+    return {"columns": [f"{ind.short_title} ({fmt_period(p)})" for ind, p in cols], "rows": rows,
+            "caption": "England and the regions, latest year of each measure"}
+
+
+def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, year: int,
+            regions: dict[str, str]) -> dict | None:
+    """Every council's latest figure as a dot plot by region, with the extremes named in a sentence."""
+    la = comparisons.filter(pl.col("geographic_level") == LA)
+    main = main_breakdown(la) if la.height else None
+    if main is None:
+        return None
+    la = la.filter(pl.col("breakdown") == main)
+    shown = timeline.up_to(la.filter(pl.col("value").is_not_null())["time_period"].to_list(), year)
+    if not shown:
+        return None
+    period = shown[-1]
+    rows = la.filter(pl.col("time_period") == period).sort("area_code")
+    groups: dict[str, list[tuple[str, float]]] = {}
+    published: list[tuple[str, float]] = []
+    for r in rows.iter_rows(named=True):
+        if r["value"] is None:
+            continue
+        groups.setdefault(r["region_code"] or "", []).append((r["area_name"], r["value"]))
+        published.append((r["area_name"], r["value"]))
+    ordered = [(regions.get(code, code or "No region"), groups[code]) for code in sorted(groups)]
+    nat = values.filter((pl.col("geographic_level") == NATIONAL) & (pl.col("breakdown") == main)
+                        & (pl.col("time_period") == period) & pl.col("value").is_not_null())
+    ref = ("England", nat["value"][0]) if nat.height else None
+    title = f"{ind.title}: each council, by region, {fmt_period(period)}"
+    chart = charts.dot_plot(ordered, title, ind.unit, ind.decimals, reference=ref, row_h=13.0)
+    sentence = narrative.spread_sentence(ind, published, period, rows.height)
+    return {"ind": ind, "chart": chart, "sentence": sentence, "period": fmt_period(period),
+            "regions": [{"name": name, "n": len(m)} for name, m in ordered]}
+
+
+def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.DataFrame], values: pl.DataFrame,
+                     indicators: list[Indicator], year: int, regions: dict[str, str],
+                     themes: set[str]) -> list[dict]:
+    """The chapters: each indicator of a chapter whose section is switched on and has figures."""
+    by_id = {i.id: i for i in indicators}
+    out = []
+    for ch in CHAPTERS:
+        inds = [by_id[i] for i in ch.indicators if i in by_id and by_id[i].theme in themes and i in by_ind]
+        if not inds:
+            continue
+        lines, panels = [], []
+        for ind in inds:
+            df = by_ind[ind.id]
+            nat = _national(df)
+            shown = timeline.up_to(nat["time_period"].to_list(), year)
+            if shown:
+                pts = [p for p in points(nat) if p[0] <= shown[-1]]
+                lines.append(narrative.key_message(ind, pts, shown[-1]))
+                if len(panels) < TREND_PANELS:
+                    panels.append((ind.short_title, charts.line_chart([charts.Series("England", pts, style=3)], ind.title, ind.unit,
+                                                                      ind.decimals, width=150, height=72, max_ticks=3,
+                                                                      axis_label=formatting.UNIT_LABELS.get(ind.unit, ""))))
+        spread_ind = by_id.get(ch.spread) if ch.spread in {i.id for i in inds} else None
+        spread = _spread(spread_ind, compared.get(spread_ind.id, pl.DataFrame()), by_ind[spread_ind.id], year,
+                         regions) if spread_ind and spread_ind.id in compared else None
+        grades = [b for b in (grade_block(i, by_ind[i.id], year) for i in inds if i.unit == "grade"
+                              and _national(by_ind[i.id]).is_empty()) if b]
+        lines += [g["sentence"] for g in grades]
+        if spread:
+            lines.append(spread["sentence"])
+        trend = charts.multiples(panels, f"{ch.title}: England over the years in the files") if panels else None
+        out.append({"id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
+                    "regions": _regions_table(inds, by_ind, year, regions), "spread": spread, "grades": grades,
+                    "indicators": inds})
+    return out

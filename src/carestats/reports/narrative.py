@@ -222,3 +222,50 @@ def grade_history_sentence(history: list[Point], area: str) -> str:
     elif len(known) > 1:
         text += f", unchanged since at least 31 March {periods.end_year(known[0][0])}"
     return text + "."
+
+
+def longest_view(ind: Indicator, points: list[Point], period: int) -> str:
+    """The first figure the files hold, as the longest view back: 'In 1994 the figure was 49,000.'
+
+    Nothing when the files start in the year before `period` or later (the change clause covers it)."""
+    pts = sorted(p for p in points if p[0] < period)
+    if not pts or pts[0][0] >= periods.previous_period(period):
+        return ""
+    first = pts[0]
+    if first[1] is None:
+        text = f"The first year in the files, {f.fmt_period(first[0])}, is {symbol_words(first[2])}"
+        published = next((p for p in pts if p[1] is not None), None)
+        if published is not None:
+            text += (f"; the first published figure is {f.fmt_value(published[1], ind.unit, ind.decimals)} "
+                     f"in {f.fmt_period(published[0])}")
+        return text + "."
+    return (f"In {f.fmt_period(first[0])}, the first year in the files, the figure was "
+            f"{f.fmt_value(first[1], ind.unit, ind.decimals)}.")
+
+
+def key_message(ind: Indicator, points: list[Point], period: int) -> str:
+    """A key message: the figure, its change on a year earlier (or a record), and the longest view back."""
+    sentence = trend_sentence(ind, points, period)
+    view = longest_view(ind, points, period)
+    return f"{sentence} {view}" if view else sentence
+
+
+def spread_sentence(ind: Indicator, values: list[tuple[str, float]], period: int, count: int,
+                    extremes: int = 2) -> str:
+    """How far apart the councils are: the lowest and highest named, on the figures as printed.
+
+    `values` are the councils with a published figure (name, value); `count` the councils in the files for
+    the period, so those without a figure are counted in words, never as zero."""
+    if not values:
+        return f"{ind.short_title}: no council has a published figure for {f.fmt_period(period)}."
+    ordered = sorted(values, key=lambda nv: (nv[1], nv[0]))
+    n = min(extremes, len(ordered) // 2) or 1
+    lows = [f"{name} ({f.fmt_value(v, ind.unit, ind.decimals)})" for name, v in ordered[:n]]
+    highs = [f"{name} ({f.fmt_value(v, ind.unit, ind.decimals)})" for name, v in reversed(ordered[-n:])]
+    text = (f"{ind.short_title}, {f.fmt_period(period)}: across the {len(ordered):,} councils with a published "
+            f"figure, the highest {'is' if n == 1 else 'are'} {_join(highs)} and the lowest "
+            f"{'is' if n == 1 else 'are'} {_join(lows)}")
+    missing = count - len(ordered)
+    if missing > 0:
+        text += f"; {missing:,} {'has' if missing == 1 else 'have'} no published figure (a symbol or no row)"
+    return text + "."

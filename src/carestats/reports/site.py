@@ -212,8 +212,23 @@ class Site:
             if not t.first:
                 t.first = "Breakdown"
         ctx["headline_table"] = heads
+        key = Table("t-key", "Key messages: England's latest figure of each", "Measure",
+                    [Column("Figure", num=True), Column("Period"), Column("First year in the files")],
+                    [Row(k["ind"].short_title, [SiteCell(k["figure"], k["status"]),
+                                                SiteCell(formatting.fmt_period(k["period"])),
+                                                SiteCell(k["first_period"])]) for k in ctx["key_messages"]])
+        ctx["key_table"] = key
+        chapter_tables = []
+        for c in ctx["chapters"]:
+            reg = c["regions"]
+            c["table"] = Table(f"t-ch-{c['id']}", f"{c['title']}: {reg['caption']}", "Area",
+                               [Column(h, num=True) for h in reg["columns"]],
+                               [Row(r["name"], [_cell(x) for x in r["cells"]]) for r in reg["rows"]]) if reg else None
+            if c["table"]:
+                chapter_tables.append(c["table"])
         pdf = "reports/" + report_name(("england", "", ""), self.year)
-        return Page("england.html", "site/england.html.j2", ctx["title"], [heads, *tables], ctx, pdf)
+        return Page("england.html", "site/england.html.j2", ctx["title"], [key, *chapter_tables, heads, *tables],
+                    ctx, pdf)
 
     # -- a council
 
