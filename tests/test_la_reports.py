@@ -332,16 +332,16 @@ def test_la_tables_are_laid_out_from_their_columns_in_one_font_family(data: Repo
 
     css = (Path(__file__).parents[1] / "templates" / "report.css").read_text(encoding="utf-8")
     for selector in ("table.compare", ".trend-table"):
-        rule = re.search(rf"^{re.escape(selector)} {{([^}}]*)}}", css, re.M)
+        rule = re.search(rf"^{re.escape(selector)} {{([^}}]*)}}", css, re.MULTILINE)
         assert rule and "table-layout: fixed" in rule.group(1), selector
     env = environment()
     for code, name in (LAS[0], SMALL):
         html = env.get_template("la.html.j2").render(**la_context(index, code, name, []))
-        tables = re.findall(r'<table class="(compare|trend-table)">(.*?)</table>', html, re.S)
+        tables = re.findall(r'<table class="(compare|trend-table)">(.*?)</table>', html, re.DOTALL)
         assert any(kind == "compare" for kind, _ in tables) and any(kind == "trend-table" for kind, _ in tables)
         for kind, table in tables:
-            cols = re.search(r"<colgroup>(.*?)</colgroup>", table, re.S)
-            head = re.search(r"<thead>(.*?)</thead>", table, re.S)
+            cols = re.search(r"<colgroup>(.*?)</colgroup>", table, re.DOTALL)
+            head = re.search(r"<thead>(.*?)</thead>", table, re.DOTALL)
             assert cols and head, kind
             assert cols.group(1).count("<col") == head.group(1).count("<th "), (name, kind)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1743379200")
