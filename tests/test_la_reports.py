@@ -319,3 +319,42 @@ def test_an_interrupted_render_stops_at_once_and_leaves_nothing_half_written(dat
     assert active_children() == []  # no worker left rendering the queued reports
     assert list(out.rglob("*.part")) == []
     assert len(list(out.rglob("*.pdf"))) < len(set(tasks))  # the queued reports were not made
+
+
+def fonts_of(pdf: Path) -> set[str]:
+    """The font faces a PDF embeds, by their base names without the subset prefix."""
+    names: set[str] = set()
+    for page in PdfReader(pdf).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return names
+
+
+def test_la_tables_are_laid_out_from_their_columns_in_one_font_family(data: ReportData, index: LAIndex,
+                                                                        tmp_path: Path, monkeypatch) -> None:
+    """WeasyPrint lays a table out once its columns' widths are known: the comparison and trend tables
+    give them (fixed table layout, one <col> per column, with and without the neighbours' and region's
+    columns), so it need not measure every cell's text first; and the LA report embeds DejaVu Sans alone
+    (its code words are not set in the Mono), one face fewer to lay out and subset."""
+    import re
+
+    from carestats.reports.render import environment
+
+    css = (Path(__file__).parents[1] / "templates" / "report.css").read_text(encoding="utf-8")
+    for selector in ("table.compare", ".trend-table"):
+        rule = re.search(rf"^{re.escape(selector)} {{([^}}]*)}}", css, re.MULTILINE)
+        assert rule and "table-layout: fixed" in rule.group(1), selector
+    env = environment()
+    for code, name in (LAS[0], SMALL):
+        html = env.get_template("la.html.j2").render(**la_context(index, code, name, []))
+        tables = re.findall(r'<table class="(compare|trend-table)">(.*?)</table>', html, re.DOTALL)
+        assert any(kind == "compare" for kind, _ in tables) and any(kind == "trend-table" for kind, _ in tables)
+        for kind, table in tables:
+            cols = re.search(r"<colgroup>(.*?)</colgroup>", table, re.DOTALL)
+            head = re.search(r"<thead>(.*?)</thead>", table, re.DOTALL)
+            assert cols and head, kind
+            assert cols.group(1).count("<col") == head.group(1).count("<th "), (name, kind)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1743379200")
+    [la] = render_reports(RenderJob(data, INDICATORS, [], tmp_path, epoch="1743379200"), [("la", *LAS[0])], jobs=1)
+    fonts = fonts_of(la)
+    assert {"DejaVu-Sans", "DejaVu-Sans-Bold"} <= fonts and not any("Mono" in f for f in fonts), fonts

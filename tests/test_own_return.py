@@ -130,3 +130,20 @@ def test_the_own_return_section_passes_axe_with_no_violation(page, built: Path) 
     assert page.locator("#own-return").count() == 1
     violations = axe_violations(page, AXE)
     assert violations == [], [(v["id"], v["help"], v["nodes"][:3]) for v in violations]
+
+
+def test_the_own_return_tables_give_their_columns_for_fixed_table_layout(built: Path) -> None:
+    """report.css lays the comparison and trend tables out from their columns (table-layout: fixed); the
+    own return's tables share those classes, so each gives one <col> per column too, else its columns
+    would be cut into equal widths."""
+    import re
+
+    from carestats.reports.render import environment
+
+    html = environment().get_template("la.html.j2").render(**_context(built, False))
+    tables = re.findall(r'<table class="(compare own|trend-table own-years)">(.*?)</table>', html, re.DOTALL)
+    assert {kind for kind, _ in tables} == {"compare own", "trend-table own-years"}
+    for kind, table in tables:
+        cols = re.search(r"<colgroup>(.*?)</colgroup>", table, re.DOTALL)
+        head = re.search(r"<thead>(.*?)</thead>", table, re.DOTALL)
+        assert cols and head and cols.group(1).count("<col") == head.group(1).count("<th "), kind

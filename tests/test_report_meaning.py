@@ -181,7 +181,7 @@ def test_one_quantity_published_twice_shows_the_latest_release_with_a_footnote()
     assert notes == [("2024: 2,739 as cla-2025 publishes it (Left care); cla-2024 gives 2,735 (Ceased care, by age). "
                       "The latest release's figure is shown.")]
     page = html(data, inds, code, name)
-    assert "(note 1)" in page and "Note 1: 2024: 2,739 as cla-2025" in page and "2,735</strong>" not in page
+    assert "(note 1)" in page and "Note 1: 2024: 2,739 as cla-2025" in page and "2,735</td>" not in page
 
 
 # -------------------------------------------------------------------------------------------- 4. revisions
@@ -256,7 +256,7 @@ def test_short_words_never_wrap_and_no_hyphen_minus_reaches_a_table() -> None:
     assert '<td class="word">' in page
     css = (Path(__file__).parents[1] / "templates" / "report.css").read_text(encoding="utf-8")
     assert "td.word { white-space: nowrap; }" in css
-    assert "<strong>−300</strong>" in page and "<strong>-300" not in page
+    assert '<td class="num v">−300</td>' in page and ">-300" not in page
 
 
 # ------------------------------------------------------------------------------ 6. no claims without data
