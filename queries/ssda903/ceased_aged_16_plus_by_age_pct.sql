@@ -15,7 +15,7 @@ sources: [ssda903.ceased]
 source_files: [episodes.csv, header.csv]
 method: derived
 method_note: >
-  Measure carestats defines (no published table has it), from the definitions in issue 14.
+  A measure carestats derives from the council's SSDA903 return, as the definition says; no published table has it.
 */
 with aged as (
     select age_at_dec as age from ssda903.ceased where return_year = $year and age_at_dec >= 16

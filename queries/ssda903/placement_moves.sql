@@ -15,7 +15,7 @@ sources: [ssda903.during_year, ssda903.eps]
 source_files: [episodes.csv]
 method: derived
 method_note: >
-  Measure carestats defines (no published table has it), from the definitions in issue 14.
+  A measure carestats derives from the council's SSDA903 return, as the definition says; no published table has it.
 */
 with moves as (
     select d.child, count(e.child) as n

@@ -11,22 +11,14 @@ definition: >
   Of the children whose last ceasing episode in the year ended with a return home (REC E4A, planned as part of the care planning process, or E4B, not planned), the percentage with an episode with reason for new episode S (a new period of care) whose DECOM is 1 to 365 days after that DEC, found in any return supplied; split into planned (E4A) and unplanned (E4B) returns. Given only for the years whose next year's return is supplied.
 numerator: children who returned home and started a new period of care within 365 days
 denominator: children whose last ceasing episode in the year was a return home (E4A or E4B)
-sources: [ssda903.ceased, ssda903.care_starts]
+sources: [ssda903.returned_home]
 source_files: [episodes.csv]
 method: derived
 method_note: >
-  Measure carestats defines (no published table has it), from the definitions in issue 14.
+  A measure carestats derives from the council's SSDA903 return, as the definition says; no published table has it.
 */
-with returned as (
-    select child, dec, rec from ssda903.ceased where return_year = $year and rec in ('E4A', 'E4B')
-),
-
-back_in as (
-    select r.child, r.rec, min(s.decom - r.dec) as days
-    from returned as r
-    left join ssda903.care_starts as s
-        on s.child = r.child and s.decom > r.dec and s.decom <= r.dec + 365
-    group by r.child, r.rec
+with back_in as (
+    select child, rec, days from ssda903.returned_home where return_year = $year
 ),
 
 groups(breakdown, recs, ord) as (

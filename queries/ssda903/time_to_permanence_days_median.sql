@@ -15,7 +15,7 @@ sources: [ssda903.ceased]
 source_files: [episodes.csv]
 method: derived
 method_note: >
-  Measure carestats defines (no published table has it), from the definitions in issue 14.
+  A measure carestats derives from the council's SSDA903 return, as the definition says; no published table has it.
 */
 with perm as (
     select child, rec, dec - period_start as days

@@ -37,3 +37,15 @@ create or replace view ssda903.care_starts as
 select distinct child, decom
 from ssda903.eps
 where rne = 'S';
+
+-- Children whose last ceasing episode in the year was a return home (REC E4A planned, E4B unplanned), with
+-- the days to their first start of care (RNE S, in any return supplied) 1 to 365 days after that DEC; days
+-- is null when they did not come back within the year. Read by returned_home_reentry_pct and
+-- returned_home_reentry_days_median.
+create or replace view ssda903.returned_home as
+select r.return_year, r.child, r.rec, min(s.decom - r.dec) as days
+from ssda903.ceased as r
+left join ssda903.care_starts as s
+    on s.child = r.child and s.decom > r.dec and s.decom <= r.dec + 365
+where r.rec in ('E4A', 'E4B')
+group by r.return_year, r.child, r.rec;

@@ -204,7 +204,8 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False, ssda903: Ss
     --require-complete, when any indicator would be empty).
 
     With --ssda903 DIR --la CODE, the council's own returns are checked too: every row a build would
-    leave out of the counts (a date that cannot be read, no child ID) is listed by FILE:LINE:COLUMN.
+    leave out of the counts (a date that cannot be read, no child ID), then every finding of the DfE's
+    validation rules (run in .venv-903), each as FILE:LINE:COLUMN: RULE: message. Exit 1 when there is any.
 
     Example:  carestats check --raw data/raw
     Example:  carestats check --ssda903 ~/returns --la E10000016

@@ -37,14 +37,14 @@ OVER_TIME = ("cla_count", "cla_starting", "cla_ceasing", "placement_moves_mean",
              "returned_home_reentry_pct", "cla_missing_children")
 
 
-def shown_values(local: pl.DataFrame, options: Settings) -> pl.DataFrame:
+def shown_values(local: pl.DataFrame, defs: dict[str, Indicator], options: Settings) -> pl.DataFrame:
     """The council's figures as this edition may show them: under disclosure control, or exact in the
     internal edition."""
     if options.unsuppressed:
         return local
     from carestats.indicators.local import disclose
 
-    return disclose(local, {i.id: i.unit for i in load_local_indicators()}, options.threshold)
+    return disclose(local, {i.id: i.unit for i in defs.values()}, options.threshold)
 
 
 def _latest_published(idx, code: str, ind_id: str):  # type: ignore[no-untyped-def]
@@ -104,11 +104,12 @@ def own_return_context(idx, code: str, options: Settings) -> dict | None:  # typ
     local = getattr(data, "local", None)
     if local is None or local.is_empty():
         return None
-    local = shown_values(local.filter(pl.col("area_code") == code), options)
+    local = local.filter(pl.col("area_code") == code)
     if local.is_empty():
         return None
-    year = int(local["time_period"].max())
     defs = {i.id: i for i in load_local_indicators()}
+    local = shown_values(local, defs, options)
+    year = int(local["time_period"].max())
     published = idx.by_id
     this_year = local.filter(pl.col("time_period") == year)
     rows = []
