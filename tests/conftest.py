@@ -26,9 +26,27 @@ import pytest
 
 from carestats.core import paths
 
-# Tests that make the run's one full build, or other long builds: started first, so that the two workers
-# are not left with one long test each at the end of the run.
-FIRST = ("test_report.py", "test_bench.py::test_a_whole_run", "test_real_data", "test_atomic.py::test_any_subset")
+# --- Scheduling over the xdist workers -------------------------------------------------------------------------
+#
+# `pytest -n 2` hands out work in units: the tests of one module (so that a module's fixtures are made once per
+# run, not once per worker), except the tests that read `full_build`, which are one unit of their own. That unit
+# goes first: one worker makes the real build and its 154 reports and runs their tests, while the other worker
+# takes the modules, those that cost the most first (LONGEST), so that no worker is left with a long module
+# at the end. A run of only a few modules is handed out test by test instead.
+
+# The tests that read full_build, by node id prefix (the xdist controller sees only node ids; the collection
+# checks this list against the tests' fixtures).
+FULL_BUILD_TESTS = ("tests/test_report.py::",
+                    "tests/test_pdf_accessibility.py::test_every_pdf_of_the_build_",
+                    "tests/test_report_meaning.py::test_kents_report_on_the_real_files")
+FULL_BUILD = "full-build"
+
+# The modules by the CPU time of their tests, the most first (benchmarks/README.md); the rest follow in order.
+LONGEST = ("test_atomic.py", "test_incremental.py", "test_ssda903_validator.py", "test_outputs_kept.py",
+           "test_ssda903_validation.py", "test_bench.py", "test_recognise.py", "test_wheel.py", "test_site.py",
+           "test_la_reports.py", "test_ssda903.py", "test_rules_on_columns.py", "test_report_reuse.py",
+           "test_compare.py", "test_security.py", "test_own_return.py", "test_indicators.py", "test_synth.py",
+           "test_customise.py", "test_ssda903_synthetic.py", "test_check.py")
 
 
 def real_raw() -> Path:
@@ -36,13 +54,52 @@ def real_raw() -> Path:
     return Path(env).resolve() if env else paths.default_raw()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The long tests first (a stable sort: the order is otherwise the files' own, the same in every worker)."""
-    def rank(item: pytest.Item) -> int:
-        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.split("/")[-1].startswith(prefix)),
-                    len(FIRST))
+def unit_of(nodeid: str) -> str:
+    """The unit a test is handed out in: FULL_BUILD, or its module."""
+    return FULL_BUILD if nodeid.startswith(FULL_BUILD_TESTS) else nodeid.split("::", 1)[0]
 
-    items.sort(key=rank)
+
+def _rank(nodeid: str) -> tuple[int, int]:
+    unit = unit_of(nodeid)
+    if unit == FULL_BUILD:  # in the list's order: the report tests first
+        return 0, next(i for i, prefix in enumerate(FULL_BUILD_TESTS) if nodeid.startswith(prefix))
+    name = unit.rsplit("/", 1)[-1]
+    return 1 + (LONGEST.index(name) if name in LONGEST else len(LONGEST)), 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The full-build unit first, then the modules by LONGEST, then the others in their files' order (a stable
+    sort: the same order in every worker, which xdist requires)."""
+    unlisted = [i.nodeid for i in items if "full_build" in getattr(i, "fixturenames", ()) and unit_of(i.nodeid)
+                != FULL_BUILD]
+    if unlisted:
+        raise pytest.UsageError(f"{unlisted[0]} reads full_build: add it to FULL_BUILD_TESTS in tests/conftest.py")
+    items.sort(key=lambda item: _rank(item.nodeid))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    """`--dist load` (the default of -n) by the units above; another --dist is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def __init__(self, config: pytest.Config, log) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(config, log)
+            self.per_test = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if self.per_test else unit_of(nodeid)
+
+        def schedule(self) -> None:
+            if self.collection is None and self.registered_collections:
+                ids = next(iter(self.registered_collections.values()))
+                self.per_test = len({unit_of(i) for i in ids}) < 4 * len(self.registered_collections)
+            self.config.option.loadscopereorder = False  # the collection's order, not the largest unit first
+            super().schedule()
+
+    return UnitScheduling(config, log)
 
 
 # --- CPU time per test (with its subprocesses and render workers), beside --durations' wall-clock times -----

@@ -126,7 +126,10 @@ def test_a_folder_of_unrelated_files_fails_the_check(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_renaming_every_input_at_random_gives_the_same_indicators(raw_dir: Path, tmp_path: Path) -> None:
+def test_renaming_every_input_at_random_gives_the_same_indicators(raw_dir: Path, real_build: Path,
+                                                                 tmp_path: Path) -> None:
+    """The real files renamed and moved at random build what the files under their own names build (the
+    shared `real_build`, tests/conftest.py)."""
     import polars as pl
     from polars.testing import assert_frame_equal
 
@@ -143,10 +146,9 @@ def test_renaming_every_input_at_random_gives_the_same_indicators(raw_dir: Path,
         dest = renamed / f"d{rng.randrange(4)}" / f"e{rng.randrange(3)}" / keep
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)
-    run(BuildOptions(raw=raw_dir, out=tmp_path / "a", reports=False))
     run(BuildOptions(raw=renamed, out=tmp_path / "b", reports=False))
     for name in ("indicator_values", "comparisons"):
-        a = pl.read_parquet(tmp_path / "a" / "indicators" / f"{name}.parquet")
+        a = pl.read_parquet(real_build / "indicators" / f"{name}.parquet")
         b = pl.read_parquet(tmp_path / "b" / "indicators" / f"{name}.parquet")
         assert_frame_equal(a, b)
 

@@ -287,24 +287,14 @@ def test_with_neighbours_the_claim_and_column_are_there() -> None:
 # ------------------------------------------------------------------------------------- the real files
 
 
-@pytest.fixture(scope="module")
-def kent_build(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
-    from carestats.core.progress import Reporter
-    from carestats.pipeline.build import BuildOptions, render_only, run
-
-    out = tmp_path_factory.mktemp("kent") / "build"
-    run(BuildOptions(raw=raw_dir, out=out, reports=False))
-    render_only(out, Reporter(quiet=True), None, [KENT[0]], england=False)
-    return out
-
-
 @pytest.mark.slow
-def test_kents_report_on_the_real_files(kent_build: Path) -> None:
+def test_kents_report_on_the_real_files(full_build: Path) -> None:
+    """Kent's report as the full build of the real files made it (tests/conftest.py), and its warehouse."""
     import duckdb
 
     from carestats.pipeline import diff
 
-    pdf = next((kent_build / "reports" / "la").glob("E10000016-*.pdf"))
+    pdf = next((full_build / "reports" / "la").glob("E10000016-*.pdf"))
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     flat = " ".join(text.split())
     # 1. sources, by name and release
@@ -316,7 +306,7 @@ def test_kents_report_on_the_real_files(kent_build: Path) -> None:
     assert "Ceased care, by age (2024) (note 1) 2,739" in flat and "cla-2024 gives 2,735" in flat
     # 4. the revisions diff finds, Kent's 2023 rate among them
     assert "Rate in care per 10,000, 2023: 56 (cla-2025); earlier 57 (cla-2024)." in flat
-    con = duckdb.connect(str(kent_build / "carestats.duckdb"), read_only=True)
+    con = duckdb.connect(str(full_build / "carestats.duckdb"), read_only=True)
     try:
         vintages = con.sql("select * from indicator_vintages").pl().cast(SCHEMA)
     finally:
