@@ -273,8 +273,9 @@ def test_the_site_is_self_contained(site_build: Path) -> None:
     for page in sorted(root.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
-        assert "//" not in "".join(u for u in parse(page).urls if not u.startswith("#"))
-        for url in parse(page).urls:
+        urls = parse(page).urls
+        assert "//" not in "".join(u for u in urls if not u.startswith("#"))
+        for url in urls:
             target = url.split("#")[0]
             if not target:
                 continue
