@@ -11,6 +11,9 @@ that changes a build copies it first.
 - `full_build`: the same build with every report (England and 153 local authorities). It reuses the data
   of `real_build` (same inputs, so the build copies it in) and renders the 154 PDFs: the one full render
   of the run.
+
+Under xdist the tests are handed out in units (`pytest_xdist_make_scheduler` below): the tests that read
+`full_build` together and first, then whole modules, the costliest first (tests/test_scheduling.py).
 """
 
 from __future__ import annotations
