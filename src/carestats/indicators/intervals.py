@@ -28,7 +28,8 @@ def wilson(p: float, n: float, z: float = Z95) -> tuple[float, float]:
         raise ValueError(f"Wilson interval needs 0 <= p <= 1 and n > 0 (p={p}, n={n})")
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    square = 4 * n * n  # 0.0 below n of about 1e-154: the term is then infinite, as in the column form
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + (z2 / square if square else math.inf))
     low = 0.0 if p == 0 else max(0.0, centre - half)
     return low, 1.0 if p == 1 else min(1.0, centre + half)
 
