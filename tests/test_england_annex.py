@@ -66,14 +66,14 @@ def test_the_england_annex_is_rows_of_fixed_layout_tables_with_their_notes_and_n
     rows = re.findall(r'<div class="annex-row">(.*?)</div>\s*<div class="annex-notes">(.*?)</div>', annex, re.S)
     assert len(rows) == 4
     for k, (tables, notes) in enumerate(rows):
-        assert tables.count('<table class="values annex">') == 2 and "wide" not in tables
+        assert tables.count('<table class="values annex-values">') == 2 and "wide" not in tables
         for m in (2 * k, 2 * k + 1):
             assert f"<caption>Measure {m}</caption>" in tables
             assert f"<strong>Measure {m}:</strong> Definition of m{m}." in notes and f"m{m}.csv" in notes
         assert tables.count('<th scope="col" class="num">') == 2 * ANNEX_PERIODS
     css = re.sub(r"/\*.*?\*/", "", (paths.TEMPLATES_DIR / "england.css").read_text(encoding="utf-8"), flags=re.S)
     assert not re.search(r"(^|[;{\s])columns\s*:", css)  # WeasyPrint lays CSS columns out again and again
-    assert re.search(r"table\.annex \{[^}]*table-layout: fixed", css)
+    assert re.search(r"table\.annex-values \{[^}]*table-layout: fixed", css)
 
 
 def _lines(page) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
