@@ -25,6 +25,10 @@ from carestats.reports.data import ReportData
 
 TABLE_PERIODS = 10  # England report: periods in each chart and its table (the web edition)
 ANNEX_PERIODS = 6  # the PDF's annex tables: the latest periods of each (its chapters chart every period)
+# An annex table is set at half the page's width, two side by side, unless its figures need more: more
+# characters in a row of figures (its periods times its longest figure or period) than this many fit in
+# half a page at the annex's type size (england.css); such a table has the page's width to itself.
+ANNEX_HALF_CHARS = 36
 TOTAL = "Total"
 NATIONAL, REGIONAL, LA = "National", "Regional", "Local authority"
 EMPTY_SECTION = "There is no data in the files for this section."
@@ -179,6 +183,34 @@ def la_only_block(ind: Indicator, df: pl.DataFrame, year: int, comparisons: pl.D
             "latest": None, "latest_period": fmt_period(shown[-1]), "releases": _releases(df, shown)}
 
 
+def annex_table(block: dict) -> dict:
+    """The annex's compact table of an indicator's block: its latest ANNEX_PERIODS periods, and whether it
+    needs the page's whole width (`wide`)."""
+    periods = block["periods"][-ANNEX_PERIODS:]
+    rows = [{**r, "cells": r["cells"][-ANNEX_PERIODS:]} for r in block["rows"]]
+    longest = max([len(p) for p in periods] + [len(c.text) for r in rows for c in r["cells"]], default=0)
+    return {"periods": periods, "rows": rows, "wide": len(periods) * longest > ANNEX_HALF_CHARS,
+            "first_col": "Area" if block["kind"] == "national" else ""}
+
+
+def annex_rows(blocks: list[dict]) -> list[list[dict]]:
+    """The annex's tables of a section as rows of the page: two half-width tables side by side, or one
+    wide table. Each row stands where its first table is in the section's order, so a half-width table
+    after a wide one joins the half-width table before it."""
+    rows: list[list[dict]] = []
+    waiting: list[dict] | None = None  # a row with one half-width table, waiting for a second
+    for b in blocks:
+        if b["annex"]["wide"]:
+            rows.append([b])
+        elif waiting is None:
+            waiting = [b]
+            rows.append(waiting)
+        else:
+            waiting.append(b)
+            waiting = None
+    return rows
+
+
 def _releases(df: pl.DataFrame, shown: list[int]) -> list[str]:
     return sorted(df.filter(pl.col("time_period").is_in(shown))["release"].unique().to_list())
 
@@ -325,13 +357,12 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
             block = indicator_block(ind, df, year, regions, compared.get(ind.id, data.comparisons.clear())) \
                 if df is not None else None
             if block:
-                block["annex"] = {"periods": block["periods"][-ANNEX_PERIODS:],
-                                  "rows": [{**r, "cells": r["cells"][-ANNEX_PERIODS:]} for r in block["rows"]]}
+                block["annex"] = annex_table(block)
                 blocks.append(block)
                 used.append(ind)
                 shown[ind.id] = {p for p in df["time_period"].unique().to_list()
                                  if fmt_period(p) in block["periods"]}
-        sections.append({"id": theme, "title": title, "blocks": blocks,
+        sections.append({"id": theme, "title": title, "blocks": blocks, "annex_rows": annex_rows(blocks),
                          "narrative": [b["sentence"] for b in blocks], "empty": EMPTY_SECTION})
     headlines = [b for s in sections for b in s["blocks"] if b["ind"].headline and b["kind"] == "national"
                  and b["latest"] is not None]
