@@ -77,6 +77,49 @@ def test_a_part_read_back_mid_ingest_is_that_inputs_rows_and_later_inputs_still_
     store.close()
 
 
+def test_an_inputs_rows_are_written_while_the_next_is_read_one_at_a_time(private_tmp: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    store = warehouse.RawStore()
+    release, written = threading.Event(), []
+    write = warehouse.RawStore._write
+
+    def slow(self, name, table, *args):  # type: ignore[no-untyped-def]
+        assert threading.current_thread() is not threading.main_thread()
+        release.wait(10)
+        write(self, name, table, *args)
+        written.append(table.column("a").to_pylist())
+
+    monkeypatch.setattr(warehouse.RawStore, "_write", slow)
+    store.add("t", table(2, a=["1", "2"]))
+    assert written == [] and store.parts[0].rows == 2  # add returned while the rows are still being written
+    release.set()
+    store.add("t", table(1, a=["3"]))  # waits for the first write before the second starts
+    assert written[0] == ["1", "2"]
+    assert store.tables("t")[1].column("a").to_pylist() == ["3"]  # reading waits for the writes
+    assert written == [["1", "2"], ["3"]]
+    store.close()
+
+
+def test_a_write_that_fails_on_the_writer_thread_fails_the_next_add_or_flush(private_tmp: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    store = warehouse.RawStore()
+
+    def broken(self, *args):  # type: ignore[no-untyped-def]
+        raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(warehouse.RawStore, "_write", broken)
+    store.add("t", table(1, a=["1"]))
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        store.add("t", table(1, a=["2"]))
+    store.add("u", table(1, a=["3"]))
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        store.flush()
+    store.flush()  # raised once
+    store.close()
+
+
 def books(tmp_path: Path, n: int) -> list[Path]:
     import openpyxl
 

@@ -68,6 +68,11 @@ class RawTables(Mapping):
             self.store = warehouse.RawStore()
         self.store.add(name, table)
 
+    def flush(self) -> None:
+        """Wait until every table added is in the store (each is written while the next input is read)."""
+        if self.store is not None:
+            self.store.flush()
+
     def setdefault(self, name: str, default: object = None) -> _Appender:  # type: ignore[override]
         return _Appender(self, name)
 
@@ -220,6 +225,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             data_files.append((path, f.header))
     for meta, path, info in metas:
         _check_metadata(meta, path, raw, info, result, data_files)
+    result.tables.flush()  # a write that failed fails the ingest, as it would have without the writer thread
     return result
 
 

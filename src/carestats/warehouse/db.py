@@ -289,6 +289,7 @@ class RawStore:
         self.columns: dict[str, list[str]] = {}
         self.types: dict[str, list[str]] = {}  # the DuckDB type of each column of each raw table, in order
         self._open_transaction = False
+        self._writing: _Write | None = None  # the input being written on the writer thread
         self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -299,20 +300,40 @@ class RawStore:
     def add(self, name: str, table: pa.Table) -> None:
         """Append one input's rows to raw.name (a validated identifier), adding any columns it brings.
 
-        Every input goes in one transaction (one commit, at hand_over, not one write to disk per input).
-        The rows enter as a relation over the arrow table, not a registered view: a view would keep each
-        input's arrow table in memory until the commit."""
+        The rows are written on a thread of their own while the caller reads and checks the next input
+        (DuckDB works without holding Python's lock); `add` first waits for the previous input's write,
+        so no more than one input is being written at a time, and a write that failed raises here or at
+        `flush`. Every input goes in one transaction (one commit, at hand_over, not one write to disk per
+        input). The rows enter as a relation over the arrow table, not a registered view: a view would
+        keep each input's arrow table in memory until the commit."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
             raise ValueError(f"not a raw table name: {name!r}")
-        con = self._open()
-        if not self._open_transaction:
-            con.begin()
-            self._open_transaction = True
+        self.flush()
+        self._open()
         have = self.columns.get(name)
         new = [c for c in dict.fromkeys(table.column_names) if have is None or c not in have]
         columns = [*(have or []), *new]
         names = dict(zip(columns, dedupe_names(columns)))
-        if have is None:
+        first = 0 if have is None else sum(p.rows for p in self.parts if p.table == name)
+        self.columns[name] = columns
+        self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
+                               first, table.num_rows))
+        self._writing = _Write(self._write, name, table, have is None, columns, names, new)
+
+    def flush(self) -> None:
+        """Wait for the input being written, if any; raise the error its write met."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.wait()
+
+    def _write(self, name: str, table: pa.Table, create: bool, columns: list[str], names: dict[str, str],
+               new: list[str]) -> None:
+        """One input's rows into raw.name (on the writer thread; `add` worked out the names)."""
+        con = self._open()
+        if not self._open_transaction:
+            con.begin()
+            self._open_transaction = True
+        if create:
             con.execute("create schema if not exists raw")
             incoming = con.from_arrow(table)
             incoming.create(f'raw."{name}"')
@@ -321,23 +342,19 @@ class RawStore:
             if made.columns != [names[c] for c in columns]:
                 raise RuntimeError(f"raw.{name}: DuckDB named the columns otherwise than expected")
             self.types[name] = [str(t) for t in made.types]
-            first = 0
-        else:
-            first = sum(p.rows for p in self.parts if p.table == name)
-            incoming = con.from_arrow(table.rename_columns([names[c] for c in table.column_names]))
-            kinds = dict(zip(incoming.columns, (str(t) for t in incoming.types)))
-            for col in new:
-                con.execute(f'alter table raw."{name}" add column "{names[col]}" {kinds[names[col]]}')
-                self.types[name].append(kinds[names[col]])
-            select = ", ".join(f'"{names[c]}"' if names[c] in kinds else f'null::{kind} as "{names[c]}"'
-                               for c, kind in zip(columns, self.types[name]))
-            incoming.project(select).insert_into(f'raw."{name}"')
-            del incoming
-        self.columns[name] = columns
-        self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
-                               first, table.num_rows))
+            return
+        incoming = con.from_arrow(table.rename_columns([names[c] for c in table.column_names]))
+        kinds = dict(zip(incoming.columns, (str(t) for t in incoming.types)))
+        for col in new:
+            con.execute(f'alter table raw."{name}" add column "{names[col]}" {kinds[names[col]]}')
+            self.types[name].append(kinds[names[col]])
+        select = ", ".join(f'"{names[c]}"' if names[c] in kinds else f'null::{kind} as "{names[c]}"'
+                           for c, kind in zip(columns, self.types[name]))
+        incoming.project(select).insert_into(f'raw."{name}"')
+        del incoming
 
     def _commit(self) -> None:
+        self.flush()
         if self.con is not None and self._open_transaction:
             self.con.commit()
             self._open_transaction = False
@@ -376,5 +393,31 @@ class RawStore:
         remove_tree(self.folder)
 
     def close(self) -> None:
-        self.con = None
-        self._finalizer()
+        try:
+            self.flush()
+        finally:
+            self.con = None
+            self._finalizer()
+
+
+class _Write(threading.Thread):
+    """One call run on a thread of its own; `wait` joins it and raises what the call raised."""
+
+    def __init__(self, fn: Callable[..., None], *args: object) -> None:
+        super().__init__(name="carestats-raw-store", daemon=False)
+        self.fn, self.args, self.error = fn, args, None  # type: ignore[var-annotated]
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.fn(*self.args)
+        except BaseException as exc:  # raised again in the thread that waits
+            self.error = exc  # type: ignore[assignment]
+        finally:
+            self.fn = self.args = None  # type: ignore[assignment]  (the input's rows go with the write)
+
+    def wait(self) -> None:
+        self.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
