@@ -267,16 +267,34 @@ def source_date_epoch(year: int) -> None:
 def load_raw(con, result: ingest.IngestResult) -> None:  # type: ignore[no-untyped-def]
     """raw.* and meta.input_files. The raw tables are copied batch by batch from the ingest store, unless
     make_data has already made the store's file the warehouse (then they are in place)."""
-    import pyarrow as pa
-
     from carestats.warehouse import db as warehouse
 
     store = result.tables.store
     if store is not None and store.con is not None:
         store.copy_into(con)
-    files = [asdict(f) for f in result.files]
-    inv = pa.Table.from_pylist(files) if files else pa.table({"name": pa.array([], pa.string())})
-    warehouse.load_table(con, "meta", "input_files", inv)
+    warehouse.load_table(con, "meta", "input_files", _input_files(result.files))
+
+
+def _input_files(records: list) -> Any:  # type: ignore[no-untyped-def]
+    """meta.input_files as arrow: the table pa.Table.from_pylist makes of the records (text as string, whole
+    numbers as int64), made without importing pandas (core/arrays.py)."""
+    import pyarrow as pa
+
+    from carestats.core import arrays
+
+    files = [asdict(f) for f in records]
+    if not files:
+        return pa.table({"name": arrays.strings([])})
+    columns = {}
+    for name in files[0]:
+        values = [f[name] for f in files]
+        if all(type(v) is int for v in values):
+            columns[name] = arrays.ints(values)
+        elif all(v is None or type(v) is str for v in values) and any(v is not None for v in values):
+            columns[name] = arrays.strings(values)
+        else:  # anything else as from_pylist types it
+            return pa.Table.from_pylist(files)
+    return pa.table(columns)
 
 
 @dataclass

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
 from carestats.check.recognise import known_tables, named, recognise
-from carestats.core import paths, safe_yaml
+from carestats.core import arrays, paths, safe_yaml
 from carestats.core.periods import end_year_of_text
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
@@ -339,9 +339,9 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
 def _with_origin(cells: pa.Table, info: InputFile, name: str, lines: pa.Array) -> pa.Table:
     """The cells with the release, vintage, file and line of every row."""
     n = len(lines)
-    origin = {"_release": pa.repeat(pa.scalar(info.release, pa.string()), n),
-              "_vintage": pa.repeat(pa.scalar(info.vintage, pa.int64()), n),
-              "_file": pa.repeat(pa.scalar(name, pa.string()), n), "_line": lines}
+    origin = {"_release": arrays.repeat(info.release, n, pa.string()),
+              "_vintage": arrays.repeat(info.vintage, n, pa.int64()),
+              "_file": arrays.repeat(name, n, pa.string()), "_line": lines}
     for col, values in origin.items():
         cells = cells.append_column(col, values)
     return cells
