@@ -47,15 +47,29 @@ def table(n: int, **cols: list[str]) -> pa.Table:
                     | {"_line": pa.array(range(2, n + 2), pa.int32())})
 
 
-def test_the_raw_store_writes_every_input_in_one_commit(tmp_path: Path, private_tmp: Path) -> None:
+def test_the_raw_store_commits_each_input_on_the_writer_thread(tmp_path: Path, private_tmp: Path) -> None:
+    import threading
+
     store = warehouse.RawStore()
     counting = Counting(store.con)  # type: ignore[arg-type]
+    threads: set[str] = set()
+    commit = counting.commit
+
+    def on_thread():  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return commit()
+
+    counting.commit = on_thread  # type: ignore[method-assign]
     store.con = counting  # type: ignore[assignment]
     for i in range(5):
         store.add(f"t{i % 2}", table(2, a=[f"{i}a", f"{i}b"]))
-    assert (counting.begun, counting.committed) == (1, 0)  # not one commit (a write to disk) per input
+    store.flush()
+    # each input's write to the file is done beside the reading of the next, not at hand_over
+    assert (counting.begun, counting.committed) == (5, 5) and threads == {"carestats-raw-store"}
+    assert store.con.execute("select database_size from pragma_database_size()").fetchall()  # (still usable)
     store.con = counting.con
     store.hand_over(tmp_path / "w.duckdb")
+    assert counting.committed == 5  # nothing left to commit when the build takes the file over
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
         assert con.execute('select a from raw.t0 order by rowid').fetchall() == [

@@ -49,9 +49,13 @@ LOCKED = {
 
 
 def connect(path: Path | None = None, read_only: bool = False, spill: Path | None = None,
-            macros: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse locked down; `spill` is the folder DuckDB may spill to beyond MEMORY_LIMIT."""
+            macros: bool = True, scratch: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse locked down; `spill` is the folder DuckDB may spill to beyond MEMORY_LIMIT.
+    A `scratch` database (the ingest store) is not synced to disk at each commit: a crash loses the build
+    that writes it anyway, and the build's own warehouse connection syncs the file when it closes."""
     config = dict(LOCKED)
+    if scratch:
+        config["fsync_mode"] = "none"
     config["memory_limit"] = MEMORY_LIMIT
     if spill is not None:
         config["temp_directory"] = str(spill)
@@ -284,11 +288,11 @@ class RawStore:
         _sweep_stale(parent)
         self.folder = Path(tempfile.mkdtemp(prefix=f"carestats-ingest-{os.getpid()}-", dir=parent))
         self.path: Path | None = self.folder / "ingest.duckdb"  # not raw.duckdb: its catalog would shadow schema raw
-        self.con: duckdb.DuckDBPyConnection | None = connect(self.path, spill=self.folder / "spill", macros=False)
+        self.con: duckdb.DuckDBPyConnection | None = connect(self.path, spill=self.folder / "spill", macros=False,
+                                                             scratch=True)
         self.parts: list[Part] = []
         self.columns: dict[str, list[str]] = {}
         self.types: dict[str, list[str]] = {}  # the DuckDB type of each column of each raw table, in order
-        self._open_transaction = False
         self._writing: _Write | None = None  # the input being written on the writer thread
         self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
 
@@ -303,9 +307,10 @@ class RawStore:
         The rows are written on a thread of their own while the caller reads and checks the next input
         (DuckDB works without holding Python's lock); `add` first waits for the previous input's write,
         so no more than one input is being written at a time, and a write that failed raises here or at
-        `flush`. Every input goes in one transaction (one commit, at hand_over, not one write to disk per
-        input). The rows enter as a relation over the arrow table, not a registered view: a view would
-        keep each input's arrow table in memory until the commit."""
+        `flush`. Each input's rows are committed there too (one transaction each), so that writing them to
+        the file is done beside the reading, not all at once when the build takes the store over. The rows
+        enter as a relation over the arrow table, not a registered view: a view would keep each input's
+        arrow table in memory until the commit."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
             raise ValueError(f"not a raw table name: {name!r}")
         self.flush()
@@ -328,11 +333,19 @@ class RawStore:
 
     def _write(self, name: str, table: pa.Table, create: bool, columns: list[str], names: dict[str, str],
                new: list[str]) -> None:
-        """One input's rows into raw.name (on the writer thread; `add` worked out the names)."""
+        """One input's rows into raw.name, in one transaction (on the writer thread; `add` worked out the
+        names)."""
         con = self._open()
-        if not self._open_transaction:
-            con.begin()
-            self._open_transaction = True
+        con.begin()
+        try:
+            self._insert(con, name, table, create, columns, names, new)
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, create: bool,
+                columns: list[str], names: dict[str, str], new: list[str]) -> None:
         if create:
             con.execute("create schema if not exists raw")
             incoming = con.from_arrow(table)
@@ -354,10 +367,8 @@ class RawStore:
         del incoming
 
     def _commit(self) -> None:
+        """Every input written and committed (each commits its own rows on the writer thread)."""
         self.flush()
-        if self.con is not None and self._open_transaction:
-            self.con.commit()
-            self._open_transaction = False
 
     def names(self) -> list[str]:
         return list(self.columns)
