@@ -374,3 +374,27 @@ def test_an_input_file_is_hashed_once_for_the_cache_key_and_ingest(tmp_path: Pat
     os.utime(path, ns=(1, 1))
     assert _sha256_of(path)[0] == hashlib.sha256(b"x,y\n1,3\n").hexdigest()
     assert opened.count(str(path)) == 2
+
+
+def test_a_data_file_is_told_from_an_unrelated_csv_by_its_first_line_alone(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from carestats.pipeline import inputs
+
+    header = b"time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+    path = tmp_path / "d.csv"
+    path.write_bytes(header + b"2025,Reporting year,National,E92000001,England,5\n" * 5000)
+    parsed: list[int] = []
+    read_csv = inputs.read_csv
+
+    def spy(path, name, digest, data):  # type: ignore[no-untyped-def]
+        parsed.append(len(data))
+        return read_csv(path, name, digest, data)
+
+    monkeypatch.setattr(inputs, "read_csv", spy)
+    assert inputs._unrelated(path, "d.csv") is False
+    assert parsed == [len(header)]  # not the first 64 KiB
+    other = tmp_path / "o.csv"
+    other.write_bytes(b"name,colour\n" + b"apple,green\n" * 5000)
+    parsed.clear()
+    assert inputs._unrelated(other, "o.csv") is True
+    assert parsed[0] == len(b"name,colour\n") and parsed[1] > inputs.PEEK // 2  # an unclear first line: read on

@@ -245,6 +245,11 @@ def _unrelated(path: Path, name: str) -> bool:
     with path.open("rb") as fh:
         head = fh.read(PEEK)
         more = bool(fh.read(1))
+    first = head.find(b"\n")
+    if first >= 0:  # a data file is known by its first line alone (the usual case): no need to read more of it
+        line = read_csv(path, name, "", head[: first + 1])
+        if line.header and is_ees_header(line.header):
+            return False
     if more:
         end = head.rfind(b"\n")
         if end < 0:
