@@ -37,6 +37,10 @@ MEMORY_LIMIT = os.environ.get("CARESTATS_DUCKDB_MEMORY", "3GB")  # DuckDB spills
 SPILL_NAME = ".duckdb-spill"  # inside the folder of the database being written; removed when it closes
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BATCH_ROWS = 1 << 17
+# The raw store commits on its writer thread once this many rows are written since its last commit: the
+# writing to disk is done beside the reading, in a few commits (one per input costs more CPU: many small
+# writes to the log, then a checkpoint), and the build's taking the file over commits only the rest.
+COMMIT_ROWS = 200_000
 T = TypeVar("T")
 
 LOCKED = {
@@ -294,6 +298,7 @@ class RawStore:
         self.columns: dict[str, list[str]] = {}
         self.types: dict[str, list[str]] = {}  # the DuckDB type of each column of each raw table, in order
         self._writing: _Write | None = None  # the input being written on the writer thread
+        self._open_transaction, self._uncommitted = False, 0  # rows written since the last commit
         self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -307,8 +312,8 @@ class RawStore:
         The rows are written on a thread of their own while the caller reads and checks the next input
         (DuckDB works without holding Python's lock); `add` first waits for the previous input's write,
         so no more than one input is being written at a time, and a write that failed raises here or at
-        `flush`. Each input's rows are committed there too (one transaction each), so that writing them to
-        the file is done beside the reading, not all at once when the build takes the store over. The rows
+        `flush`. The rows are committed there too, every COMMIT_ROWS rows, so that writing them to the file is
+        done beside the reading, not all at once when the build takes the store over. The rows
         enter as a relation over the arrow table, not a registered view: a view would keep each input's
         arrow table in memory until the commit."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
@@ -333,16 +338,22 @@ class RawStore:
 
     def _write(self, name: str, table: pa.Table, create: bool, columns: list[str], names: dict[str, str],
                new: list[str]) -> None:
-        """One input's rows into raw.name, in one transaction (on the writer thread; `add` worked out the
-        names)."""
+        """One input's rows into raw.name (on the writer thread; `add` worked out the names), committed with
+        those before it once COMMIT_ROWS rows wait; a failed write is rolled back with them."""
         con = self._open()
-        con.begin()
+        if not self._open_transaction:
+            con.begin()
+            self._open_transaction = True
         try:
             self._insert(con, name, table, create, columns, names, new)
         except BaseException:
             con.rollback()
+            self._open_transaction = False
             raise
-        con.commit()
+        self._uncommitted += table.num_rows
+        if self._uncommitted >= COMMIT_ROWS:
+            con.commit()
+            self._open_transaction, self._uncommitted = False, 0
 
     def _insert(self, con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, create: bool,
                 columns: list[str], names: dict[str, str], new: list[str]) -> None:
@@ -367,8 +378,11 @@ class RawStore:
         del incoming
 
     def _commit(self) -> None:
-        """Every input written and committed (each commits its own rows on the writer thread)."""
+        """Every input written and committed (most of them committed on the writer thread already)."""
         self.flush()
+        if self.con is not None and self._open_transaction:
+            self.con.commit()
+            self._open_transaction, self._uncommitted = False, 0
 
     def names(self) -> list[str]:
         return list(self.columns)
