@@ -399,3 +399,35 @@ def test_a_data_file_is_told_from_an_unrelated_csv_by_its_first_line_alone(tmp_p
     parsed.clear()
     assert inputs._unrelated(other, "o.csv") is True
     assert parsed[0] == len(b"name,colour\n") and parsed[1] > inputs.PEEK // 2  # an unclear first line: read on
+
+
+def test_each_csv_is_read_on_a_worker_thread_while_the_one_before_is_checked(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.pipeline import inputs
+
+    header = "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"f{i}.csv")
+        files[-1].write_text(header + f"2025,Reporting year,National,E92000001,England,{i}\n", encoding="utf-8")
+    read = inputs.read_early
+    where: list[tuple[str, str]] = []
+
+    def spy(path, name):  # type: ignore[no-untyped-def]
+        where.append((path.name, threading.current_thread().name))
+        return read(path, name)
+
+    monkeypatch.setattr(inputs, "read_early", spy)
+    ahead = inputs.CsvAhead([*files, tmp_path / "book.xlsx"], lambda p: f"raw/{p.name}")
+    first = ahead.get(files[0], "raw/f0.csv")
+    assert list(ahead.pending) == [files[1]]  # one file ahead, no more
+    second = ahead.get(files[1], "raw/f1.csv")
+    third = ahead.get(files[2], "elsewhere/f2.csv")  # asked for under another name: read again, so named
+    ahead.close()
+    assert [f.csv.name for f in (first, second, third)] == ["raw/f0.csv", "raw/f1.csv", "elsewhere/f2.csv"]
+    assert first.csv.column(5).to_pylist() == ["0"] and not second.unrelated
+    threads = {name: sorted(t.split("_")[0] for n, t in where if n == name) for name in ("f0.csv", "f1.csv", "f2.csv")}
+    assert threads["f0.csv"] == ["MainThread"] and threads["f1.csv"] == ["carestats-csv"]
+    assert "MainThread" in threads["f2.csv"]  # (its read ahead, under the other name, may have been cancelled)

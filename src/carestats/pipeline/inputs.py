@@ -19,7 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,10 +160,17 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     sn_sets: set[str] = set()  # the statistical neighbour sets read so far
     found = discover(raw)
     books = workbooks.Prefetch(found)  # opened on a worker thread while the CSV files are checked
+    base = raw.resolve()
+    # the plain CSV files, each read on a worker thread while the one before is checked (named as expand names them)
+    ahead = CsvAhead(found, lambda p: archives.display(p, base))
     for src in archives.expand(found, raw, result.findings):
         path, name = src.path, src.name
         suffix = Path(name).suffix.lower()
-        if src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
+        early = ahead.get(path, name) if src.lazy and suffix == ".csv" else None
+        if early is not None:
+            digest, size = early.digest, early.size
+            data = b""
+        elif src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
             digest, size = _sha256_of(path)
             data = b""
         else:
@@ -182,10 +191,10 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             continue
         by_hash[digest] = info
         named_meta = path.name.lower().endswith(".meta.csv")
-        if src.lazy and suffix == ".csv" and not named_meta and _unrelated(path, name):
+        if early is not None and early.unrelated:
             info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
-        if src.lazy:
+        if src.lazy and early is None:
             data = path.read_bytes()
         if suffix in workbooks.SUFFIXES:
             read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip),
@@ -194,7 +203,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             for table_id, table in read.tables:
                 result.tables.add(table_id, table)
             continue
-        f = read_csv(path, name, digest, data)
+        f = early.csv if early is not None else read_csv(path, name, digest, data)
         info.encoding = f.encoding
         if named_meta or is_meta_header(f.header):
             metas.append((f, path, info))  # checked once every data file has been seen
@@ -223,6 +232,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         _accept(f, info, seen, result, skip, table)
         if src.lazy:
             data_files.append((path, f.header))
+    ahead.close()
     for meta, path, info in metas:
         _check_metadata(meta, path, raw, info, result, data_files)
     result.tables.flush()  # a write that failed fails the ingest, as it would have without the writer thread
@@ -230,6 +240,65 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
 
 
 PEEK = 64 * 1024  # bytes read to tell an unrelated CSV from a data file
+
+
+@dataclass
+class EarlyCsv:
+    """A plain CSV file as read on the worker thread: its digest and size, and either that its first lines
+    show it is unrelated (then it is not read further) or the file read (ingest/csvfile.read_csv)."""
+    digest: str
+    size: int
+    unrelated: bool
+    csv: CsvFile | None
+
+
+def read_early(path: Path, name: str) -> EarlyCsv:
+    """What read_inputs does first with a plain CSV file, in its order: hash it, look at its first lines,
+    then read it whole. It depends on the file alone, so it may run on another thread."""
+    digest, size = _sha256_of(path)
+    if not path.name.lower().endswith(".meta.csv") and _unrelated(path, name):
+        return EarlyCsv(digest, size, True, None)
+    return EarlyCsv(digest, size, False, read_csv(path, name, digest, path.read_bytes()))
+
+
+class CsvAhead:
+    """The plain CSV files among the inputs, each read (read_early) on a worker thread while the file before
+    it is checked: Arrow parses a CSV without holding Python's lock. No more than one file is read ahead
+    of the one asked for (memory holds one more file's cells), in the order of `paths`, each under the
+    name `name_of` gives it; a file read ahead but never asked for, or asked for under another name, is
+    read again then. An error reading it is raised when it is asked for, as if it had been read then."""
+
+    def __init__(self, paths: list[Path], name_of: Callable[[Path], str]) -> None:
+        self.paths = [p for p in paths if p.suffix.lower() == ".csv"]
+        self.at = {p: i for i, p in enumerate(self.paths)}
+        self.name_of = name_of
+        self.pending: dict[Path, tuple[str, Future[EarlyCsv]]] = {}
+        self.pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+        self.pending.clear()
+
+    def get(self, path: Path, name: str) -> EarlyCsv:
+        if path not in self.at:
+            return read_early(path, name)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="carestats-csv")
+            weakref.finalize(self, self.pool.shutdown, wait=False, cancel_futures=True)
+        i = self.at[path]
+        for earlier in [p for p in self.pending if self.at[p] < i]:  # (asked for out of order: not needed)
+            self.pending.pop(earlier)[1].cancel()
+        started = self.pending.pop(path, None)
+        if i + 1 < len(self.paths):
+            nxt = self.paths[i + 1]
+            if nxt not in self.pending:
+                nxt_name = self.name_of(nxt)
+                self.pending[nxt] = (nxt_name, self.pool.submit(read_early, nxt, nxt_name))
+        if started is None or started[0] != name:
+            return read_early(path, name)
+        return started[1].result()
 
 
 def _sha256_of(path: Path) -> tuple[str, int]:
