@@ -431,3 +431,42 @@ def test_each_csv_is_read_on_a_worker_thread_while_the_one_before_is_checked(tmp
     threads = {name: sorted(t.split("_")[0] for n, t in where if n == name) for name in ("f0.csv", "f1.csv", "f2.csv")}
     assert threads["f0.csv"] == ["MainThread"] and threads["f1.csv"] == ["carestats-csv"]
     assert "MainThread" in threads["f2.csv"]  # (its read ahead, under the other name, may have been cancelled)
+
+
+def test_the_workbook_starts_at_once_beside_the_values_tables(tmp_path: Path, raw_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The XLSX workbook, the build's longest export and its last step, does not wait for the values' CSV
+    and Parquet files: they are written on a thread of their own meanwhile."""
+    import sys
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synth
+
+    from carestats.exports import workbook
+    from carestats.indicators import compute
+    from carestats.pipeline.build import BuildOptions, run
+
+    raw = tmp_path / "raw"
+    synth.generate(raw_dir, raw, 1, only=["cla/2025_release/cla_number_and_rate_per_10k_children.csv",
+                                          "ons_mid-year_population_estimates_*.csv"])
+    seen: dict[str, str] = {}
+    started = threading.Event()
+    write_exports, write_xlsx = compute.write_exports, workbook.write_xlsx
+
+    def tables(df, folder, stem):  # type: ignore[no-untyped-def]
+        if stem == "indicator_values":
+            assert started.wait(30)  # the workbook is under way before the values' tables are done
+            seen[stem] = threading.current_thread().name
+        return write_exports(df, folder, stem)
+
+    def xlsx(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["xlsx"] = threading.current_thread().name
+        started.set()
+        return write_xlsx(*args, **kwargs)
+
+    monkeypatch.setattr(compute, "write_exports", tables)
+    monkeypatch.setattr(workbook, "write_xlsx", xlsx)
+    run(BuildOptions(raw=raw, out=tmp_path / "out", reports=False))
+    assert seen["indicator_values"].startswith("carestats-values") and seen["xlsx"] != seen["indicator_values"]
+    assert (tmp_path / "out" / "exports" / "indicator_values.csv").is_file()

@@ -588,8 +588,8 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
               rep: Reporter) -> int | None:
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute.
-    The exports of the values are written on a second thread while the comparisons are made (and then
-    exported)."""
+    The exports of the values are written on a second thread (the XLSX workbook and the EES files; the
+    values' CSV and Parquet tables on a third) while the comparisons are made (and then exported)."""
     from carestats.indicators import compare
     from carestats.indicators import compute
     from carestats.warehouse import db as warehouse
@@ -599,8 +599,14 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
     local = None
 
     def export_values(values) -> None:  # type: ignore[no-untyped-def]
-        compute.write_exports(values, work / "indicators", "indicator_values")
-        write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
+        from concurrent.futures import ThreadPoolExecutor
+
+        # the XLSX workbook takes longest of the exports, and it is the last step of the build: it starts
+        # at once, the values' CSV and Parquet files being written on a thread of their own meanwhile
+        with ThreadPoolExecutor(1, thread_name_prefix="carestats-values") as side:
+            tables = side.submit(compute.write_exports, values, work / "indicators", "indicator_values")
+            write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
+            tables.result()
 
     def export_comparisons(con) -> None:  # type: ignore[no-untyped-def]
         comparisons = warehouse.read_frame(con, "main", "comparisons").select(compare.EXPORT_COLUMNS)
