@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pyarrow as pa
 
+INT64 = pa.int64()
 _NUMPY = {pa.int64(): np.int64, pa.int32(): np.int32, pa.int16(): np.int16, pa.int8(): np.int8}
 
 
-def ints(values: Iterable[int], type: pa.DataType = pa.int64()) -> pa.Array:
+def ints(values: Iterable[int], type: pa.DataType = INT64) -> pa.Array:
     """Integers (no nulls) as an arrow array of `type` (a signed integer type)."""
     if isinstance(values, np.ndarray):
         data = values.astype(_NUMPY[type], copy=False)

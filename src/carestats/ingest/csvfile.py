@@ -327,10 +327,8 @@ _NUMBERS = arrays.ints([])
 
 
 def row_numbers(n: int, start: int = 0) -> pa.Array:
-    """start, start + 1, … (n of them), sliced from one array kept between files: building a fresh one
-    from a Python range costs more than the reading it serves."""
-    import pyarrow.compute as pc
-
+    """start, start + 1, … (n of them): from 0, sliced from one array kept between files (building a fresh
+    one from a Python range costs more than the reading it serves); from elsewhere, from numpy's range."""
     global _NUMBERS
     if len(_NUMBERS) < n:
         _NUMBERS = arrays.ints(np.arange(max(n, 2 * len(_NUMBERS))))

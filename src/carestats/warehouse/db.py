@@ -436,7 +436,7 @@ class _Write(threading.Thread):
     def run(self) -> None:
         try:
             self.fn(*self.args)
-        except BaseException as exc:  # raised again in the thread that waits
+        except BaseException as exc:  # noqa: BLE001  (raised again in the thread that waits)
             self.error = exc  # type: ignore[assignment]
         finally:
             self.fn = self.args = None  # type: ignore[assignment]  (the input's rows go with the write)
