@@ -54,7 +54,9 @@ def test_ingest_drops_each_files_table_once_it_is_stored(tmp_path: Path, private
     add = warehouse.RawStore.add
 
     def spy(self, name: str, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
-        # every table stored before this one is already gone: one file's rows in memory at a time
+        # once written (each is written while the next file is read), every table stored before this one
+        # is gone: no more than one file's rows held by the store at a time
+        self.flush()
         gc.collect()
         assert all(r() is None for r in seen)
         seen.append(weakref.ref(table))

@@ -47,15 +47,30 @@ def table(n: int, **cols: list[str]) -> pa.Table:
                     | {"_line": pa.array(range(2, n + 2), pa.int32())})
 
 
-def test_the_raw_store_writes_every_input_in_one_commit(tmp_path: Path, private_tmp: Path) -> None:
+def test_the_raw_store_commits_on_the_writer_thread_every_so_many_rows(tmp_path: Path, private_tmp: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(warehouse, "COMMIT_ROWS", 4)
     store = warehouse.RawStore()
     counting = Counting(store.con)  # type: ignore[arg-type]
+    threads: set[str] = set()
+    commit = counting.commit
+
+    def on_thread():  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return commit()
+
+    counting.commit = on_thread  # type: ignore[method-assign]
     store.con = counting  # type: ignore[assignment]
     for i in range(5):
         store.add(f"t{i % 2}", table(2, a=[f"{i}a", f"{i}b"]))
-    assert (counting.begun, counting.committed) == (1, 0)  # not one commit (a write to disk) per input
-    store.con = counting.con
+    store.flush()
+    # inputs of 2 rows: committed after the 2nd and the 4th, beside the reading of the next input, not at
+    # hand_over (not once per input either: a commit is a write to disk)
+    assert (counting.begun, counting.committed) == (3, 2) and threads == {"carestats-raw-store"}
     store.hand_over(tmp_path / "w.duckdb")
+    assert counting.committed == 3  # only the last input's rows were left for the build's taking over
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
         assert con.execute('select a from raw.t0 order by rowid').fetchall() == [
@@ -75,6 +90,74 @@ def test_a_part_read_back_mid_ingest_is_that_inputs_rows_and_later_inputs_still_
     assert [p.column("a").to_pylist() for p in parts] == [["1", "2"], ["3"], ["4"]]
     assert store._open().execute('select b from raw.t order by rowid').fetchall() == [(None,), (None,), ("x",), (None,)]
     store.close()
+
+
+def test_an_inputs_rows_are_written_while_the_next_is_read_one_at_a_time(private_tmp: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    store = warehouse.RawStore()
+    release, written = threading.Event(), []
+    write = warehouse.RawStore._write
+
+    def slow(self, name, table, *args):  # type: ignore[no-untyped-def]
+        assert threading.current_thread() is not threading.main_thread()
+        release.wait(10)
+        write(self, name, table, *args)
+        written.append(table.column("a").to_pylist())
+
+    monkeypatch.setattr(warehouse.RawStore, "_write", slow)
+    store.add("t", table(2, a=["1", "2"]))
+    assert written == [] and store.parts[0].rows == 2  # add returned while the rows are still being written
+    release.set()
+    store.add("t", table(1, a=["3"]))  # waits for the first write before the second starts
+    assert written[0] == ["1", "2"]
+    assert store.tables("t")[1].column("a").to_pylist() == ["3"]  # reading waits for the writes
+    assert written == [["1", "2"], ["3"]]
+    store.close()
+
+
+def test_a_write_that_fails_on_the_writer_thread_fails_the_next_add_or_flush(private_tmp: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    store = warehouse.RawStore()
+
+    def broken(self, *args):  # type: ignore[no-untyped-def]
+        raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(warehouse.RawStore, "_write", broken)
+    store.add("t", table(1, a=["1"]))
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        store.add("t", table(1, a=["2"]))
+    store.add("u", table(1, a=["3"]))
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        store.flush()
+    store.flush()  # raised once
+    store.close()
+
+
+def test_a_build_without_reports_never_imports_pandas(tmp_path: Path, raw_dir: Path) -> None:
+    """pyarrow imports pandas on the first pa.array, pa.scalar or to_numpy: the data stages make their arrays
+    without them (core/arrays.py), which saves a build the 0.15 s of CPU time pandas takes to import."""
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synth
+
+    raw = tmp_path / "raw"
+    synth.generate(raw_dir, raw, 1, only=["cla/2025_release/cla_number_and_rate_per_10k_children.csv",
+                                          "ons_mid-year_population_estimates_*.csv"])
+    script = ("import runpy, sys\n"
+              f"sys.argv = ['carestats', '-q', 'build', '--no-reports', '--raw', {str(raw)!r}, '--out', "
+              f"{str(tmp_path / 'out')!r}]\n"
+              "try:\n    runpy.run_module('carestats', run_name='__main__')\n"
+              "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+              "print('pandas' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "exports" / "carestats_indicators.xlsx").is_file()
+    assert done.stdout.split() == ["False"]
 
 
 def books(tmp_path: Path, n: int) -> list[Path]:
@@ -266,3 +349,125 @@ def test_the_stage_timer_names_functions_the_build_calls(monkeypatch: pytest.Mon
         assert callable(getattr(importlib.import_module(module), name, None)), f"{module}.{name}"
     rows = stages.table({"a": [{"compare": 1.0}, {"compare": 3.0}, {"compare": 2.0}]}).splitlines()
     assert next(r for r in rows if r.startswith("| compare ")).split("|")[2].strip() == "2.00"
+
+
+def test_an_input_file_is_hashed_once_for_the_cache_key_and_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import hashlib
+    import os
+
+    from carestats.core import fingerprint
+    from carestats.pipeline.inputs import _sha256_of
+
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"x,y\n1,2\n")
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    assert fingerprint.sha256_file(path) == hashlib.sha256(b"x,y\n1,2\n").hexdigest()
+    assert _sha256_of(path) == (hashlib.sha256(b"x,y\n1,2\n").hexdigest(), 8)
+    assert opened.count(str(path)) == 1  # read once, for both
+    path.write_bytes(b"x,y\n1,3\n")  # changed (same size): its new stat makes it read again
+    os.utime(path, ns=(1, 1))
+    assert _sha256_of(path)[0] == hashlib.sha256(b"x,y\n1,3\n").hexdigest()
+    assert opened.count(str(path)) == 2
+
+
+def test_a_data_file_is_told_from_an_unrelated_csv_by_its_first_line_alone(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from carestats.pipeline import inputs
+
+    header = b"time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+    path = tmp_path / "d.csv"
+    path.write_bytes(header + b"2025,Reporting year,National,E92000001,England,5\n" * 5000)
+    parsed: list[int] = []
+    read_csv = inputs.read_csv
+
+    def spy(path, name, digest, data):  # type: ignore[no-untyped-def]
+        parsed.append(len(data))
+        return read_csv(path, name, digest, data)
+
+    monkeypatch.setattr(inputs, "read_csv", spy)
+    assert inputs._unrelated(path, "d.csv") is False
+    assert parsed == [len(header)]  # not the first 64 KiB
+    other = tmp_path / "o.csv"
+    other.write_bytes(b"name,colour\n" + b"apple,green\n" * 5000)
+    parsed.clear()
+    assert inputs._unrelated(other, "o.csv") is True
+    assert parsed[0] == len(b"name,colour\n") and parsed[1] > inputs.PEEK // 2  # an unclear first line: read on
+
+
+def test_each_csv_is_read_on_a_worker_thread_while_the_one_before_is_checked(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.pipeline import inputs
+
+    header = "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"f{i}.csv")
+        files[-1].write_text(header + f"2025,Reporting year,National,E92000001,England,{i}\n", encoding="utf-8")
+    read = inputs.read_early
+    where: list[tuple[str, str]] = []
+
+    def spy(path, name):  # type: ignore[no-untyped-def]
+        where.append((path.name, threading.current_thread().name))
+        return read(path, name)
+
+    monkeypatch.setattr(inputs, "read_early", spy)
+    ahead = inputs.CsvAhead([*files, tmp_path / "book.xlsx"], lambda p: f"raw/{p.name}")
+    first = ahead.get(files[0], "raw/f0.csv")
+    assert list(ahead.pending) == [files[1]]  # one file ahead, no more
+    second = ahead.get(files[1], "raw/f1.csv")
+    third = ahead.get(files[2], "elsewhere/f2.csv")  # asked for under another name: read again, so named
+    ahead.close()
+    assert [f.csv.name for f in (first, second, third)] == ["raw/f0.csv", "raw/f1.csv", "elsewhere/f2.csv"]
+    assert first.csv.column(5).to_pylist() == ["0"] and not second.unrelated
+    threads = {name: sorted(t.split("_")[0] for n, t in where if n == name) for name in ("f0.csv", "f1.csv", "f2.csv")}
+    assert threads["f0.csv"] == ["MainThread"] and threads["f1.csv"] == ["carestats-csv"]
+    assert "MainThread" in threads["f2.csv"]  # (its read ahead, under the other name, may have been cancelled)
+
+
+def test_the_workbook_starts_at_once_beside_the_values_tables(tmp_path: Path, raw_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The XLSX workbook, the build's longest export and its last step, does not wait for the values' CSV
+    and Parquet files: they are written on a thread of their own meanwhile."""
+    import sys
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synth
+
+    from carestats.exports import workbook
+    from carestats.indicators import compute
+    from carestats.pipeline.build import BuildOptions, run
+
+    raw = tmp_path / "raw"
+    synth.generate(raw_dir, raw, 1, only=["cla/2025_release/cla_number_and_rate_per_10k_children.csv",
+                                          "ons_mid-year_population_estimates_*.csv"])
+    seen: dict[str, str] = {}
+    started = threading.Event()
+    write_exports, write_xlsx = compute.write_exports, workbook.write_xlsx
+
+    def tables(df, folder, stem):  # type: ignore[no-untyped-def]
+        if stem == "indicator_values":
+            assert started.wait(30)  # the workbook is under way before the values' tables are done
+            seen[stem] = threading.current_thread().name
+        return write_exports(df, folder, stem)
+
+    def xlsx(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["xlsx"] = threading.current_thread().name
+        started.set()
+        return write_xlsx(*args, **kwargs)
+
+    monkeypatch.setattr(compute, "write_exports", tables)
+    monkeypatch.setattr(workbook, "write_xlsx", xlsx)
+    run(BuildOptions(raw=raw, out=tmp_path / "out", reports=False))
+    assert seen["indicator_values"].startswith("carestats-values") and seen["xlsx"] != seen["indicator_values"]
+    assert (tmp_path / "out" / "exports" / "indicator_values.csv").is_file()

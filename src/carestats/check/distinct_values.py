@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from carestats.core import arrays
+
 T = TypeVar("T", bound=Hashable)
 # Empty, or starting or ending with a separator or control character: a superset of what str.strip()
 # removes (Python's whitespace is all in Unicode categories Z and Cc).
@@ -34,12 +36,12 @@ class DistinctValues:
     @classmethod
     def of(cls, column: pa.Array) -> DistinctValues:
         encoded = pc.dictionary_encode(column)
-        return cls(encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False))
+        return cls(encoded.dictionary, arrays.to_numpy(encoded.indices))
 
     @classmethod
     def empty(cls, n: int) -> DistinctValues:
         """An absent column: an empty cell on every row (as the rules read a column that is not there)."""
-        return cls(pa.array([""], pa.string()), np.zeros(n, np.int32))
+        return cls(arrays.strings([""]), np.zeros(n, np.int32))
 
     @property
     def values(self) -> list[str]:
@@ -54,10 +56,10 @@ class DistinctValues:
         """(positions, values) of the distinct values a rule needs to see: all, or those `only` marks."""
         if only is None:
             return np.arange(len(self.dictionary)), self.values
-        positions = np.flatnonzero(only.to_numpy(zero_copy_only=False))
+        positions = np.flatnonzero(arrays.to_numpy(only))
         if self._values is not None:
             return positions, [self._values[p] for p in positions]
-        return positions, self.dictionary.take(pa.array(positions, pa.int64())).to_pylist()
+        return positions, self.dictionary.take(arrays.ints(positions)).to_pylist()
 
     def test(self, predicate: Callable[[str], bool], only: pa.Array | None = None) -> np.ndarray:
         """For each row, whether its value passes `predicate` (values outside `only` count as False)."""
@@ -98,11 +100,11 @@ class DistinctValues:
         if pc.any(odd).as_py():
             _, originals = self._picked(odd)
             fixed = [v.strip().lower() if lower else v.strip() for v in originals]
-            values = pc.replace_with_mask(values, odd, pa.array(fixed, pa.string()))
+            values = pc.replace_with_mask(values, odd, arrays.strings(fixed))
         elif not lower:
             return self.indices, self.dictionary  # every value is already what strip() makes of it
         encoded = pc.dictionary_encode(values)
-        per_value = encoded.indices.to_numpy(zero_copy_only=False)
+        per_value = arrays.to_numpy(encoded.indices)
         return per_value[self.indices], encoded.dictionary
 
     def matches(self, pattern: str) -> pa.Array:

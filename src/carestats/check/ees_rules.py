@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from carestats.check.distinct_values import MAYBE_UNTRIMMED, DistinctValues, combine, first_of_each
 from carestats.check.findings import STAGES, RowFindings
 from carestats.check.geography_pairs import GeoIndex, check_pairs
+from carestats.core import arrays
 from carestats.core.errors import Finding
 from carestats.ingest.csvfile import CsvFile
 
@@ -182,7 +183,7 @@ class _Rules:
         self.measures = [c for c in f.header if c in measures]
         self.filters = [c for c in f.header if c and c not in GEO_COLUMNS and c not in OTHER_GEO
                         and c not in measures]
-        self.lines = f.line_numbers.to_numpy(zero_copy_only=False)
+        self.lines = arrays.to_numpy(f.line_numbers)
         self._by_position: dict[int, DistinctValues] = {}
         self.empty: set[str] = set()  # named non-geography columns without a single value (EMPTY-COLUMN)
         self.out = RowFindings()
@@ -250,7 +251,7 @@ class _Rules:
                 break
         self.out.add("REPEATED-HEADER", S_ROW, repeated, lambda row: (
             "", "the column names are repeated as a data row", "remove the line (were two files joined?)"))
-        spans = (f.end_numbers.to_numpy(zero_copy_only=False) != self.lines) & ~repeated
+        spans = (arrays.to_numpy(f.end_numbers) != self.lines) & ~repeated
 
         def spanning(row: int) -> tuple[str, str, str]:
             col = next((c for i, c in enumerate(f.header) if c and ("\n" in self.at(i).value(row)

@@ -2,7 +2,7 @@
 
 Each query returns every release's rows, which go to `indicator_vintages`. For each indicator, period,
 area and breakdown, the row from the latest release that has it wins and goes to `indicator_values`: the
-warehouse picks it, in SQL (LATEST_SQL), from `indicator_vintages`.
+rows are picked (latest_of) from the rows just computed, still in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from carestats.core import paths
 from carestats.core.errors import QueryError
 from carestats.core.vocabulary import FORMULA_START
 from carestats.indicators.registry import Indicator
-from carestats.warehouse.db import in_parallel, load_frame, query_pl, read_frame
+from carestats.warehouse.db import in_parallel, load_frame, query_pl
 
 OUTPUT_COLUMNS = ["time_period", "geographic_level", "area_code", "area_name", "breakdown", "value", "status",
                   "numerator", "denominator", "release"]
@@ -82,32 +82,26 @@ def validate(ind: Indicator, df: pl.DataFrame) -> pl.DataFrame:
 # The latest release wins: the release year is the 4 digits that end its name (cla-2025); a release without
 # one counts as the latest, and between releases of one year the name that sorts last wins. The rows come
 # in the order `order` gives.
-LATEST_SQL = """
-create or replace table {target} as
-select * exclude (vintage, level_order)
-from (
-    select
-        *,
-        try_cast(regexp_extract(release, '(\\d{{4}})$', 1) as bigint) as vintage,
-        case geographic_level when 'National' then 0 when 'Regional' then 1 when 'Local authority' then 2
-            else 3 end as level_order
-    from {source}
-)
-qualify row_number() over (
-    partition by indicator_id, time_period, geographic_level, area_code, breakdown
-    order by vintage desc nulls first, release desc
-) = 1
-order by indicator_id, time_period, level_order, area_code, breakdown, release
-"""
+RELEASE_YEAR = r"(\d{4})$"
 
 
-def keep_latest(con: duckdb.DuckDBPyConnection, source: str = "main.indicator_vintages",
+def latest_of(vintages: pl.DataFrame) -> pl.DataFrame:
+    """For each key (indicator, period, level, area, breakdown), the row of the latest release, in the order
+    `order` gives. Worked out in Polars on the rows already in memory (no copy into the warehouse and back)."""
+    year = pl.col("release").str.extract(RELEASE_YEAR, 1).cast(pl.Int64, strict=False).alias("_year")
+    ranked = vintages.with_columns(year).sort(["_year", "release"], descending=True, nulls_last=False,
+                                              maintain_order=True)
+    return order(ranked.unique(subset=KEY, keep="first", maintain_order=True).drop("_year"))
+
+
+def keep_latest(con: duckdb.DuckDBPyConnection, vintages: pl.DataFrame,
                 target: str = "main.indicator_values") -> pl.DataFrame:
-    """Make `target` from `source` (every release's rows): for each key, the row of the latest release.
+    """Make `target` from every release's rows: for each key, the row of the latest release (latest_of).
     Returns the new table."""
-    con.execute(LATEST_SQL.format(source=source, target=target))
+    latest = latest_of(vintages).cast(SCHEMA)  # type: ignore[arg-type]
     schema, name = target.split(".")
-    return read_frame(con, schema, name).cast(SCHEMA)  # type: ignore[arg-type]
+    load_frame(con, schema, name, latest)
+    return latest
 
 
 def order(df: pl.DataFrame) -> pl.DataFrame:
@@ -155,7 +149,7 @@ def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
         frames.clear()
     # loaded a slice at a time: never a second, arrow copy of a whole table
     load_frame(con, "main", "indicator_vintages", vintages)
-    return keep_latest(con), vintages
+    return keep_latest(con, vintages), vintages
 
 
 def write_exports(df: pl.DataFrame, folder: Path, stem: str) -> list[Path]:

@@ -58,8 +58,8 @@ class ArchiveRejected(Exception):
         self.rule, self.message, self.hint, self.column = rule, message, hint, column
 
 
-def _display(path: Path, base: Path) -> str:
-    """paths.display(path, raw), given raw already resolved."""
+def display(path: Path, base: Path) -> str:
+    """paths.display(path, raw), given raw already resolved: the name a file under raw goes by."""
     try:
         return path.resolve().relative_to(base).as_posix()
     except ValueError:
@@ -70,7 +70,7 @@ def expand(files: Iterable[Path], raw: Path, findings: list[Finding], limits: Li
     """Every input file as a Source; a zip yields itself, then its members (or nothing more if rejected)."""
     base = raw.resolve()  # once, not once per file (paths.display resolves both)
     for path in files:
-        name = _display(path, base)
+        name = display(path, base)
         if path.suffix.lower() == ".zip":
             yield from read_zip(path, name, findings, limits)
         else:

@@ -22,9 +22,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from carestats.core import arrays
 from carestats.core.errors import Finding
 
 MAX_RAGGED = 20  # beyond this, one summary line
@@ -50,7 +52,7 @@ UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[
 
 
 BOM = b"\xef\xbb\xbf"
-_NO_LINES = pa.array([], pa.int64())
+_NO_LINES = arrays.ints([])
 
 
 @dataclass
@@ -321,19 +323,17 @@ def _plain_rows(body: bytes, width: int) -> pa.Table:
     return table
 
 
-_NUMBERS = pa.array([], pa.int64())
+_NUMBERS = arrays.ints([])
 
 
 def row_numbers(n: int, start: int = 0) -> pa.Array:
-    """start, start + 1, … (n of them), sliced from one array kept between files: building a fresh one
-    from a Python range costs more than the reading it serves."""
-    import pyarrow.compute as pc
-
+    """start, start + 1, … (n of them): from 0, sliced from one array kept between files (building a fresh
+    one from a Python range costs more than the reading it serves); from elsewhere, from numpy's range."""
     global _NUMBERS
     if len(_NUMBERS) < n:
-        _NUMBERS = pa.array(range(max(n, 2 * len(_NUMBERS))), pa.int64())
+        _NUMBERS = arrays.ints(np.arange(max(n, 2 * len(_NUMBERS))))
     numbers = _NUMBERS.slice(0, n)
-    return pc.add(numbers, start) if start else numbers
+    return arrays.ints(np.arange(start, start + n)) if start else numbers
 
 
 def _read_header(f: CsvFile, header: list[str]) -> None:
@@ -394,6 +394,6 @@ def _read_rows(f: CsvFile, reader, width: int) -> None:  # type: ignore[no-untyp
             shown = ", ".join(map(str, blank[:10])) + (" …" if len(blank) > 10 else "")
             f.warn(blank[0], "", "BLANK-LINE", f"{len(blank)} blank line(s) skipped (lines {shown})",
                    "nothing to do; delete the empty rows to silence this")
-    f.cells = pa.table({str(i): pa.array([r[i] for r in rows], pa.string()) for i in range(width)})
-    f.line_numbers = pa.array(lines, pa.int64())
-    f.end_numbers = pa.array(ends, pa.int64())
+    f.cells = pa.table({str(i): arrays.strings([r[i] for r in rows]) for i in range(width)})
+    f.line_numbers = arrays.ints(lines)
+    f.end_numbers = arrays.ints(ends)

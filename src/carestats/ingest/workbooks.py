@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import fastexcel
 import pyarrow as pa
 
-from carestats.core import paths
+from carestats.core import arrays, paths
 from carestats.core import safe_yaml
 from carestats.core.errors import ConfigError, DataError, Finding
 
@@ -284,10 +284,13 @@ def read_sheet(book: fastexcel.ExcelReader, sheet: str) -> list[Row]:
 
 def to_arrow(t: SheetTable, file_name: str) -> pa.Table:
     n = len(t.records)
-    table = pa.Table.from_pylist(t.records, schema=pa.schema([(c, pa.string()) for c in t.columns]))
-    lineage = {"_release": pa.array([t.release] * n, pa.string()), "_vintage": pa.array([t.vintage] * n, pa.int32()),
-               "_file": pa.array([file_name] * n, pa.string()), "_line": pa.array(t.lines, pa.int32()),
-               "_sheet": pa.array([t.sheet] * n, pa.string())}
+    if t.columns:  # each column's cells, a record without the column giving a null (as from_pylist does)
+        table = pa.table({c: arrays.strings([r.get(c) for r in t.records]) for c in t.columns})
+    else:
+        table = pa.Table.from_pylist(t.records, schema=pa.schema([]))
+    lineage = {"_release": arrays.repeat(t.release, n, pa.string()), "_vintage": arrays.repeat(t.vintage, n, pa.int32()),
+               "_file": arrays.repeat(file_name, n, pa.string()), "_line": arrays.ints(t.lines, pa.int32()),
+               "_sheet": arrays.repeat(t.sheet, n, pa.string())}
     for name, column in lineage.items():
         table = table.append_column(name, column)
     return table

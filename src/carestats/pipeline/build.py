@@ -267,16 +267,34 @@ def source_date_epoch(year: int) -> None:
 def load_raw(con, result: ingest.IngestResult) -> None:  # type: ignore[no-untyped-def]
     """raw.* and meta.input_files. The raw tables are copied batch by batch from the ingest store, unless
     make_data has already made the store's file the warehouse (then they are in place)."""
-    import pyarrow as pa
-
     from carestats.warehouse import db as warehouse
 
     store = result.tables.store
     if store is not None and store.con is not None:
         store.copy_into(con)
-    files = [asdict(f) for f in result.files]
-    inv = pa.Table.from_pylist(files) if files else pa.table({"name": pa.array([], pa.string())})
-    warehouse.load_table(con, "meta", "input_files", inv)
+    warehouse.load_table(con, "meta", "input_files", _input_files(result.files))
+
+
+def _input_files(records: list) -> Any:  # type: ignore[no-untyped-def]
+    """meta.input_files as arrow: the table pa.Table.from_pylist makes of the records (text as string, whole
+    numbers as int64), made without importing pandas (core/arrays.py)."""
+    import pyarrow as pa
+
+    from carestats.core import arrays
+
+    files = [asdict(f) for f in records]
+    if not files:
+        return pa.table({"name": arrays.strings([])})
+    columns = {}
+    for name in files[0]:
+        values = [f[name] for f in files]
+        if all(type(v) is int for v in values):
+            columns[name] = arrays.ints(values)
+        elif all(v is None or type(v) is str for v in values) and any(v is not None for v in values):
+            columns[name] = arrays.strings(values)
+        else:  # anything else as from_pylist types it
+            return pa.Table.from_pylist(files)
+    return pa.table(columns)
 
 
 @dataclass
@@ -570,8 +588,8 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
               rep: Reporter) -> int | None:
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute.
-    The exports of the values are written on a second thread while the comparisons are made (and then
-    exported)."""
+    The exports of the values are written on a second thread (the XLSX workbook and the EES files; the
+    values' CSV and Parquet tables on a third) while the comparisons are made (and then exported)."""
     from carestats.indicators import compare
     from carestats.indicators import compute
     from carestats.warehouse import db as warehouse
@@ -581,8 +599,14 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
     local = None
 
     def export_values(values) -> None:  # type: ignore[no-untyped-def]
-        compute.write_exports(values, work / "indicators", "indicator_values")
-        write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
+        from concurrent.futures import ThreadPoolExecutor
+
+        # the XLSX workbook takes longest of the exports, and it is the last step of the build: it starts
+        # at once, the values' CSV and Parquet files being written on a thread of their own meanwhile
+        with ThreadPoolExecutor(1, thread_name_prefix="carestats-values") as side:
+            tables = side.submit(compute.write_exports, values, work / "indicators", "indicator_values")
+            write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
+            tables.result()
 
     def export_comparisons(con) -> None:  # type: ignore[no-untyped-def]
         comparisons = warehouse.read_frame(con, "main", "comparisons").select(compare.EXPORT_COLUMNS)

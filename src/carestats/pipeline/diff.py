@@ -57,13 +57,8 @@ def snapshot(raw: Path, indicators) -> Snapshot:  # type: ignore[no-untyped-def]
 
 
 def latest(vintages: pl.DataFrame) -> pl.DataFrame:
-    """The latest release's row for each key, chosen as the compute stage chooses it (compute.keep_latest)."""
-    con = warehouse.connect(None)
-    try:
-        warehouse.load_frame(con, "main", "vintages", vintages)
-        return compute.keep_latest(con, "main.vintages", "main.latest")
-    finally:
-        con.close()
+    """The latest release's row for each key, chosen as the compute stage chooses it (compute.latest_of)."""
+    return compute.latest_of(vintages).cast(compute.SCHEMA)  # type: ignore[arg-type]
 
 
 def revisions(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:

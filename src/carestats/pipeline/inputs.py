@@ -19,7 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,7 @@ import pyarrow.compute as pc
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
 from carestats.check.recognise import known_tables, named, recognise
-from carestats.core import paths, safe_yaml
+from carestats.core import arrays, fingerprint, paths, safe_yaml
 from carestats.core.periods import end_year_of_text
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
@@ -67,6 +69,11 @@ class RawTables(Mapping):
         if self.store is None:
             self.store = warehouse.RawStore()
         self.store.add(name, table)
+
+    def flush(self) -> None:
+        """Wait until every table added is in the store (each is written while the next input is read)."""
+        if self.store is not None:
+            self.store.flush()
 
     def setdefault(self, name: str, default: object = None) -> _Appender:  # type: ignore[override]
         return _Appender(self, name)
@@ -153,10 +160,17 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     sn_sets: set[str] = set()  # the statistical neighbour sets read so far
     found = discover(raw)
     books = workbooks.Prefetch(found)  # opened on a worker thread while the CSV files are checked
+    base = raw.resolve()
+    # the plain CSV files, each read on a worker thread while the one before is checked (named as expand names them)
+    ahead = CsvAhead(found, lambda p: archives.display(p, base))
     for src in archives.expand(found, raw, result.findings):
         path, name = src.path, src.name
         suffix = Path(name).suffix.lower()
-        if src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
+        early = ahead.get(path, name) if src.lazy and suffix == ".csv" else None
+        if early is not None:
+            digest, size = early.digest, early.size
+            data = b""
+        elif src.lazy:  # a plain file: hashed as a stream; read whole only if it may be a data file
             digest, size = _sha256_of(path)
             data = b""
         else:
@@ -177,10 +191,10 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             continue
         by_hash[digest] = info
         named_meta = path.name.lower().endswith(".meta.csv")
-        if src.lazy and suffix == ".csv" and not named_meta and _unrelated(path, name):
+        if early is not None and early.unrelated:
             info.reason = "CSV without the standard EES columns (time_period, geographic_level, …)"
             continue
-        if src.lazy:
+        if src.lazy and early is None:
             data = path.read_bytes()
         if suffix in workbooks.SUFFIXES:
             read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip),
@@ -189,7 +203,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
             for table_id, table in read.tables:
                 result.tables.add(table_id, table)
             continue
-        f = read_csv(path, name, digest, data)
+        f = early.csv if early is not None else read_csv(path, name, digest, data)
         info.encoding = f.encoding
         if named_meta or is_meta_header(f.header):
             metas.append((f, path, info))  # checked once every data file has been seen
@@ -218,22 +232,80 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
         _accept(f, info, seen, result, skip, table)
         if src.lazy:
             data_files.append((path, f.header))
+    ahead.close()
     for meta, path, info in metas:
         _check_metadata(meta, path, raw, info, result, data_files)
+    result.tables.flush()  # a write that failed fails the ingest, as it would have without the writer thread
     return result
 
 
 PEEK = 64 * 1024  # bytes read to tell an unrelated CSV from a data file
 
 
+@dataclass
+class EarlyCsv:
+    """A plain CSV file as read on the worker thread: its digest and size, and either that its first lines
+    show it is unrelated (then it is not read further) or the file read (ingest/csvfile.read_csv)."""
+    digest: str
+    size: int
+    unrelated: bool
+    csv: CsvFile | None
+
+
+def read_early(path: Path, name: str) -> EarlyCsv:
+    """What read_inputs does first with a plain CSV file, in its order: hash it, look at its first lines,
+    then read it whole. It depends on the file alone, so it may run on another thread."""
+    digest, size = _sha256_of(path)
+    if not path.name.lower().endswith(".meta.csv") and _unrelated(path, name):
+        return EarlyCsv(digest, size, True, None)
+    return EarlyCsv(digest, size, False, read_csv(path, name, digest, path.read_bytes()))
+
+
+class CsvAhead:
+    """The plain CSV files among the inputs, each read (read_early) on a worker thread while the file before
+    it is checked: Arrow parses a CSV without holding Python's lock. No more than one file is read ahead
+    of the one asked for (memory holds one more file's cells), in the order of `paths`, each under the
+    name `name_of` gives it; a file read ahead but never asked for, or asked for under another name, is
+    read again then. An error reading it is raised when it is asked for, as if it had been read then."""
+
+    def __init__(self, paths: list[Path], name_of: Callable[[Path], str]) -> None:
+        self.paths = [p for p in paths if p.suffix.lower() == ".csv"]
+        self.at = {p: i for i, p in enumerate(self.paths)}
+        self.name_of = name_of
+        self.pending: dict[Path, tuple[str, Future[EarlyCsv]]] = {}
+        self.pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+        self.pending.clear()
+
+    def get(self, path: Path, name: str) -> EarlyCsv:
+        if path not in self.at:
+            return read_early(path, name)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="carestats-csv")
+            weakref.finalize(self, self.pool.shutdown, wait=False, cancel_futures=True)
+        i = self.at[path]
+        for earlier in [p for p in self.pending if self.at[p] < i]:  # (asked for out of order: not needed)
+            self.pending.pop(earlier)[1].cancel()
+        started = self.pending.pop(path, None)
+        if i + 1 < len(self.paths):
+            nxt = self.paths[i + 1]
+            if nxt not in self.pending:
+                nxt_name = self.name_of(nxt)
+                self.pending[nxt] = (nxt_name, self.pool.submit(read_early, nxt, nxt_name))
+        if started is None or started[0] != name:
+            return read_early(path, name)
+        return started[1].result()
+
+
 def _sha256_of(path: Path) -> tuple[str, int]:
-    """A file's SHA-256 and size, read in chunks (an unrelated file of any size costs a chunk of memory)."""
-    h, size = hashlib.sha256(), 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+    """A file's SHA-256 and size, read in chunks (an unrelated file of any size costs a chunk of memory);
+    not read again when the build's cache key has just hashed it (core.fingerprint.sha256_file)."""
+    digest = fingerprint.sha256_file(path)
+    return digest, path.stat().st_size
 
 
 def _unrelated(path: Path, name: str) -> bool:
@@ -242,6 +314,11 @@ def _unrelated(path: Path, name: str) -> bool:
     with path.open("rb") as fh:
         head = fh.read(PEEK)
         more = bool(fh.read(1))
+    first = head.find(b"\n")
+    if first >= 0:  # a data file is known by its first line alone (the usual case): no need to read more of it
+        line = read_csv(path, name, "", head[: first + 1])
+        if line.header and is_ees_header(line.header):
+            return False
     if more:
         end = head.rfind(b"\n")
         if end < 0:
@@ -333,9 +410,9 @@ def _load_ees(f: CsvFile, info: InputFile, seen: dict[tuple[str, int], InputFile
 def _with_origin(cells: pa.Table, info: InputFile, name: str, lines: pa.Array) -> pa.Table:
     """The cells with the release, vintage, file and line of every row."""
     n = len(lines)
-    origin = {"_release": pa.repeat(pa.scalar(info.release, pa.string()), n),
-              "_vintage": pa.repeat(pa.scalar(info.vintage, pa.int64()), n),
-              "_file": pa.repeat(pa.scalar(name, pa.string()), n), "_line": lines}
+    origin = {"_release": arrays.repeat(info.release, n, pa.string()),
+              "_vintage": arrays.repeat(info.vintage, n, pa.int64()),
+              "_file": arrays.repeat(name, n, pa.string()), "_line": lines}
     for col, values in origin.items():
         cells = cells.append_column(col, values)
     return cells

@@ -37,6 +37,10 @@ MEMORY_LIMIT = os.environ.get("CARESTATS_DUCKDB_MEMORY", "3GB")  # DuckDB spills
 SPILL_NAME = ".duckdb-spill"  # inside the folder of the database being written; removed when it closes
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BATCH_ROWS = 1 << 17
+# The raw store commits on its writer thread once this many rows are written since its last commit: the
+# writing to disk is done beside the reading, in a few commits (one per input costs more CPU: many small
+# writes to the log, then a checkpoint), and the build's taking the file over commits only the rest.
+COMMIT_ROWS = 200_000
 T = TypeVar("T")
 
 LOCKED = {
@@ -49,9 +53,13 @@ LOCKED = {
 
 
 def connect(path: Path | None = None, read_only: bool = False, spill: Path | None = None,
-            macros: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse locked down; `spill` is the folder DuckDB may spill to beyond MEMORY_LIMIT."""
+            macros: bool = True, scratch: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse locked down; `spill` is the folder DuckDB may spill to beyond MEMORY_LIMIT.
+    A `scratch` database (the ingest store) is not synced to disk at each commit: a crash loses the build
+    that writes it anyway, and the build's own warehouse connection syncs the file when it closes."""
     config = dict(LOCKED)
+    if scratch:
+        config["fsync_mode"] = "none"
     config["memory_limit"] = MEMORY_LIMIT
     if spill is not None:
         config["temp_directory"] = str(spill)
@@ -284,11 +292,13 @@ class RawStore:
         _sweep_stale(parent)
         self.folder = Path(tempfile.mkdtemp(prefix=f"carestats-ingest-{os.getpid()}-", dir=parent))
         self.path: Path | None = self.folder / "ingest.duckdb"  # not raw.duckdb: its catalog would shadow schema raw
-        self.con: duckdb.DuckDBPyConnection | None = connect(self.path, spill=self.folder / "spill", macros=False)
+        self.con: duckdb.DuckDBPyConnection | None = connect(self.path, spill=self.folder / "spill", macros=False,
+                                                             scratch=True)
         self.parts: list[Part] = []
         self.columns: dict[str, list[str]] = {}
         self.types: dict[str, list[str]] = {}  # the DuckDB type of each column of each raw table, in order
-        self._open_transaction = False
+        self._writing: _Write | None = None  # the input being written on the writer thread
+        self._open_transaction, self._uncommitted = False, 0  # rows written since the last commit
         self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -299,20 +309,55 @@ class RawStore:
     def add(self, name: str, table: pa.Table) -> None:
         """Append one input's rows to raw.name (a validated identifier), adding any columns it brings.
 
-        Every input goes in one transaction (one commit, at hand_over, not one write to disk per input).
-        The rows enter as a relation over the arrow table, not a registered view: a view would keep each
-        input's arrow table in memory until the commit."""
+        The rows are written on a thread of their own while the caller reads and checks the next input
+        (DuckDB works without holding Python's lock); `add` first waits for the previous input's write,
+        so no more than one input is being written at a time, and a write that failed raises here or at
+        `flush`. The rows are committed there too, every COMMIT_ROWS rows, so that writing them to the file is
+        done beside the reading, not all at once when the build takes the store over. The rows
+        enter as a relation over the arrow table, not a registered view: a view would keep each input's
+        arrow table in memory until the commit."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
             raise ValueError(f"not a raw table name: {name!r}")
-        con = self._open()
-        if not self._open_transaction:
-            con.begin()
-            self._open_transaction = True
+        self.flush()
+        self._open()
         have = self.columns.get(name)
         new = [c for c in dict.fromkeys(table.column_names) if have is None or c not in have]
         columns = [*(have or []), *new]
         names = dict(zip(columns, dedupe_names(columns)))
-        if have is None:
+        first = 0 if have is None else sum(p.rows for p in self.parts if p.table == name)
+        self.columns[name] = columns
+        self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
+                               first, table.num_rows))
+        self._writing = _Write(self._write, name, table, have is None, columns, names, new)
+
+    def flush(self) -> None:
+        """Wait for the input being written, if any; raise the error its write met."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.wait()
+
+    def _write(self, name: str, table: pa.Table, create: bool, columns: list[str], names: dict[str, str],
+               new: list[str]) -> None:
+        """One input's rows into raw.name (on the writer thread; `add` worked out the names), committed with
+        those before it once COMMIT_ROWS rows wait; a failed write is rolled back with them."""
+        con = self._open()
+        if not self._open_transaction:
+            con.begin()
+            self._open_transaction = True
+        try:
+            self._insert(con, name, table, create, columns, names, new)
+        except BaseException:
+            con.rollback()
+            self._open_transaction = False
+            raise
+        self._uncommitted += table.num_rows
+        if self._uncommitted >= COMMIT_ROWS:
+            con.commit()
+            self._open_transaction, self._uncommitted = False, 0
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, create: bool,
+                columns: list[str], names: dict[str, str], new: list[str]) -> None:
+        if create:
             con.execute("create schema if not exists raw")
             incoming = con.from_arrow(table)
             incoming.create(f'raw."{name}"')
@@ -321,26 +366,23 @@ class RawStore:
             if made.columns != [names[c] for c in columns]:
                 raise RuntimeError(f"raw.{name}: DuckDB named the columns otherwise than expected")
             self.types[name] = [str(t) for t in made.types]
-            first = 0
-        else:
-            first = sum(p.rows for p in self.parts if p.table == name)
-            incoming = con.from_arrow(table.rename_columns([names[c] for c in table.column_names]))
-            kinds = dict(zip(incoming.columns, (str(t) for t in incoming.types)))
-            for col in new:
-                con.execute(f'alter table raw."{name}" add column "{names[col]}" {kinds[names[col]]}')
-                self.types[name].append(kinds[names[col]])
-            select = ", ".join(f'"{names[c]}"' if names[c] in kinds else f'null::{kind} as "{names[c]}"'
-                               for c, kind in zip(columns, self.types[name]))
-            incoming.project(select).insert_into(f'raw."{name}"')
-            del incoming
-        self.columns[name] = columns
-        self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
-                               first, table.num_rows))
+            return
+        incoming = con.from_arrow(table.rename_columns([names[c] for c in table.column_names]))
+        kinds = dict(zip(incoming.columns, (str(t) for t in incoming.types)))
+        for col in new:
+            con.execute(f'alter table raw."{name}" add column "{names[col]}" {kinds[names[col]]}')
+            self.types[name].append(kinds[names[col]])
+        select = ", ".join(f'"{names[c]}"' if names[c] in kinds else f'null::{kind} as "{names[c]}"'
+                           for c, kind in zip(columns, self.types[name]))
+        incoming.project(select).insert_into(f'raw."{name}"')
+        del incoming
 
     def _commit(self) -> None:
+        """Every input written and committed (most of them committed on the writer thread already)."""
+        self.flush()
         if self.con is not None and self._open_transaction:
             self.con.commit()
-            self._open_transaction = False
+            self._open_transaction, self._uncommitted = False, 0
 
     def names(self) -> list[str]:
         return list(self.columns)
@@ -376,5 +418,31 @@ class RawStore:
         remove_tree(self.folder)
 
     def close(self) -> None:
-        self.con = None
-        self._finalizer()
+        try:
+            self.flush()
+        finally:
+            self.con = None
+            self._finalizer()
+
+
+class _Write(threading.Thread):
+    """One call run on a thread of its own; `wait` joins it and raises what the call raised."""
+
+    def __init__(self, fn: Callable[..., None], *args: object) -> None:
+        super().__init__(name="carestats-raw-store", daemon=False)
+        self.fn, self.args, self.error = fn, args, None  # type: ignore[var-annotated]
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.fn(*self.args)
+        except BaseException as exc:  # noqa: BLE001  (raised again in the thread that waits)
+            self.error = exc  # type: ignore[assignment]
+        finally:
+            self.fn = self.args = None  # type: ignore[assignment]  (the input's rows go with the write)
+
+    def wait(self) -> None:
+        self.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
