@@ -407,3 +407,114 @@ def dot_plot(groups: list[tuple[str, list[tuple[str, float]]]], title: str, unit
     if ref:
         desc += f"; {ref['label']} is marked by a line"
     return DotPlot(width, height, left, top, pw, rows, x_ticks, ref, labels, title, desc + ".", unit)
+
+
+@dataclass
+class FunnelPlot:
+    """Every council's figure against its denominator, England's figure as the centre line, the 95% and
+    99.8% limits as curves, and the councils outside the 99.8% limits named in a key beside the plot."""
+    width: float
+    height: float
+    left: float
+    top: float
+    plot_w: float
+    plot_h: float
+    x_ticks: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    centre: dict  # {"y", "label"}
+    limits: list[dict]  # {"d", "kind": "95%" or "99.8%", "dash"}
+    within_d: str  # the councils inside the 99.8% limits, as one path
+    above_d: str
+    below_d: str
+    outliers: list[dict]  # {"name", "value", "side": "above" or "below", "text"}
+    key: list[dict]  # the key's lines: {"x", "y", "text", "heading"}
+    title: str = ""
+    desc: str = ""
+    unit: str = ""
+    x_label: str = ""
+    limit_key: list[dict] = field(default_factory=list)  # {"x", "label", "dash"}: how each limit is drawn
+
+
+FUNNEL_LIMITS = (("95", "95% limits", "4 2"), ("998", "99.8% limits", "1.2 1.6"))
+
+
+def funnel_side(value: float, low: float, high: float) -> str:
+    """'above' or 'below' the limits, or '' within them (a figure on a limit is within it)."""
+    return "above" if value > high else "below" if value < low else ""
+
+
+def funnel_plot(rows: list[dict], centre: float, title: str, unit: str, decimals: int, x_label: str = "",
+                width: float = 470, plot_width: float = 232, height: float = 160) -> FunnelPlot:
+    """`rows`: one per council with a published figure and denominator: name, denominator, value and the
+    limits at its denominator (funnel_95_low/high, funnel_998_low/high, as the comparisons table has them;
+    nothing is recomputed here). The limits are drawn through the councils' own denominators. The councils
+    outside the 99.8% limits are drawn as triangles (pointing the way they lie) and named in the key, in
+    two columns right of the plot; the others are small grey circles."""
+    left, top, bottom = 34.0, 12.0, 24.0
+    pw, ph = plot_width - left - 6.0, height - top - bottom
+    got = sorted((r for r in rows if r.get("value") is not None and r.get("denominator")),
+                 key=lambda r: (r["denominator"], r["name"]))
+    x_max = nice_max(max((r["denominator"] for r in got), default=1.0))
+    ys = [r["value"] for r in got] + [centre]
+    ys += [r[f"funnel_998_{s}"] for r in got for s in ("low", "high") if r.get(f"funnel_998_{s}") is not None]
+    lo, hi = value_range(ys, unit)
+
+    def x(v: float) -> float:
+        return left + pw * v / x_max
+
+    def y(v: float) -> float:
+        return top + ph - ph * (min(max(v, lo), hi) - lo) / (hi - lo)
+
+    limits = []
+    for key, label, dash in FUNNEL_LIMITS:
+        for side in ("low", "high"):
+            seen: dict[float, float] = {}
+            for r in got:
+                if r.get(f"funnel_{key}_{side}") is not None:
+                    seen.setdefault(r["denominator"], r[f"funnel_{key}_{side}"])
+            if len(seen) > 1:
+                limits.append({"d": "M" + "L".join(f"{x(n):.1f},{y(v):.1f}" for n, v in seen.items()),
+                               "kind": label, "dash": dash})
+    within, above, below, outliers = [], [], [], []
+    for r in got:
+        side = "" if r.get("funnel_998_low") is None or r.get("funnel_998_high") is None \
+            else funnel_side(r["value"], r["funnel_998_low"], r["funnel_998_high"])
+        px, py = x(r["denominator"]), y(r["value"])
+        if side == "above":
+            above.append(f"M{px:.1f},{py - 3:.1f}L{px + 2.6:.1f},{py + 1.6:.1f}L{px - 2.6:.1f},{py + 1.6:.1f}Z")
+        elif side == "below":
+            below.append(f"M{px:.1f},{py + 3:.1f}L{px + 2.6:.1f},{py - 1.6:.1f}L{px - 2.6:.1f},{py - 1.6:.1f}Z")
+        else:
+            within.append(marker_path("circle", px, py, 1.5))
+        if side:
+            outliers.append({"name": r["name"], "value": r["value"], "side": side,
+                             "text": f"{r['name']} {fmt_value(r['value'], unit, decimals)}"})
+    ups = sorted((o for o in outliers if o["side"] == "above"), key=lambda o: (-o["value"], o["name"]))
+    downs = sorted((o for o in outliers if o["side"] == "below"), key=lambda o: (o["value"], o["name"]))
+    lines: list[tuple[str, bool]] = []
+    for heading, group in ((f"▲ Above the 99.8% limits: {len(ups)}", ups),
+                           (f"▼ Below the 99.8% limits: {len(downs)}", downs)):
+        lines.append((heading, True))
+        lines += [(o["text"], False) for o in group] or [("none", False)]
+    line_h, key_top = 7.2, top
+    per_col = max(math.ceil(len(lines) / 2), int((height - key_top) // line_h))
+    col_w = (width - plot_width - 8.0) / 2
+    key = [{"x": plot_width + 8.0 + (i // per_col) * col_w, "y": key_top + (i % per_col) * line_h + 5,
+            "text": text, "heading": heading} for i, (text, heading) in enumerate(lines)]
+    full_h = max(height, key_top + per_col * line_h + 4)
+    step = nice_step(x_max)
+    x_ticks = [(x(step * k), fmt_number(step * k)) for k in range(int(round(x_max / step)) + 1)]
+    y_step = nice_step(hi - lo)
+    y_ticks = [(y(lo + y_step * k), tick_label(lo + y_step * k, y_step * 4))
+               for k in range(int(round((hi - lo) / y_step)) + 1)]
+    centre_text = fmt_value(centre, unit, decimals)
+    desc = (f"Funnel plot of {len(got):,} councils' figures against their denominator ({x_label or 'size'}), "
+            f"with England's {centre_text} as the centre line and the 95% and 99.8% limits around it as curves. "
+            f"{len(ups):,} {'lies' if len(ups) == 1 else 'lie'} above the 99.8% limits"
+            + (f" ({', '.join(o['text'] for o in ups)})" if ups else "")
+            + f" and {len(downs):,} below" + (f" ({', '.join(o['text'] for o in downs)})" if downs else "") + ".")
+    return FunnelPlot(width, full_h, left, top, pw, ph, x_ticks, y_ticks,
+                      {"y": y(centre), "label": f"England {centre_text}"}, limits, "".join(within),
+                      "".join(above), "".join(below), ups + downs, key, title, desc, unit, x_label,
+                      [{"x": left + 60.0 * i, "label": label, "dash": dash}
+                       for i, (_, label, dash) in enumerate(FUNNEL_LIMITS)])

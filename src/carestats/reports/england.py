@@ -482,11 +482,42 @@ def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, yea
     nat = values.filter((pl.col("geographic_level") == NATIONAL) & (pl.col("breakdown") == main)
                         & (pl.col("time_period") == period) & pl.col("value").is_not_null())
     ref = ("England", nat["value"][0]) if nat.height else None
+    sentence = narrative.spread_sentence(ind, published, period, rows.height)
+    funnel = _funnel(ind, rows, period, ref)
+    if funnel is not None:
+        return {"ind": ind, "kind": "funnel", **funnel, "sentences": [sentence, funnel["sentence"]],
+                "period": fmt_period(period), "regions": [{"name": name, "n": len(m)} for name, m in ordered]}
     title = f"{ind.title}: each council, by region, {fmt_period(period)}"
     chart = charts.dot_plot(ordered, title, ind.unit, ind.decimals, reference=ref, row_h=13.0)
-    sentence = narrative.spread_sentence(ind, published, period, rows.height)
-    return {"ind": ind, "chart": chart, "sentence": sentence, "period": fmt_period(period),
+    return {"ind": ind, "kind": "dots", "chart": chart, "sentences": [sentence], "period": fmt_period(period),
             "regions": [{"name": name, "n": len(m)} for name, m in ordered]}
+
+
+FUNNEL_COLUMNS = ("funnel_95_low", "funnel_95_high", "funnel_998_low", "funnel_998_high")
+
+
+def _funnel(ind: Indicator, rows: pl.DataFrame, period: int, ref: tuple[str, float] | None) -> dict | None:
+    """A funnel plot of the councils' figures for `period` where the comparisons table has funnel limits
+    for them (a proportion with a denominator, and England's figure): None otherwise (a rate, a count, a
+    score, no England figure), when the dot plot is drawn instead."""
+    if ref is None or "funnel_998_low" not in rows.columns:
+        return None
+    limited = rows.filter(pl.col("value").is_not_null() & (pl.col("denominator") > 0)
+                          & pl.col("funnel_998_low").is_not_null() & pl.col("funnel_998_high").is_not_null())
+    if limited.is_empty():
+        return None
+    got = [{"name": r["area_name"], "denominator": r["denominator"], "value": r["value"],
+            **{k: r[k] for k in FUNNEL_COLUMNS}} for r in limited.sort("area_code").iter_rows(named=True)]
+    title = f"{ind.title}: each council against its {ind.denominator}, {fmt_period(period)}"
+    chart = charts.funnel_plot(got, ref[1], title, ind.unit, ind.decimals, x_label=_upper_first(ind.denominator))
+    above = [(o["name"], o["value"]) for o in chart.outliers if o["side"] == "above"]
+    below = [(o["name"], o["value"]) for o in chart.outliers if o["side"] == "below"]
+    return {"chart": chart, "sentence": narrative.funnel_sentence(ind, period, above, below, len(got), ref[1]),
+            "above": above, "below": below, "plotted": len(got)}
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.DataFrame], values: pl.DataFrame,
@@ -518,7 +549,7 @@ def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.Dat
                               and _national(by_ind[i.id]).is_empty()) if b]
         lines += [g["sentence"] for g in grades]
         if spread:
-            lines.append(spread["sentence"])
+            lines += spread["sentences"]
         trend = charts.multiples(panels, f"{ch.title}: England over the years in the files") if panels else None
         out.append({"id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
                     "regions": _regions_table(inds, by_ind, year, regions), "spread": spread, "grades": grades,

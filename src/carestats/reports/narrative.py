@@ -269,3 +269,32 @@ def spread_sentence(ind: Indicator, values: list[tuple[str, float]], period: int
     if missing > 0:
         text += f"; {missing:,} {'has' if missing == 1 else 'have'} no published figure (a symbol or no row)"
     return text + "."
+
+
+def funnel_sentence(ind: Indicator, period: int, above: list[tuple[str, float]], below: list[tuple[str, float]],
+                    plotted: int, centre: float, named: int = 3) -> str:
+    """Which councils lie outside the 99.8% funnel limits around England's figure: every one of them when
+    there are few, otherwise the `named` furthest each way (highest above, lowest below) and how many more
+    the funnel plot's key names. `above` and `below` as (name, value)."""
+    england = f.fmt_value(centre, ind.unit, ind.decimals)
+    head = (f"{ind.short_title}, {f.fmt_period(period)}: of the {plotted:,} councils with a published figure "
+            f"and denominator, ")
+    if not above and not below:
+        return head + f"none lies outside the 99.8% limits around England's {england}."
+    every = len(above) + len(below) <= 2 * named
+
+    def listed(group: list[tuple[str, float]], extreme: str) -> str:
+        if not group:
+            return ""
+        items = _join([f"{name} {f.fmt_value(v, ind.unit, ind.decimals)}" for name, v in
+                       (group if every else group[:named])])
+        return f" ({items})" if every or len(group) <= named else f" (the {extreme}: {items})"
+
+    ups = sorted(above, key=lambda nv: (-nv[1], nv[0]))
+    downs = sorted(below, key=lambda nv: (nv[1], nv[0]))
+    first = f"{len(ups):,} {'lies' if len(ups) == 1 else 'lie'}" if ups else "none lies"
+    text = (head + f"{first} above the 99.8% limits around England's {england}{listed(ups, 'highest')} and "
+            + (f"{len(downs):,} below{listed(downs, 'lowest')}" if downs else "none below"))
+    if not every:
+        text += "; the funnel plot's key names them all"
+    return text + "."
