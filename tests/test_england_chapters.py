@@ -42,7 +42,7 @@ ROWS = [_row("Aldport", 40, 30.0), _row("Bexford", 400, 10.5), _row("Carlow", 90
 
 def _funnel() -> charts.FunnelPlot:
     return charts.funnel_plot(ROWS, 10.0, "Children with 3 or more placements: each council", "%", 0,
-                              x_label="Children looked after at 31 March")
+                              x_label="All children looked after at 31 March, including those placed for adoption or with parents")
 
 
 def _outside_998(rows: list[dict]) -> dict[str, str]:
@@ -169,3 +169,85 @@ def test_every_proportion_with_limits_is_a_funnel_and_names_those_outside_its_99
                 in text, cid
         if not above and not below:
             assert "none lies outside the 99.8% limits" in text
+
+
+def test_leaving_age_sentence_sums_the_published_figures_and_names_a_symbol() -> None:
+    text = narrative.leaving_age_sentence(2024, (2080.0, 1940.0, 13080.0), (2020, (1340.0, 1460.0, 10370.0)))
+    assert text.startswith("4,020 young people left care aged 16 or 17 in the year to 31 March 2024 (2,080 at 16 "
+                           "and 1,940 at 17), 24% of the 17,100 who left aged 16 or over; 13,080 left at 18 or "
+                           "over; in the year to 31 March 2020, 2,800 (21%) left at 16 or 17.")
+    hidden = narrative.leaving_age_sentence(2024, (None, 1940.0, 13080.0), None, ["c", None, None])
+    assert "the figure at 16 is" in hidden and "(c)" in hidden and "no share is given" in hidden
+    assert " 0 " not in hidden and "%" not in hidden
+
+
+def test_gap_sentence_on_the_printed_figures() -> None:
+    ind = {i.id: i for i in load_indicators()}["cla_ks4_basics_94_pct"]
+    mine = [(201617, 17.26, None), (202324, 18.0, None), (202425, 17.4, None)]
+    theirs = [(201617, 19.2, None), (202324, None, "x"), (202425, 18.1, None)]
+    assert narrative.gap_sentence(ind, mine, theirs, "children in need") == (
+        f"{ind.short_title}, 2024/25: 17.4% of children in care against 18.1% of children in need, 0.7 percentage "
+        "points lower; in 2016/17, 17.3% against 19.2%, 1.9 percentage points lower.")
+    assert "no year in the files" in narrative.gap_sentence(ind, mine[:1], theirs[1:2], "children in need")
+
+
+@pytest.mark.slow
+def test_leaving_care_at_16_and_17_against_18_equals_indicator_values(chapters: dict[str, dict],
+                                                                      real_values: pl.DataFrame) -> None:
+    rows = real_values.filter((pl.col("indicator_id") == "cla_ceasing_by_age")
+                              & (pl.col("geographic_level") == "National"))
+    latest = rows["time_period"].max()
+    at = {(r["breakdown"], r["time_period"]): r["value"] for r in rows.iter_rows(named=True)}
+    n16, n17, n18 = (at[(b, latest)] for b in ("16 years", "17 years", "18 years and over"))
+    leaving = chapters["leaving"]
+    assert "at 16 and 17 or at 18" in leaving["question"]
+    line = leaving["narrative"][0]
+    share = fmt_value(100 * (n16 + n17) / (n16 + n17 + n18), "%", 0)
+    assert line.startswith(f"{n16 + n17:,.0f} young people left care aged 16 or 17 in the year to 31 March "
+                           f"{latest} ({n16:,.0f} at 16 and {n17:,.0f} at 17), {share} of the "
+                           f"{n16 + n17 + n18:,.0f} who left aged 16 or over; {n18:,.0f} left at 18 or over")
+    first = rows["time_period"].min()
+    f16, f17, f18 = (at[(b, first)] for b in ("16 years", "17 years", "18 years and over"))
+    assert f"in the year to 31 March {first}, {f16 + f17:,.0f} (" in line
+    ages = leaving["ages"]
+    assert ages["periods"][-1] == fmt_period(latest) and [r["name"] for r in ages["rows"]] == ["16", "17", "18 or over"]
+    assert [c.text for c in ages["rows"][2]["cells"]] == [
+        fmt_value(at.get(("18 years and over", p)), "count", 0) for p in sorted(rows["time_period"].unique())]
+    # staying put, work and education, and suitable housing are in the chapter too, from their indicators
+    assert {i.id for i in leaving["indicators"]} >= {"staying_put_18_pct", "care_leavers_19_21_eet_pct",
+                                                     "care_leavers_19_21_suitable_accommodation_pct"}
+
+
+@pytest.mark.slow
+def test_the_gcse_gap_equals_indicator_values_and_says_what_the_files_lack(
+        chapters: dict[str, dict], real_values: pl.DataFrame, real_build: Path) -> None:
+    from carestats.reports.england import GCSE_GAP_MISSING
+    from carestats.warehouse import db as warehouse
+
+    nat = real_values.filter((pl.col("geographic_level") == "National") & (pl.col("breakdown") == "Total"))
+    cla = {r["time_period"]: r["value"] for r in nat.filter(pl.col("indicator_id") == "cla_ks4_basics_94_pct")
+           .iter_rows(named=True)}
+    cin = {r["time_period"]: r["value"] for r in nat.filter(pl.col("indicator_id") == "cino_ks4_basics_94_pct")
+           .iter_rows(named=True)}
+    both = sorted(p for p in cla.keys() & cin.keys() if cla[p] is not None and cin[p] is not None)
+    p = both[-1]
+    gap = round(abs(cla[p] - cin[p]), 1)
+    line = next(x for x in chapters["education"]["narrative"] if "of children in need" in x)
+    assert (f"{fmt_period(p)}: {cla[p]:.1f}% of children in care against {cin[p]:.1f}% of children in need, "
+            f"{gap:.1f} percentage points {'lower' if cla[p] < cin[p] else 'higher'}") in line
+    assert chapters["education"]["gap"]["missing"] == GCSE_GAP_MISSING
+    assert "no figure for all pupils" in GCSE_GAP_MISSING and "Key stage 4 performance" in GCSE_GAP_MISSING
+    # the statement holds only while the KS4 files have no all-pupils group: a file that adds one fails here
+    con = warehouse.connect(real_build / "carestats.duckdb", read_only=True)
+    try:
+        groups = {r[0] for r in con.execute("select distinct cohort_label from staging.stg_ks4").fetchall()}
+    finally:
+        con.close()
+    assert groups == {"CINO at 31 March", "CLA 12 months at 31 March", "CPPO at 31 March"}
+
+
+def test_a_long_axis_title_wraps_onto_two_lines_within_the_plot() -> None:
+    chart = _funnel()
+    assert len(chart.x_lines) == 2 and " ".join(chart.x_lines) == (
+        "All children looked after at 31 March, including those placed for adoption or with parents")
+    assert all(len(line) * 3.3 <= chart.plot_w for line in chart.x_lines)

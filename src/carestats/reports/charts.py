@@ -433,6 +433,7 @@ class FunnelPlot:
     unit: str = ""
     x_label: str = ""
     limit_key: list[dict] = field(default_factory=list)  # {"x", "label", "dash"}: how each limit is drawn
+    x_lines: list[str] = field(default_factory=list)  # the x axis title, on one or two lines
 
 
 FUNNEL_LIMITS = (("95", "95% limits", "4 2"), ("998", "99.8% limits", "1.2 1.6"))
@@ -501,7 +502,7 @@ def funnel_plot(rows: list[dict], centre: float, title: str, unit: str, decimals
     col_w = (width - plot_width - 8.0) / 2
     key = [{"x": plot_width + 8.0 + (i // per_col) * col_w, "y": key_top + (i % per_col) * line_h + 5,
             "text": text, "heading": heading} for i, (text, heading) in enumerate(lines)]
-    full_h = max(height, key_top + per_col * line_h + 4)
+    full_h = max(height, key_top + per_col * line_h + 2)
     step = nice_step(x_max)
     x_ticks = [(x(step * k), fmt_number(step * k)) for k in range(int(round(x_max / step)) + 1)]
     y_step = nice_step(hi - lo)
@@ -513,8 +514,14 @@ def funnel_plot(rows: list[dict], centre: float, title: str, unit: str, decimals
             f"{len(ups):,} {'lies' if len(ups) == 1 else 'lie'} above the 99.8% limits"
             + (f" ({', '.join(o['text'] for o in ups)})" if ups else "")
             + f" and {len(downs):,} below" + (f" ({', '.join(o['text'] for o in downs)})" if downs else "") + ".")
+    words, x_lines = x_label.split(), [""]
+    for w in words:  # the axis title on at most two lines of the plot's width (about 3.3pt a character)
+        if x_lines[-1] and len(x_lines[-1]) + 1 + len(w) > pw / 3.3:
+            x_lines.append(w)
+        else:
+            x_lines[-1] = f"{x_lines[-1]} {w}".strip()
     return FunnelPlot(width, full_h, left, top, pw, ph, x_ticks, y_ticks,
                       {"y": y(centre), "label": f"England {centre_text}"}, limits, "".join(within),
                       "".join(above), "".join(below), ups + downs, key, title, desc, unit, x_label,
                       [{"x": left + 60.0 * i, "label": label, "dash": dash}
-                       for i, (_, label, dash) in enumerate(FUNNEL_LIMITS)])
+                       for i, (_, label, dash) in enumerate(FUNNEL_LIMITS)], x_lines[:2])

@@ -370,6 +370,8 @@ class Chapter:
     question: str
     indicators: tuple[str, ...]  # in the order their trends and regional figures are shown
     spread: str  # the indicator whose councils are drawn as a dot plot by region
+    by_age: str = ""  # an indicator of children leaving care by age: those leaving at 16 and 17 against 18
+    gap: tuple[str, str] = ()  # (children in care, the group beside them): England's gap over the years
 
 
 CHAPTERS = (
@@ -383,14 +385,15 @@ CHAPTERS = (
     Chapter("missing", "Missing from care", "How many children go missing from care, and how often?",
             ("cla_missing_pct", "cla_missing_children", "cla_missing_incidents_per_child", "cla_away_pct"),
             "cla_missing_pct"),
-    Chapter("leaving", "Leaving care", "How do young people leave care: staying put, and care leavers in "
-            "education, work and suitable housing?",
+    Chapter("leaving", "Leaving care", "How do young people leave care: at 16 and 17 or at 18, staying put, "
+            "and care leavers in education, work and suitable housing?",
             ("staying_put_18_pct", "care_leavers_17_18_eet_pct", "care_leavers_19_21_eet_pct",
              "care_leavers_19_21_suitable_accommodation_pct", "care_leavers_not_in_touch_pct"),
-            "care_leavers_19_21_eet_pct"),
+            "care_leavers_19_21_eet_pct", by_age="cla_ceasing_by_age"),
     Chapter("education", "Education", "How do children in care do at school, beside other children?",
             ("cla_ks4_basics_94_pct", "cino_ks4_basics_94_pct", "cla_ks4_attainment8", "cla_ks2_rwm_expected_pct",
-             "cla_sdq_concern_pct"), "cla_ks4_basics_94_pct"),
+             "cla_sdq_concern_pct"), "cla_ks4_basics_94_pct",
+            gap=("cla_ks4_basics_94_pct", "cino_ks4_basics_94_pct")),
     Chapter("routes-out", "Routes out of care", "How do children leave care: returning home, adoption and "
             "special guardianship?",
             ("adopted_count", "ceased_returned_home_planned_pct", "ceased_adopted_pct", "ceased_sgo_pct"),
@@ -401,6 +404,17 @@ CHAPTERS = (
              "ilacs_overall_effectiveness"), "sw_caseload"),
 )
 TREND_PANELS = 6  # small trend charts per chapter (one SVG)
+# The publisher's age groups of children leaving care at 16 or over (cla_ceasing_by_age's breakdowns).
+AGES_AT_LEAVING = ("16 years", "17 years", "18 years and over")
+# What the files cannot give (the KS4 files hold children in care, children in need and children on a
+# protection plan, not all pupils), and where the figure is published.
+GCSE_GAP_MISSING = ("The gap between children in care and all children cannot be given from these files: "
+                    "they hold the share reaching grade 4 or above in English and maths GCSEs for children in "
+                    "care, children in need and children on a protection plan (ks4_la.csv), but no figure for "
+                    "all pupils. That figure is published in the DfE's \u201cKey stage 4 performance\u201d "
+                    "statistics (and in the national tables of \u201cOutcomes for children in need, including "
+                    "children looked after by local authorities in England\u201d); the gap shown here is to "
+                    "children in need.")
 
 
 def _national(df: pl.DataFrame) -> pl.DataFrame:
@@ -550,8 +564,63 @@ def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.Dat
         lines += [g["sentence"] for g in grades]
         if spread:
             lines += spread["sentences"]
+        ages = _leaving_ages(by_id[ch.by_age], by_ind[ch.by_age], year) \
+            if ch.by_age in by_ind and ch.by_age in by_id and by_id[ch.by_age].theme in themes else None
+        if ages:
+            lines.insert(0, ages["sentence"])
+        gap = _gap(by_id, by_ind, ch.gap, year) if ch.gap else None
+        if gap:
+            lines.append(gap["sentence"])
         trend = charts.multiples(panels, f"{ch.title}: England over the years in the files") if panels else None
         out.append({"id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
                     "regions": _regions_table(inds, by_ind, year, regions), "spread": spread, "grades": grades,
-                    "indicators": inds})
+                    "indicators": inds, "ages": ages, "gap": gap})
     return out
+
+
+def _leaving_ages(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
+    """England's children leaving care at 16, at 17 and at 18 or over, every year in the files: a chart,
+    its table and the sentence on those leaving at 16 or 17 against all who left at 16 or over."""
+    nat = df.filter((pl.col("geographic_level") == NATIONAL) & pl.col("breakdown").is_in(AGES_AT_LEAVING))
+    shown = timeline.up_to(nat["time_period"].to_list(), year)
+    if not shown:
+        return None
+    index = {(r["breakdown"], r["time_period"]): r for r in nat.iter_rows(named=True)}
+
+    def at(age: str, p: int) -> narrative.Point:
+        r = index.get((age, p))
+        return (p, r["value"], r["status"]) if r else (p, None, None)
+
+    series = [charts.Series(age.replace(" years and over", " or over").replace(" years", ""),
+                            [at(age, p) for p in shown], style=k) for k, age in enumerate(AGES_AT_LEAVING)]
+    chart = charts.line_chart(series, f"{ind.title}, England: at 16, at 17 and at 18 or over", ind.unit,
+                              ind.decimals, width=300, height=110, axis_label=formatting.UNIT_LABELS.get(ind.unit, ""))
+    rows = [{"name": s.label, "cells": [cell(index.get((age, p)), ind) for p in shown]}
+            for s, age in zip(series, AGES_AT_LEAVING)]
+    by_period = {p: tuple(at(age, p)[1] for age in AGES_AT_LEAVING) for p in shown}
+    sentence = narrative.leaving_age_sentence(shown[-1], by_period[shown[-1]],
+                                              (shown[0], by_period[shown[0]]) if len(shown) > 1 else None,
+                                              [at(age, shown[-1])[2] for age in AGES_AT_LEAVING])
+    return {"ind": ind, "chart": chart, "sentence": sentence, "periods": [fmt_period(p) for p in shown],
+            "rows": rows, "caption": "Children who left care, England, by age on leaving"}
+
+
+def _gap(by_id: dict[str, Indicator], by_ind: dict[str, pl.DataFrame], pair: tuple[str, str],
+         year: int) -> dict | None:
+    """England's figure for children in care beside another group's, every year both are in the files,
+    with the gap in the narrative, and what the files cannot give (GCSE_GAP_MISSING)."""
+    mine, theirs = (by_id.get(i) for i in pair)
+    if mine is None or theirs is None or pair[0] not in by_ind or pair[1] not in by_ind:
+        return None
+    a, b = (points(_national(by_ind[i])) for i in pair)
+    common = timeline.up_to(sorted({p for p, _, _ in a} & {p for p, _, _ in b}), year)
+    if not common:
+        return None
+    a = [p for p in a if p[0] in common]
+    b = [p for p in b if p[0] in common]
+    chart = charts.line_chart([charts.Series("Children in care", a, style=0),
+                               charts.Series("Children in need", b, style=1)],
+                              f"{mine.title} beside children in need, England", mine.unit, mine.decimals,
+                              width=300, height=110, axis_label=formatting.UNIT_LABELS.get(mine.unit, ""))
+    return {"chart": chart, "sentence": narrative.gap_sentence(mine, a, b, "children in need"),
+            "missing": GCSE_GAP_MISSING}
