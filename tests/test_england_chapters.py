@@ -251,3 +251,104 @@ def test_a_long_axis_title_wraps_onto_two_lines_within_the_plot() -> None:
     assert len(chart.x_lines) == 2 and " ".join(chart.x_lines) == (
         "All children looked after at 31 March, including those placed for adoption or with parents")
     assert all(len(line) * 3.3 <= chart.plot_w for line in chart.x_lines)
+
+
+# ------------------------------------------------------------------------------------ the hex cartogram
+
+def _cells() -> list[dict]:
+    """Seven councils: five figures (one of them 0), a suppressed one, one without a row; two share a hexagon."""
+    out = []
+    for n, (q, r, value, status) in enumerate([(0, 0, 10.0, None), (1, 0, 0.0, None), (0, 1, 30.0, None),
+                                               (1, 1, None, "c"), (2, 0, 50.0, None), (2, 1, 20.0, None),
+                                               (2, 1, None, None)]):
+        shared = (q, r) == (2, 1)
+        out.append({"code": f"E0600000{n}", "name": f"Council {n}", "q": q, "r": r,
+                    "part": 1 if (shared and value is None) else 0, "parts": 2 if shared else 1,
+                    "value": value, "status": status})
+    return out
+
+
+def _hexmap() -> charts.HexMap:
+    return charts.hex_map(_cells(), "Rate in care per 10,000: each council", "rate per 10,000", 0,
+                          "Hex layout: Open Innovations, github.com/odileeds/hexmaps (MIT)")
+
+
+def test_a_symbol_is_grey_with_its_letter_and_a_zero_is_a_colour() -> None:
+    chart = _hexmap()
+    assert [m["text"] for m in chart.unpublished["marks"]] == ["c", "–"]  # row by row, west to east
+    assert chart.unpublished["colour"] not in {g["colour"] for g in chart.groups}
+    assert sum(g["n"] for g in chart.groups) == 5 and chart.unpublished["n"] == 2
+    lightest = chart.groups[0]
+    assert lightest["values"][0] == 0.0 and lightest["colour"] == charts.HEX_RAMP[0]  # 0 is a figure, not grey
+    marks = {k["mark"]: k["label"] for k in chart.key if k["mark"]}
+    assert marks == {"c": "c: suppressed to protect confidentiality (1)", "–": "–: no figure in the files (1)"}
+    assert "Council 3 (c)" in chart.desc and "Council 6 (–)" in chart.desc
+
+
+def test_hex_groups_are_quantiles_of_the_printed_figures() -> None:
+    assert charts.hex_breaks([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0) == [2.0, 4.0, 6.0, 8.0]
+    # 2.4 and 2.45 both print as 2: never in different groups
+    assert charts.hex_breaks([2.4, 2.45, 2.6], 0, groups=2) == [2.0]
+    assert charts.hex_breaks([5.0, 5.0, 5.0], 0) == []
+
+
+def test_a_shared_hexagon_is_split_into_slices_that_make_it_whole() -> None:
+    def area(d: str) -> float:
+        pts = [tuple(map(float, p.split(","))) for p in d[1:-1].split("L")]
+        return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]))) / 2
+
+    whole, cx, _ = charts.hex_cell(3, 2, 10.0, 5)
+    west, wx, _ = charts.hex_cell(3, 2, 10.0, 5, 0, 2)
+    east, ex, _ = charts.hex_cell(3, 2, 10.0, 5, 1, 2)
+    assert area(west) + area(east) == pytest.approx(area(whole), abs=0.5) and wx < cx < ex
+    # odd rows are pushed half a hexagon east; rows grow northwards (drawn higher up)
+    _, x_even, y_low = charts.hex_cell(3, 2, 10.0, 5)
+    _, x_odd, y_high = charts.hex_cell(3, 3, 10.0, 5)
+    assert x_odd - x_even == pytest.approx(10.0 * 3 ** 0.5 / 2) and y_high < y_low
+
+
+def test_hex_map_matches_its_snapshot() -> None:
+    macros = environment().get_template("_england_charts.html.j2").module
+    drawn = str(macros.hex_map(_hexmap(), "snap-hexmap"))
+    assert drawn == str(macros.hex_map(_hexmap(), "snap-hexmap"))
+    assert '<title id="snap-hexmap-t">' in drawn and "odileeds/hexmaps (MIT)" in drawn
+    assert_snapshot("hex_map.html", drawn, SNAPSHOTS)
+
+
+def test_the_layout_file_names_its_source_licence_and_attribution() -> None:
+    from carestats.reports.england import HEXES, hex_layout
+
+    layout = hex_layout()
+    assert layout["licence"] == "MIT" and "odileeds/hexmaps" in layout["attribution"]
+    assert "553f97c131d5648fe3f48281539e2e2f39a156aa" in layout["source"] and layout["layout"] == "odd-r"
+    text = HEXES.read_text(encoding="utf-8")
+    assert "Copyright (c) 2017- Open Innovations" in text and "Permission is hereby granted" in text
+    places = list(layout["hexes"].values())
+    assert len(places) == len({tuple(p) for p in places}) == 151  # one council a hexagon, as published
+
+
+@pytest.mark.slow
+def test_every_council_of_the_build_has_its_own_hexagon(real_build: Path, chapters: dict[str, dict]) -> None:
+    from carestats.reports import data as report_data
+    from carestats.reports.england import council_hexes, hex_layout
+
+    data = report_data.load(real_build / "carestats.duckdb", load_indicators())
+    councils = report_data.local_authorities(data.values, data.year, data.areas)
+    assert len(councils) >= 150
+    places = council_hexes(councils, data.areas)
+    assert set(places) == {code for code, _ in councils}
+    assert len({p[:3] for p in places.values()}) == len(places)  # no two councils on one hexagon or slice
+    # a split hexagon is shared by exactly the councils that replaced the one the layout has
+    successors = {r["code"]: set(r["successor_codes"] or []) for r in data.areas.iter_rows(named=True)}
+    for old, new in hex_layout()["splits"].items():
+        assert set(new) == successors[old] and set(new) <= set(places)
+        assert sorted(places[c][2] for c in new) == list(range(len(new)))
+    # on the map: a council's own symbol in grey; a council whose code changed keeps its figure
+    hexmap = chapters["in-care"]["hexmap"]
+    assert hexmap["missing"] == [] and hexmap["ind"].id == "cla_rate_per_10k"
+    rates = data.values.filter((pl.col("indicator_id") == "cla_rate_per_10k") & (pl.col("geographic_level") ==
+                                                                                 "Local authority")
+                               & (pl.col("time_period") == 2025) & pl.col("status").is_not_null())
+    grey = {m["text"] for m in hexmap["chart"].unpublished["marks"]}
+    assert set(rates["status"].to_list()) <= grey and "–" not in grey
+    assert hexmap["chart"].unpublished["n"] == sum(1 for code, _ in councils if code in set(rates["area_code"]))

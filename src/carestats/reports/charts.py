@@ -525,3 +525,119 @@ def funnel_plot(rows: list[dict], centre: float, title: str, unit: str, decimals
                       "".join(above), "".join(below), ups + downs, key, title, desc, unit, x_label,
                       [{"x": left + 60.0 * i, "label": label, "dash": dash}
                        for i, (_, label, dash) in enumerate(FUNNEL_LIMITS)], x_lines[:2])
+
+
+@dataclass
+class HexMap:
+    """Every council as a hexagon of a published layout, coloured by the group its figure falls in; a
+    council whose figure is a symbol is grey with the symbol in its hexagon, never a colour of a figure."""
+    width: float
+    height: float
+    groups: list[dict]  # {"d", "colour", "label", "n"}: the hexagons of each colour group, as one path
+    unpublished: dict  # {"d", "colour", "marks": [{"x", "y", "text"}], "label", "n"}
+    key: list[dict]  # {"x", "y", "colour", "label"}
+    title: str = ""
+    desc: str = ""
+    attribution: str = ""
+    attribution_y: float = 0.0
+    key_x: float = 0.0
+
+
+# A sequential single-hue ramp (light to dark blue: ColorBrewer "Blues"), safe for colour-vision deficiencies;
+# a council with no figure is grey, which no group uses.
+HEX_RAMP = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+HEX_NONE = "#cfcfcf"
+
+
+def hex_cell(q: int, r: int, size: float, rows: int, part: int = 0, parts: int = 1) -> tuple[str, float, float]:
+    """One pointy-topped hexagon of an odd-r layout (r grows northwards, so it is drawn from the top down),
+    or the `part`-th of `parts` vertical slices of it, west to east: (path data, centre x, centre y)."""
+    w = math.sqrt(3) * size
+    cx = w * (q + 0.5 * (r % 2)) + w / 2
+    cy = size + 1.5 * size * (rows - 1 - r)
+    corners = [(cx, cy - size), (cx + w / 2, cy - size / 2), (cx + w / 2, cy + size / 2), (cx, cy + size),
+               (cx - w / 2, cy + size / 2), (cx - w / 2, cy - size / 2)]
+    x0 = cx - w / 2 + w * part / parts
+    x1 = x0 + w / parts
+    for edge, keep in ((x0, lambda x, e: x >= e - 1e-9), (x1, lambda x, e: x <= e + 1e-9)):
+        if parts == 1:
+            break
+        clipped = []
+        for i, (ax, ay) in enumerate(corners):  # each side of the polygon against one vertical line
+            bx, by = corners[(i + 1) % len(corners)]
+            if keep(ax, edge):
+                clipped.append((ax, ay))
+            if keep(ax, edge) != keep(bx, edge):
+                clipped.append((edge, ay + (by - ay) * (edge - ax) / (bx - ax)))
+        corners = clipped
+    d = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in corners) + "Z"
+    return d, (x0 + x1) / 2, cy
+
+
+def hex_breaks(values: list[float], decimals: int, groups: int = len(HEX_RAMP)) -> list[float]:
+    """The upper bounds of all but the last group: equal numbers of councils in each (quantiles), on the
+    figures as printed, so two councils that print alike are always in the same group."""
+    shown = sorted(float(round_half(v, decimals)) for v in values)
+    if not shown:
+        return []
+    out: list[float] = []
+    for k in range(1, groups):
+        b = shown[min(len(shown) - 1, math.ceil(k * len(shown) / groups) - 1)]
+        if (not out or b > out[-1]) and b < shown[-1]:
+            out.append(b)
+    return out
+
+
+def round_half(v: float, decimals: int) -> float:
+    from carestats.reports.formatting import shown
+
+    return float(shown(v, decimals))
+
+
+def hex_map(cells: list[dict], title: str, unit: str, decimals: int, attribution: str, map_width: float = 236,
+            width: float = 470) -> HexMap:
+    """`cells`: one per council: code, name, q, r, part, parts (its slice of a shared hexagon), value and
+    status (the publisher's symbol, or None with no value when the files have no figure)."""
+    cols = max((c["q"] for c in cells), default=0) + 1.5
+    rows = max((c["r"] for c in cells), default=0) + 1
+    size = map_width / cols / math.sqrt(3)
+    published = [c for c in cells if c["value"] is not None]
+    breaks = hex_breaks([c["value"] for c in published], decimals)
+    groups = [{"d": "", "colour": HEX_RAMP[i], "n": 0, "values": []} for i in range(len(breaks) + 1)]
+    none = {"d": "", "colour": HEX_NONE, "marks": [], "n": 0, "names": []}
+    for c in sorted(cells, key=lambda c: (c["r"], c["q"], c["part"], c["code"])):
+        d, x, y = hex_cell(c["q"], c["r"], size, rows, c["part"], c["parts"])
+        if c["value"] is None:
+            none["d"] += d
+            none["n"] += 1
+            mark = c["status"] or "–"
+            none["marks"].append({"x": x, "y": y + 1.8, "text": mark})
+            none["names"].append(f"{c['name']} ({mark})")
+            continue
+        v = round_half(c["value"], decimals)
+        g = groups[next((k for k, b in enumerate(breaks) if v <= b), len(breaks))]
+        g["d"] += d
+        g["n"] += 1
+        g["values"].append(v)
+    for g in groups:  # each group by the lowest and highest printed figure in it
+        lo, hi = (fmt_value(min(g["values"]), unit, decimals), fmt_value(max(g["values"]), unit, decimals)) \
+            if g["values"] else ("", "")
+        g["label"] = f"{lo} to {hi} ({g['n']:,})" if lo != hi else f"{lo} ({g['n']:,})"
+    from carestats.reports.formatting import SYMBOLS
+
+    height = size * 2 + 1.5 * size * (rows - 1)
+    key_x = map_width + 14.0
+    key = [{"x": key_x, "y": 20.0 + 11.0 * i, "colour": g["colour"], "label": g["label"], "mark": ""}
+           for i, g in enumerate(reversed(groups))]
+    for mark in sorted({m["text"] for m in none["marks"]}):  # each symbol in grey, with its meaning
+        n = sum(m["text"] == mark for m in none["marks"])
+        meaning = SYMBOLS.get(mark, "no figure in the files")
+        key.append({"x": key_x, "y": 20.0 + 11.0 * len(key), "colour": HEX_NONE, "mark": mark,
+                    "label": f"{mark}: {meaning} ({n:,})"})
+    desc = (f"Hex map of {len(cells):,} councils in England, one hexagon each, shaded in {len(groups)} groups "
+            f"of about equal size from light (lowest) to dark (highest): "
+            + "; ".join(g["label"] for g in groups) + ".")
+    if none["n"]:
+        desc += f" Grey, with the publisher's symbol or a dash: {', '.join(none['names'])}."
+    return HexMap(max(width, key_x), height + 12, [g for g in groups if g["n"]], none, key, title, desc,
+                  attribution, height + 9, key_x)

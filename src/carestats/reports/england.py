@@ -342,7 +342,7 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
         "sections": sections, "headlines": headlines, "options": options,
         "key_messages": [k for k in key_messages(by_ind, indicators, year) if k["ind"].theme in themes],
         "method_of_changes": METHOD_OF_CHANGES, "annex_periods": ANNEX_PERIODS,
-        "chapters": chapters_context(by_ind, compared, data.values, indicators, year, regions, themes),
+        "chapters": chapters_context(by_ind, compared, data.values, indicators, year, regions, themes, data.areas),
         "method": method_context(data, indicators, inputs, used, nat_code, shown, full_inputs=True),
     }
 
@@ -371,13 +371,14 @@ class Chapter:
     indicators: tuple[str, ...]  # in the order their trends and regional figures are shown
     spread: str  # the indicator whose councils are drawn as a dot plot by region
     by_age: str = ""  # an indicator of children leaving care by age: those leaving at 16 and 17 against 18
+    hexmap: str = ""  # an indicator whose councils are drawn on the hex cartogram of England
     gap: tuple[str, str] = ()  # (children in care, the group beside them): England's gap over the years
 
 
 CHAPTERS = (
     Chapter("in-care", "Children in care", "How many children are in care, and why do they enter?",
             ("cla_count", "cla_starting", "cla_ceasing", "cla_rate_per_10k", "cla_starting_rate_per_10k",
-             "cla_uasc_count"), "cla_rate_per_10k"),
+             "cla_uasc_count"), "cla_rate_per_10k", hexmap="cla_rate_per_10k"),
     Chapter("stability", "Stability", "How stable are children's placements: moves, distance from home, "
             "children's homes and foster care?",
             ("cla_3plus_placements_pct", "cla_long_term_stability_pct", "cla_new_placements_over_20_miles_pct",
@@ -536,8 +537,11 @@ def _upper_first(text: str) -> str:
 
 def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.DataFrame], values: pl.DataFrame,
                      indicators: list[Indicator], year: int, regions: dict[str, str],
-                     themes: set[str]) -> list[dict]:
+                     themes: set[str], areas: pl.DataFrame | None = None) -> list[dict]:
     """The chapters: each indicator of a chapter whose section is switched on and has figures."""
+    from carestats.reports.data import local_authorities
+
+    councils = local_authorities(values, year, areas)
     by_id = {i.id: i for i in indicators}
     out = []
     for ch in CHAPTERS:
@@ -571,8 +575,10 @@ def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.Dat
         gap = _gap(by_id, by_ind, ch.gap, year) if ch.gap else None
         if gap:
             lines.append(gap["sentence"])
+        hexmap = _hexmap(by_id[ch.hexmap], by_ind[ch.hexmap], year, councils, areas) \
+            if ch.hexmap in by_ind and ch.hexmap in {i.id for i in inds} and councils else None
         trend = charts.multiples(panels, f"{ch.title}: England over the years in the files") if panels else None
-        out.append({"id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
+        out.append({"hexmap": hexmap, "id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
                     "regions": _regions_table(inds, by_ind, year, regions), "spread": spread, "grades": grades,
                     "indicators": inds, "ages": ages, "gap": gap})
     return out
@@ -624,3 +630,84 @@ def _gap(by_id: dict[str, Indicator], by_ind: dict[str, pl.DataFrame], pair: tup
                               width=300, height=110, axis_label=formatting.UNIT_LABELS.get(mine.unit, ""))
     return {"chart": chart, "sentence": narrative.gap_sentence(mine, a, b, "children in need"),
             "missing": GCSE_GAP_MISSING}
+
+
+HEXES = paths.QUERIES_DIR / "reference" / "hexes.yaml"
+
+
+@functools.cache
+def hex_layout() -> dict:
+    """The published hex layout of England's upper-tier councils (queries/reference/hexes.yaml: its
+    source, licence and attribution are in the file) and carestats' splits of a shared hexagon."""
+    from carestats.core import safe_yaml
+
+    return safe_yaml.load(HEXES.read_text(encoding="utf-8"))
+
+
+def council_hexes(councils: list[tuple[str, str]], areas: pl.DataFrame | None) -> dict[str, tuple]:
+    """Each council's place in the layout: (q, r, slice, slices, the codes followed back to a hexagon of
+    its own, the council's first). A council the layout does not have takes
+    the hexagon of its predecessor (the `areas` table's predecessor codes, followed back); councils that
+    share a predecessor's hexagon take the slices `splits` gives them. A council with no place is left
+    out (tests/test_england_chapters.py checks every council of the real files has one)."""
+    layout = hex_layout()
+    hexes = {code: (int(q), int(r)) for code, (q, r) in layout["hexes"].items()}
+    splits = layout.get("splits") or {}
+    before: dict[str, list[str]] = {}
+    if areas is not None and "predecessor_codes" in areas.columns:
+        for r in areas.select("code", "predecessor_codes").iter_rows(named=True):
+            before[r["code"]] = sorted(r["predecessor_codes"] or [])
+    out: dict[str, tuple] = {}
+    taken: set[tuple[int, int, int]] = set()
+    for code, _ in sorted(councils):
+        place, seen = code, [code]
+        while place not in hexes:
+            older = [p for p in before.get(place, []) if p not in seen]
+            if not older:
+                break
+            place = next((p for p in older if p in hexes), older[0])
+            seen.append(place)
+        if place not in hexes:
+            continue
+        q, r = hexes[place]
+        shared = splits.get(place) if place != code else None
+        part, parts = (shared.index(code), len(shared)) if shared and code in shared else (0, 1)
+        if shared and code not in shared:
+            continue  # a successor the splits do not list: no slice of its own
+        if (q, r, part) in taken:
+            continue
+        taken.add((q, r, part))
+        out[code] = (q, r, part, parts, tuple(seen) if parts == 1 else (code,))
+    return out
+
+
+def _hexmap(ind: Indicator, df: pl.DataFrame, year: int, councils: list[tuple[str, str]],
+            areas: pl.DataFrame | None) -> dict | None:
+    """The councils' latest figures on the hex cartogram; a symbol stays a symbol, in grey."""
+    la = df.filter(pl.col("geographic_level") == LA)
+    main = main_breakdown(la) if la.height else None
+    if main is None:
+        return None
+    la = la.filter(pl.col("breakdown") == main)
+    shown = timeline.up_to(la.filter(pl.col("value").is_not_null())["time_period"].to_list(), year)
+    if not shown:
+        return None
+    period = shown[-1]
+    index = {r["area_code"]: r for r in la.filter(pl.col("time_period") == period).iter_rows(named=True)}
+    places = council_hexes(councils, areas)
+    cells = []
+    for code, name in councils:
+        if code not in places:
+            continue
+        q, r, part, parts, codes = places[code]
+        # the council's own row; else, for a council whose code changed (a whole hexagon, not a slice),
+        # the row of that year under its earlier code
+        rows = [index[c] for c in codes if c in index]
+        row = next((x for x in rows if x["value"] is not None or x["status"]), None)
+        cells.append({"code": code, "name": name, "q": q, "r": r, "part": part, "parts": parts,
+                      "value": row["value"] if row else None, "status": row["status"] if row else None})
+    layout = hex_layout()
+    chart = charts.hex_map(cells, f"{ind.title}: each council on a hex map of England, {fmt_period(period)}",
+                           ind.unit, ind.decimals, layout["attribution"])
+    missing = [name for code, name in councils if code not in places]
+    return {"ind": ind, "chart": chart, "period": fmt_period(period), "missing": missing}
