@@ -407,3 +407,237 @@ def dot_plot(groups: list[tuple[str, list[tuple[str, float]]]], title: str, unit
     if ref:
         desc += f"; {ref['label']} is marked by a line"
     return DotPlot(width, height, left, top, pw, rows, x_ticks, ref, labels, title, desc + ".", unit)
+
+
+@dataclass
+class FunnelPlot:
+    """Every council's figure against its denominator, England's figure as the centre line, the 95% and
+    99.8% limits as curves, and the councils outside the 99.8% limits named in a key beside the plot."""
+    width: float
+    height: float
+    left: float
+    top: float
+    plot_w: float
+    plot_h: float
+    x_ticks: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    centre: dict  # {"y", "label"}
+    limits: list[dict]  # {"d", "kind": "95%" or "99.8%", "dash"}
+    within_d: str  # the councils inside the 99.8% limits, as one path
+    above_d: str
+    below_d: str
+    outliers: list[dict]  # {"name", "value", "side": "above" or "below", "text"}
+    key: list[dict]  # the key's lines: {"x", "y", "text", "heading"}
+    title: str = ""
+    desc: str = ""
+    unit: str = ""
+    x_label: str = ""
+    limit_key: list[dict] = field(default_factory=list)  # {"x", "label", "dash"}: how each limit is drawn
+    x_lines: list[str] = field(default_factory=list)  # the x axis title, on one or two lines
+
+
+FUNNEL_LIMITS = (("95", "95% limits", "4 2"), ("998", "99.8% limits", "1.2 1.6"))
+
+
+def funnel_side(value: float, low: float, high: float) -> str:
+    """'above' or 'below' the limits, or '' within them (a figure on a limit is within it)."""
+    return "above" if value > high else "below" if value < low else ""
+
+
+def funnel_plot(rows: list[dict], centre: float, title: str, unit: str, decimals: int, x_label: str = "",
+                width: float = 470, plot_width: float = 232, height: float = 160) -> FunnelPlot:
+    """`rows`: one per council with a published figure and denominator: name, denominator, value and the
+    limits at its denominator (funnel_95_low/high, funnel_998_low/high, as the comparisons table has them;
+    nothing is recomputed here). The limits are drawn through the councils' own denominators. The councils
+    outside the 99.8% limits are drawn as triangles (pointing the way they lie) and named in the key, in
+    two columns right of the plot; the others are small grey circles."""
+    left, top, bottom = 34.0, 12.0, 24.0
+    pw, ph = plot_width - left - 6.0, height - top - bottom
+    got = sorted((r for r in rows if r.get("value") is not None and r.get("denominator")),
+                 key=lambda r: (r["denominator"], r["name"]))
+    x_max = nice_max(max((r["denominator"] for r in got), default=1.0))
+    ys = [r["value"] for r in got] + [centre]
+    ys += [r[f"funnel_998_{s}"] for r in got for s in ("low", "high") if r.get(f"funnel_998_{s}") is not None]
+    lo, hi = value_range(ys, unit)
+
+    def x(v: float) -> float:
+        return left + pw * v / x_max
+
+    def y(v: float) -> float:
+        return top + ph - ph * (min(max(v, lo), hi) - lo) / (hi - lo)
+
+    limits = []
+    for key, label, dash in FUNNEL_LIMITS:
+        for side in ("low", "high"):
+            seen: dict[float, float] = {}
+            for r in got:
+                if r.get(f"funnel_{key}_{side}") is not None:
+                    seen.setdefault(r["denominator"], r[f"funnel_{key}_{side}"])
+            if len(seen) > 1:
+                limits.append({"d": "M" + "L".join(f"{x(n):.1f},{y(v):.1f}" for n, v in seen.items()),
+                               "kind": label, "dash": dash})
+    within, above, below, outliers = [], [], [], []
+    for r in got:
+        side = "" if r.get("funnel_998_low") is None or r.get("funnel_998_high") is None \
+            else funnel_side(r["value"], r["funnel_998_low"], r["funnel_998_high"])
+        px, py = x(r["denominator"]), y(r["value"])
+        if side == "above":
+            above.append(f"M{px:.1f},{py - 3:.1f}L{px + 2.6:.1f},{py + 1.6:.1f}L{px - 2.6:.1f},{py + 1.6:.1f}Z")
+        elif side == "below":
+            below.append(f"M{px:.1f},{py + 3:.1f}L{px + 2.6:.1f},{py - 1.6:.1f}L{px - 2.6:.1f},{py - 1.6:.1f}Z")
+        else:
+            within.append(marker_path("circle", px, py, 1.5))
+        if side:
+            outliers.append({"name": r["name"], "value": r["value"], "side": side,
+                             "text": f"{r['name']} {fmt_value(r['value'], unit, decimals)}"})
+    ups = sorted((o for o in outliers if o["side"] == "above"), key=lambda o: (-o["value"], o["name"]))
+    downs = sorted((o for o in outliers if o["side"] == "below"), key=lambda o: (o["value"], o["name"]))
+    lines: list[tuple[str, bool]] = []
+    for heading, group in ((f"▲ Above the 99.8% limits: {len(ups)}", ups),
+                           (f"▼ Below the 99.8% limits: {len(downs)}", downs)):
+        lines.append((heading, True))
+        lines += [(o["text"], False) for o in group] or [("none", False)]
+    line_h, key_top = 7.2, top
+    per_col = max(math.ceil(len(lines) / 2), int((height - key_top) // line_h))
+    col_w = (width - plot_width - 8.0) / 2
+    key = [{"x": plot_width + 8.0 + (i // per_col) * col_w, "y": key_top + (i % per_col) * line_h + 5,
+            "text": text, "heading": heading} for i, (text, heading) in enumerate(lines)]
+    full_h = max(height, key_top + per_col * line_h + 2)
+    step = nice_step(x_max)
+    x_ticks = [(x(step * k), fmt_number(step * k)) for k in range(int(round(x_max / step)) + 1)]
+    y_step = nice_step(hi - lo)
+    y_ticks = [(y(lo + y_step * k), tick_label(lo + y_step * k, y_step * 4))
+               for k in range(int(round((hi - lo) / y_step)) + 1)]
+    centre_text = fmt_value(centre, unit, decimals)
+    desc = (f"Funnel plot of {len(got):,} councils' figures against their denominator ({x_label or 'size'}), "
+            f"with England's {centre_text} as the centre line and the 95% and 99.8% limits around it as curves. "
+            f"{len(ups):,} {'lies' if len(ups) == 1 else 'lie'} above the 99.8% limits"
+            + (f" ({', '.join(o['text'] for o in ups)})" if ups else "")
+            + f" and {len(downs):,} below" + (f" ({', '.join(o['text'] for o in downs)})" if downs else "") + ".")
+    words, x_lines = x_label.split(), [""]
+    for w in words:  # the axis title on at most two lines of the plot's width (about 3.3pt a character)
+        if x_lines[-1] and len(x_lines[-1]) + 1 + len(w) > pw / 3.3:
+            x_lines.append(w)
+        else:
+            x_lines[-1] = f"{x_lines[-1]} {w}".strip()
+    return FunnelPlot(width, full_h, left, top, pw, ph, x_ticks, y_ticks,
+                      {"y": y(centre), "label": f"England {centre_text}"}, limits, "".join(within),
+                      "".join(above), "".join(below), ups + downs, key, title, desc, unit, x_label,
+                      [{"x": left + 60.0 * i, "label": label, "dash": dash}
+                       for i, (_, label, dash) in enumerate(FUNNEL_LIMITS)], x_lines[:2])
+
+
+@dataclass
+class HexMap:
+    """Every council as a hexagon of a published layout, coloured by the group its figure falls in; a
+    council whose figure is a symbol is grey with the symbol in its hexagon, never a colour of a figure."""
+    width: float
+    height: float
+    groups: list[dict]  # {"d", "colour", "label", "n"}: the hexagons of each colour group, as one path
+    unpublished: dict  # {"d", "colour", "marks": [{"x", "y", "text"}], "label", "n"}
+    key: list[dict]  # {"x", "y", "colour", "label"}
+    title: str = ""
+    desc: str = ""
+    attribution: str = ""
+    attribution_y: float = 0.0
+    key_x: float = 0.0
+
+
+# A sequential single-hue ramp (light to dark blue: ColorBrewer "Blues"), safe for colour-vision deficiencies;
+# a council with no figure is grey, which no group uses.
+HEX_RAMP = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+HEX_NONE = "#cfcfcf"
+
+
+def hex_cell(q: int, r: int, size: float, rows: int, part: int = 0, parts: int = 1) -> tuple[str, float, float]:
+    """One pointy-topped hexagon of an odd-r layout (r grows northwards, so it is drawn from the top down),
+    or the `part`-th of `parts` vertical slices of it, west to east: (path data, centre x, centre y)."""
+    w = math.sqrt(3) * size
+    cx = w * (q + 0.5 * (r % 2)) + w / 2
+    cy = size + 1.5 * size * (rows - 1 - r)
+    corners = [(cx, cy - size), (cx + w / 2, cy - size / 2), (cx + w / 2, cy + size / 2), (cx, cy + size),
+               (cx - w / 2, cy + size / 2), (cx - w / 2, cy - size / 2)]
+    x0 = cx - w / 2 + w * part / parts
+    x1 = x0 + w / parts
+    for edge, keep in ((x0, lambda x, e: x >= e - 1e-9), (x1, lambda x, e: x <= e + 1e-9)):
+        if parts == 1:
+            break
+        clipped = []
+        for i, (ax, ay) in enumerate(corners):  # each side of the polygon against one vertical line
+            bx, by = corners[(i + 1) % len(corners)]
+            if keep(ax, edge):
+                clipped.append((ax, ay))
+            if keep(ax, edge) != keep(bx, edge):
+                clipped.append((edge, ay + (by - ay) * (edge - ax) / (bx - ax)))
+        corners = clipped
+    d = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in corners) + "Z"
+    return d, (x0 + x1) / 2, cy
+
+
+def hex_breaks(values: list[float], decimals: int, groups: int = len(HEX_RAMP)) -> list[float]:
+    """The upper bounds of all but the last group: equal numbers of councils in each (quantiles), on the
+    figures as printed, so two councils that print alike are always in the same group."""
+    shown = sorted(float(round_half(v, decimals)) for v in values)
+    if not shown:
+        return []
+    out: list[float] = []
+    for k in range(1, groups):
+        b = shown[min(len(shown) - 1, math.ceil(k * len(shown) / groups) - 1)]
+        if (not out or b > out[-1]) and b < shown[-1]:
+            out.append(b)
+    return out
+
+
+def round_half(v: float, decimals: int) -> float:
+    from carestats.reports.formatting import shown
+
+    return float(shown(v, decimals))
+
+
+def hex_map(cells: list[dict], title: str, unit: str, decimals: int, attribution: str, map_width: float = 236,
+            width: float = 470) -> HexMap:
+    """`cells`: one per council: code, name, q, r, part, parts (its slice of a shared hexagon), value and
+    status (the publisher's symbol, or None with no value when the files have no figure)."""
+    cols = max((c["q"] for c in cells), default=0) + 1.5
+    rows = max((c["r"] for c in cells), default=0) + 1
+    size = map_width / cols / math.sqrt(3)
+    published = [c for c in cells if c["value"] is not None]
+    breaks = hex_breaks([c["value"] for c in published], decimals)
+    groups = [{"d": "", "colour": HEX_RAMP[i], "n": 0, "values": []} for i in range(len(breaks) + 1)]
+    none = {"d": "", "colour": HEX_NONE, "marks": [], "n": 0, "names": []}
+    for c in sorted(cells, key=lambda c: (c["r"], c["q"], c["part"], c["code"])):
+        d, x, y = hex_cell(c["q"], c["r"], size, rows, c["part"], c["parts"])
+        if c["value"] is None:
+            none["d"] += d
+            none["n"] += 1
+            mark = c["status"] or "–"
+            none["marks"].append({"x": x, "y": y + 1.8, "text": mark})
+            none["names"].append(f"{c['name']} ({mark})")
+            continue
+        v = round_half(c["value"], decimals)
+        g = groups[next((k for k, b in enumerate(breaks) if v <= b), len(breaks))]
+        g["d"] += d
+        g["n"] += 1
+        g["values"].append(v)
+    for g in groups:  # each group by the lowest and highest printed figure in it
+        lo, hi = (fmt_value(min(g["values"]), unit, decimals), fmt_value(max(g["values"]), unit, decimals)) \
+            if g["values"] else ("", "")
+        g["label"] = f"{lo} to {hi} ({g['n']:,})" if lo != hi else f"{lo} ({g['n']:,})"
+    from carestats.reports.formatting import SYMBOLS
+
+    height = size * 2 + 1.5 * size * (rows - 1)
+    key_x = map_width + 14.0
+    key = [{"x": key_x, "y": 20.0 + 11.0 * i, "colour": g["colour"], "label": g["label"], "mark": ""}
+           for i, g in enumerate(reversed(groups))]
+    for mark in sorted({m["text"] for m in none["marks"]}):  # each symbol in grey, with its meaning
+        n = sum(m["text"] == mark for m in none["marks"])
+        meaning = SYMBOLS.get(mark, "no figure in the files")
+        key.append({"x": key_x, "y": 20.0 + 11.0 * len(key), "colour": HEX_NONE, "mark": mark,
+                    "label": f"{mark}: {meaning} ({n:,})"})
+    desc = (f"Hex map of {len(cells):,} councils in England, one hexagon each, shaded in {len(groups)} groups "
+            f"of about equal size from light (lowest) to dark (highest): "
+            + "; ".join(g["label"] for g in groups) + ".")
+    if none["n"]:
+        desc += f" Grey, with the publisher's symbol or a dash: {', '.join(none['names'])}."
+    return HexMap(max(width, key_x), height + 12, [g for g in groups if g["n"]], none, key, title, desc,
+                  attribution, height + 9, key_x)

@@ -373,7 +373,7 @@ def england_context(data: ReportData, indicators: list[Indicator], inputs: list[
         "sections": sections, "headlines": headlines, "options": options,
         "key_messages": [k for k in key_messages(by_ind, indicators, year) if k["ind"].theme in themes],
         "method_of_changes": METHOD_OF_CHANGES, "annex_periods": ANNEX_PERIODS,
-        "chapters": chapters_context(by_ind, compared, data.values, indicators, year, regions, themes),
+        "chapters": chapters_context(by_ind, compared, data.values, indicators, year, regions, themes, data.areas),
         "method": method_context(data, indicators, inputs, used, nat_code, shown, full_inputs=True),
     }
 
@@ -401,12 +401,15 @@ class Chapter:
     question: str
     indicators: tuple[str, ...]  # in the order their trends and regional figures are shown
     spread: str  # the indicator whose councils are drawn as a dot plot by region
+    by_age: str = ""  # an indicator of children leaving care by age: those leaving at 16 and 17 against 18
+    hexmap: str = ""  # an indicator whose councils are drawn on the hex cartogram of England
+    gap: tuple[str, str] = ()  # (children in care, the group beside them): England's gap over the years
 
 
 CHAPTERS = (
     Chapter("in-care", "Children in care", "How many children are in care, and why do they enter?",
             ("cla_count", "cla_starting", "cla_ceasing", "cla_rate_per_10k", "cla_starting_rate_per_10k",
-             "cla_uasc_count"), "cla_rate_per_10k"),
+             "cla_uasc_count"), "cla_rate_per_10k", hexmap="cla_rate_per_10k"),
     Chapter("stability", "Stability", "How stable are children's placements: moves, distance from home, "
             "children's homes and foster care?",
             ("cla_3plus_placements_pct", "cla_long_term_stability_pct", "cla_new_placements_over_20_miles_pct",
@@ -414,14 +417,15 @@ CHAPTERS = (
     Chapter("missing", "Missing from care", "How many children go missing from care, and how often?",
             ("cla_missing_pct", "cla_missing_children", "cla_missing_incidents_per_child", "cla_away_pct"),
             "cla_missing_pct"),
-    Chapter("leaving", "Leaving care", "How do young people leave care: staying put, and care leavers in "
-            "education, work and suitable housing?",
+    Chapter("leaving", "Leaving care", "How do young people leave care: at 16 and 17 or at 18, staying put, "
+            "and care leavers in education, work and suitable housing?",
             ("staying_put_18_pct", "care_leavers_17_18_eet_pct", "care_leavers_19_21_eet_pct",
              "care_leavers_19_21_suitable_accommodation_pct", "care_leavers_not_in_touch_pct"),
-            "care_leavers_19_21_eet_pct"),
+            "care_leavers_19_21_eet_pct", by_age="cla_ceasing_by_age"),
     Chapter("education", "Education", "How do children in care do at school, beside other children?",
             ("cla_ks4_basics_94_pct", "cino_ks4_basics_94_pct", "cla_ks4_attainment8", "cla_ks2_rwm_expected_pct",
-             "cla_sdq_concern_pct"), "cla_ks4_basics_94_pct"),
+             "cla_sdq_concern_pct"), "cla_ks4_basics_94_pct",
+            gap=("cla_ks4_basics_94_pct", "cino_ks4_basics_94_pct")),
     Chapter("routes-out", "Routes out of care", "How do children leave care: returning home, adoption and "
             "special guardianship?",
             ("adopted_count", "ceased_returned_home_planned_pct", "ceased_adopted_pct", "ceased_sgo_pct"),
@@ -432,6 +436,17 @@ CHAPTERS = (
              "ilacs_overall_effectiveness"), "sw_caseload"),
 )
 TREND_PANELS = 6  # small trend charts per chapter (one SVG)
+# The publisher's age groups of children leaving care at 16 or over (cla_ceasing_by_age's breakdowns).
+AGES_AT_LEAVING = ("16 years", "17 years", "18 years and over")
+# What the files cannot give (the KS4 files hold children in care, children in need and children on a
+# protection plan, not all pupils), and where the figure is published.
+GCSE_GAP_MISSING = ("The gap between children in care and all children cannot be given from these files: "
+                    "they hold the share reaching grade 4 or above in English and maths GCSEs for children in "
+                    "care, children in need and children on a protection plan (ks4_la.csv), but no figure for "
+                    "all pupils. That figure is published in the DfE's \u201cKey stage 4 performance\u201d "
+                    "statistics (and in the national tables of \u201cOutcomes for children in need, including "
+                    "children looked after by local authorities in England\u201d); the gap shown here is to "
+                    "children in need.")
 
 
 def _national(df: pl.DataFrame) -> pl.DataFrame:
@@ -513,17 +528,51 @@ def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, yea
     nat = values.filter((pl.col("geographic_level") == NATIONAL) & (pl.col("breakdown") == main)
                         & (pl.col("time_period") == period) & pl.col("value").is_not_null())
     ref = ("England", nat["value"][0]) if nat.height else None
+    sentence = narrative.spread_sentence(ind, published, period, rows.height)
+    funnel = _funnel(ind, rows, period, ref)
+    if funnel is not None:
+        return {"ind": ind, "kind": "funnel", **funnel, "sentences": [sentence, funnel["sentence"]],
+                "period": fmt_period(period), "regions": [{"name": name, "n": len(m)} for name, m in ordered]}
     title = f"{ind.title}: each council, by region, {fmt_period(period)}"
     chart = charts.dot_plot(ordered, title, ind.unit, ind.decimals, reference=ref, row_h=13.0)
-    sentence = narrative.spread_sentence(ind, published, period, rows.height)
-    return {"ind": ind, "chart": chart, "sentence": sentence, "period": fmt_period(period),
+    return {"ind": ind, "kind": "dots", "chart": chart, "sentences": [sentence], "period": fmt_period(period),
             "regions": [{"name": name, "n": len(m)} for name, m in ordered]}
+
+
+FUNNEL_COLUMNS = ("funnel_95_low", "funnel_95_high", "funnel_998_low", "funnel_998_high")
+
+
+def _funnel(ind: Indicator, rows: pl.DataFrame, period: int, ref: tuple[str, float] | None) -> dict | None:
+    """A funnel plot of the councils' figures for `period` where the comparisons table has funnel limits
+    for them (a proportion with a denominator, and England's figure): None otherwise (a rate, a count, a
+    score, no England figure), when the dot plot is drawn instead."""
+    if ref is None or "funnel_998_low" not in rows.columns:
+        return None
+    limited = rows.filter(pl.col("value").is_not_null() & (pl.col("denominator") > 0)
+                          & pl.col("funnel_998_low").is_not_null() & pl.col("funnel_998_high").is_not_null())
+    if limited.is_empty():
+        return None
+    got = [{"name": r["area_name"], "denominator": r["denominator"], "value": r["value"],
+            **{k: r[k] for k in FUNNEL_COLUMNS}} for r in limited.sort("area_code").iter_rows(named=True)]
+    title = f"{ind.title}: each council against its {ind.denominator}, {fmt_period(period)}"
+    chart = charts.funnel_plot(got, ref[1], title, ind.unit, ind.decimals, x_label=_upper_first(ind.denominator))
+    above = [(o["name"], o["value"]) for o in chart.outliers if o["side"] == "above"]
+    below = [(o["name"], o["value"]) for o in chart.outliers if o["side"] == "below"]
+    return {"chart": chart, "sentence": narrative.funnel_sentence(ind, period, above, below, len(got), ref[1]),
+            "above": above, "below": below, "plotted": len(got)}
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.DataFrame], values: pl.DataFrame,
                      indicators: list[Indicator], year: int, regions: dict[str, str],
-                     themes: set[str]) -> list[dict]:
+                     themes: set[str], areas: pl.DataFrame | None = None) -> list[dict]:
     """The chapters: each indicator of a chapter whose section is switched on and has figures."""
+    from carestats.reports.data import local_authorities
+
+    councils = local_authorities(values, year, areas)
     by_id = {i.id: i for i in indicators}
     out = []
     for ch in CHAPTERS:
@@ -549,9 +598,147 @@ def chapters_context(by_ind: dict[str, pl.DataFrame], compared: dict[str, pl.Dat
                               and _national(by_ind[i.id]).is_empty()) if b]
         lines += [g["sentence"] for g in grades]
         if spread:
-            lines.append(spread["sentence"])
+            lines += spread["sentences"]
+        ages = _leaving_ages(by_id[ch.by_age], by_ind[ch.by_age], year) \
+            if ch.by_age in by_ind and ch.by_age in by_id and by_id[ch.by_age].theme in themes else None
+        if ages:
+            lines.insert(0, ages["sentence"])
+        gap = _gap(by_id, by_ind, ch.gap, year) if ch.gap else None
+        if gap:
+            lines.append(gap["sentence"])
+        hexmap = _hexmap(by_id[ch.hexmap], by_ind[ch.hexmap], year, councils, areas) \
+            if ch.hexmap in by_ind and ch.hexmap in {i.id for i in inds} and councils else None
         trend = charts.multiples(panels, f"{ch.title}: England over the years in the files") if panels else None
-        out.append({"id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
+        out.append({"hexmap": hexmap, "id": ch.id, "title": ch.title, "question": ch.question, "narrative": lines, "trend": trend,
                     "regions": _regions_table(inds, by_ind, year, regions), "spread": spread, "grades": grades,
-                    "indicators": inds})
+                    "indicators": inds, "ages": ages, "gap": gap})
     return out
+
+
+def _leaving_ages(ind: Indicator, df: pl.DataFrame, year: int) -> dict | None:
+    """England's children leaving care at 16, at 17 and at 18 or over, every year in the files: a chart,
+    its table and the sentence on those leaving at 16 or 17 against all who left at 16 or over."""
+    nat = df.filter((pl.col("geographic_level") == NATIONAL) & pl.col("breakdown").is_in(AGES_AT_LEAVING))
+    shown = timeline.up_to(nat["time_period"].to_list(), year)
+    if not shown:
+        return None
+    index = {(r["breakdown"], r["time_period"]): r for r in nat.iter_rows(named=True)}
+
+    def at(age: str, p: int) -> narrative.Point:
+        r = index.get((age, p))
+        return (p, r["value"], r["status"]) if r else (p, None, None)
+
+    series = [charts.Series(age.replace(" years and over", " or over").replace(" years", ""),
+                            [at(age, p) for p in shown], style=k) for k, age in enumerate(AGES_AT_LEAVING)]
+    chart = charts.line_chart(series, f"{ind.title}, England: at 16, at 17 and at 18 or over", ind.unit,
+                              ind.decimals, width=300, height=110, axis_label=formatting.UNIT_LABELS.get(ind.unit, ""))
+    rows = [{"name": s.label, "cells": [cell(index.get((age, p)), ind) for p in shown]}
+            for s, age in zip(series, AGES_AT_LEAVING)]
+    by_period = {p: tuple(at(age, p)[1] for age in AGES_AT_LEAVING) for p in shown}
+    sentence = narrative.leaving_age_sentence(shown[-1], by_period[shown[-1]],
+                                              (shown[0], by_period[shown[0]]) if len(shown) > 1 else None,
+                                              [at(age, shown[-1])[2] for age in AGES_AT_LEAVING])
+    return {"ind": ind, "chart": chart, "sentence": sentence, "periods": [fmt_period(p) for p in shown],
+            "rows": rows, "caption": "Children who left care, England, by age on leaving"}
+
+
+def _gap(by_id: dict[str, Indicator], by_ind: dict[str, pl.DataFrame], pair: tuple[str, str],
+         year: int) -> dict | None:
+    """England's figure for children in care beside another group's, every year both are in the files,
+    with the gap in the narrative, and what the files cannot give (GCSE_GAP_MISSING)."""
+    mine, theirs = (by_id.get(i) for i in pair)
+    if mine is None or theirs is None or pair[0] not in by_ind or pair[1] not in by_ind:
+        return None
+    a, b = (points(_national(by_ind[i])) for i in pair)
+    common = timeline.up_to(sorted({p for p, _, _ in a} & {p for p, _, _ in b}), year)
+    if not common:
+        return None
+    a = [p for p in a if p[0] in common]
+    b = [p for p in b if p[0] in common]
+    chart = charts.line_chart([charts.Series("Children in care", a, style=0),
+                               charts.Series("Children in need", b, style=1)],
+                              f"{mine.title} beside children in need, England", mine.unit, mine.decimals,
+                              width=300, height=110, axis_label=formatting.UNIT_LABELS.get(mine.unit, ""))
+    return {"chart": chart, "sentence": narrative.gap_sentence(mine, a, b, "children in need"),
+            "missing": GCSE_GAP_MISSING}
+
+
+HEXES = paths.QUERIES_DIR / "reference" / "hexes.yaml"
+
+
+@functools.cache
+def hex_layout() -> dict:
+    """The published hex layout of England's upper-tier councils (queries/reference/hexes.yaml: its
+    source, licence and attribution are in the file) and carestats' splits of a shared hexagon."""
+    from carestats.core import safe_yaml
+
+    return safe_yaml.load(HEXES.read_text(encoding="utf-8"))
+
+
+def council_hexes(councils: list[tuple[str, str]], areas: pl.DataFrame | None) -> dict[str, tuple]:
+    """Each council's place in the layout: (q, r, slice, slices, the codes followed back to a hexagon of
+    its own, the council's first). A council the layout does not have takes
+    the hexagon of its predecessor (the `areas` table's predecessor codes, followed back); councils that
+    share a predecessor's hexagon take the slices `splits` gives them. A council with no place is left
+    out (tests/test_england_chapters.py checks every council of the real files has one)."""
+    layout = hex_layout()
+    hexes = {code: (int(q), int(r)) for code, (q, r) in layout["hexes"].items()}
+    splits = layout.get("splits") or {}
+    before: dict[str, list[str]] = {}
+    if areas is not None and "predecessor_codes" in areas.columns:
+        for r in areas.select("code", "predecessor_codes").iter_rows(named=True):
+            before[r["code"]] = sorted(r["predecessor_codes"] or [])
+    out: dict[str, tuple] = {}
+    taken: set[tuple[int, int, int]] = set()
+    for code, _ in sorted(councils):
+        place, seen = code, [code]
+        while place not in hexes:
+            older = [p for p in before.get(place, []) if p not in seen]
+            if not older:
+                break
+            place = next((p for p in older if p in hexes), older[0])
+            seen.append(place)
+        if place not in hexes:
+            continue
+        q, r = hexes[place]
+        shared = splits.get(place) if place != code else None
+        part, parts = (shared.index(code), len(shared)) if shared and code in shared else (0, 1)
+        if shared and code not in shared:
+            continue  # a successor the splits do not list: no slice of its own
+        if (q, r, part) in taken:
+            continue
+        taken.add((q, r, part))
+        out[code] = (q, r, part, parts, tuple(seen) if parts == 1 else (code,))
+    return out
+
+
+def _hexmap(ind: Indicator, df: pl.DataFrame, year: int, councils: list[tuple[str, str]],
+            areas: pl.DataFrame | None) -> dict | None:
+    """The councils' latest figures on the hex cartogram; a symbol stays a symbol, in grey."""
+    la = df.filter(pl.col("geographic_level") == LA)
+    main = main_breakdown(la) if la.height else None
+    if main is None:
+        return None
+    la = la.filter(pl.col("breakdown") == main)
+    shown = timeline.up_to(la.filter(pl.col("value").is_not_null())["time_period"].to_list(), year)
+    if not shown:
+        return None
+    period = shown[-1]
+    index = {r["area_code"]: r for r in la.filter(pl.col("time_period") == period).iter_rows(named=True)}
+    places = council_hexes(councils, areas)
+    cells = []
+    for code, name in councils:
+        if code not in places:
+            continue
+        q, r, part, parts, codes = places[code]
+        # the council's own row; else, for a council whose code changed (a whole hexagon, not a slice),
+        # the row of that year under its earlier code
+        rows = [index[c] for c in codes if c in index]
+        row = next((x for x in rows if x["value"] is not None or x["status"]), None)
+        cells.append({"code": code, "name": name, "q": q, "r": r, "part": part, "parts": parts,
+                      "value": row["value"] if row else None, "status": row["status"] if row else None})
+    layout = hex_layout()
+    chart = charts.hex_map(cells, f"{ind.title}: each council on a hex map of England, {fmt_period(period)}",
+                           ind.unit, ind.decimals, layout["attribution"])
+    missing = [name for code, name in councils if code not in places]
+    return {"ind": ind, "chart": chart, "period": fmt_period(period), "missing": missing}

@@ -269,3 +269,90 @@ def spread_sentence(ind: Indicator, values: list[tuple[str, float]], period: int
     if missing > 0:
         text += f"; {missing:,} {'has' if missing == 1 else 'have'} no published figure (a symbol or no row)"
     return text + "."
+
+
+def funnel_sentence(ind: Indicator, period: int, above: list[tuple[str, float]], below: list[tuple[str, float]],
+                    plotted: int, centre: float, named: int = 3) -> str:
+    """Which councils lie outside the 99.8% funnel limits around England's figure: every one of them when
+    there are few, otherwise the `named` furthest each way (highest above, lowest below) and how many more
+    the funnel plot's key names. `above` and `below` as (name, value)."""
+    england = f.fmt_value(centre, ind.unit, ind.decimals)
+    head = (f"{ind.short_title}, {f.fmt_period(period)}: of the {plotted:,} councils with a published figure "
+            f"and denominator, ")
+    if not above and not below:
+        return head + f"none lies outside the 99.8% limits around England's {england}."
+    every = len(above) + len(below) <= 2 * named
+
+    def listed(group: list[tuple[str, float]], extreme: str) -> str:
+        if not group:
+            return ""
+        items = _join([f"{name} {f.fmt_value(v, ind.unit, ind.decimals)}" for name, v in
+                       (group if every else group[:named])])
+        return f" ({items})" if every or len(group) <= named else f" (the {extreme}: {items})"
+
+    ups = sorted(above, key=lambda nv: (-nv[1], nv[0]))
+    downs = sorted(below, key=lambda nv: (nv[1], nv[0]))
+    first = f"{len(ups):,} {'lies' if len(ups) == 1 else 'lie'}" if ups else "none lies"
+    text = (head + f"{first} above the 99.8% limits around England's {england}{listed(ups, 'highest')} and "
+            + (f"{len(downs):,} below{listed(downs, 'lowest')}" if downs else "none below"))
+    if not every:
+        text += "; the funnel plot's key names them all"
+    return text + "."
+
+
+AGE_NAMES = ("16", "17", "18 or over")  # the age groups of leaving_age_sentence, in order
+
+
+def leaving_age_sentence(period: int, latest: tuple[float | None, ...], first: tuple[int, tuple] | None = None,
+                         statuses: list[str | None] | None = None) -> str:
+    """Those leaving care at 16 or 17 against all who left at 16 or over: `latest` the figures at 16, 17
+    and 18 or over for `period`, `first` (period, figures) the first year in the files. The sums are of
+    the publisher's figures (England's are rounded to the nearest 10), so a share is of those sums."""
+    year = periods.end_year(period)
+    statuses = statuses or [None] * len(latest)
+    gaps = [(name, s) for name, v, s in zip(AGE_NAMES, latest, statuses) if v is None]
+    if gaps:
+        which = _join([f"at {name} is {symbol_words(s)}" for name, s in gaps])
+        return f"Children leaving care in the year to 31 March {year}: the figure {which}, so no share is given."
+
+    def share(n16: float, n17: float, n18: float) -> tuple[str, str, str]:
+        young, total = n16 + n17, n16 + n17 + n18
+        pct = f.fmt_value(100 * young / total, "%", 0) if total else f.NO_DATA
+        return f.fmt_number(young), pct, f.fmt_number(total)
+
+    n16, n17, n18 = latest
+    young, pct, total = share(n16, n17, n18)
+    text = (f"{young} young people left care aged 16 or 17 in the year to 31 March {year} "
+            f"({f.fmt_number(n16)} at 16 and {f.fmt_number(n17)} at 17), {pct} of the {total} who left aged 16 "
+            f"or over; {f.fmt_number(n18)} left at 18 or over")
+    if first is not None and first[0] != period and all(v is not None for v in first[1]):
+        young0, pct0, _ = share(*first[1])
+        text += f"; in the year to 31 March {periods.end_year(first[0])}, {young0} ({pct0}) left at 16 or 17"
+    return text + ". The publisher rounds England's figures to the nearest 10; the sums and shares are of those."
+
+
+def gap_sentence(ind: Indicator, mine: list[Point], theirs: list[Point], group: str) -> str:
+    """Children in care beside another group, on the printed figures: the latest year both are published,
+    and the first, with the gap in percentage points (or in the unit)."""
+    both = sorted((p, a, b) for (p, a, _), (q, b, _) in
+                  ((x, y) for x in mine for y in theirs if x[0] == y[0]) if a is not None and b is not None)
+    if not both:
+        return f"{ind.short_title}: no year in the files has a published figure for both children in care and {group}."
+
+    def gap(a: float, b: float) -> tuple[str, str]:
+        d = f.shown(a, ind.decimals) - f.shown(b, ind.decimals)
+        size = f.fmt_number(float(abs(d)), ind.decimals) + (" percentage points" if ind.unit == "%" else "")
+        return size, ("lower" if d < 0 else "higher" if d > 0 else "the same")
+
+    p, a, b = both[-1]
+    size, way = gap(a, b)
+    text = (f"{ind.short_title}, {f.fmt_period(p)}: {f.fmt_value(a, ind.unit, ind.decimals)} of children in care "
+            f"against {f.fmt_value(b, ind.unit, ind.decimals)} of {group}, "
+            + (f"{size} {way}" if way != "the same" else "the same figure"))
+    if len(both) > 1:
+        p0, a0, b0 = both[0]
+        size0, way0 = gap(a0, b0)
+        text += (f"; in {f.fmt_period(p0)}, {f.fmt_value(a0, ind.unit, ind.decimals)} against "
+                 f"{f.fmt_value(b0, ind.unit, ind.decimals)}, " + (f"{size0} {way0}" if way0 != "the same"
+                                                                    else "the same figure"))
+    return text + "."
