@@ -8,6 +8,7 @@ rendered by a pool of worker processes, each of which prepares the shared lookup
 
 from __future__ import annotations
 
+import base64
 import gc
 import os
 import pickle
@@ -60,14 +61,24 @@ def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = formatting.fmt_number
     env.filters["period"] = formatting.fmt_period
+    env.filters["svg_data_uri"] = svg_data_uri
     env.globals["fmt_value"] = formatting.fmt_value
     env.globals["fmt_change"] = formatting.fmt_change
     env.globals["SYMBOLS"] = formatting.SYMBOLS
     return env
 
 
+SVG_DATA = "data:image/svg+xml;base64,"  # the one kind of data: URL the renderer reads (svg_data_uri's)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG drawing (a chart macro's output) as a data: URL for an <img>: the same bytes every time."""
+    return SVG_DATA + base64.b64encode(str(svg).strip().encode("utf-8")).decode("ascii")
+
+
 def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  # type: ignore[no-untyped-def]
-    """A fetcher for the template folders and the named files (the user's logo), and nothing else."""
+    """A fetcher for the template folders, the named files (the user's logo) and the SVG drawings the
+    templates inline as data: URLs (svg_data_uri), and nothing else."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     allowed = [d.resolve() for d in asset_dirs]
@@ -77,9 +88,11 @@ def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  #
         """Serves file: URLs inside the template folders and nothing else."""
 
         def __init__(self) -> None:
-            super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=True)
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=True)
 
         def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+            if url.startswith(SVG_DATA):  # the drawing itself, in the URL: nothing is fetched
+                return super().fetch(url, headers)
             if url.startswith("file:"):
                 from urllib.request import url2pathname
 
