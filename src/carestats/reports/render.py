@@ -65,6 +65,7 @@ def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
     env.globals["fmt_value"] = formatting.fmt_value
     env.globals["fmt_change"] = formatting.fmt_change
     env.globals["SYMBOLS"] = formatting.SYMBOLS
+    env.globals["NO_DATA"] = formatting.NO_DATA
     return env
 
 
