@@ -9,7 +9,8 @@ build gives WeasyPrint); then, in this one process, each report is parsed (`HTML
 CPU time (`time.process_time`: this process only, so other jobs on a shared machine count for little) of
 each step is kept; the table shows each report's least CPU time over the repetitions and the median over
 the sample. The sample: `--sample` councils spread evenly over the build's LAs by code (or `--areas`).
-Also counts what the layout is given: elements, inline <svg>s and table cells.
+Also counts what the layout is given: elements, inline <svg>s, images (the spines are SVG images) and
+table cells.
 
 With `--src` given more than once, each checkout makes its own HTML (in a process of its own, with its
 `src` first on the path) and the repetitions of the checkouts alternate report by report, so that a
@@ -51,7 +52,7 @@ def sample_areas(build: Path, n: int) -> list[str]:
 
 def counts(html: str) -> dict[str, int]:
     return {"elements": len(re.findall(r"<[a-zA-Z]", html)), "svg": html.count("<svg"),
-            "cells": len(re.findall(r"<t[dh][ >]", html))}
+            "images": html.count("<img"), "cells": len(re.findall(r"<t[dh][ >]", html))}
 
 
 def time_once(item: dict, html_dir: Path, best: dict) -> int:
@@ -136,7 +137,7 @@ def main() -> None:
                              **{s: round(v, 3) for s, v in b.items()}})
             tables.append({"src": str(src or "this checkout"), "rows": rows})
     load.append(os.getloadavg()[0])
-    cols = ["pdf", "pages", "elements", "svg", "cells", "parse", "layout", "write", "total"]
+    cols = ["pdf", "pages", "elements", "svg", "images", "cells", "parse", "layout", "write", "total"]
     for t in tables:
         print(f"\n{t['src']}: least CPU seconds of {args.reps} per report")
         print("| " + " | ".join(cols) + " |")

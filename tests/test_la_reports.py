@@ -271,7 +271,13 @@ def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
     for html in pages:
         charts_ = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="([^ "]+) ([^"]+)"',
                              html)
-        assert len(charts_) >= 3
+        # the LA report's small spines are SVG images (render.svg_data_uri): their alt text says what the
+        # drawing's title and description say
+        images = re.findall(r'<img class="spine-img" src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="([^"]*)"',
+                            html)
+        assert len(charts_) + len(images) >= 3 and html.count("<img") == len(images)
+        for alt in images:
+            assert re.fullmatch(r"Where Town 0 sits: [^:]+: Town 0 .{20,}", alt), alt
         for title_id, desc_id in charts_:
             assert re.search(rf'<title id="{re.escape(title_id)}">[^<]+</title>', html), title_id
             assert re.search(rf'<desc id="{re.escape(desc_id)}">[^<]{{20,}}</desc>', html), desc_id
@@ -303,6 +309,24 @@ def test_a_worker_compiles_each_template_once_and_keeps_the_callers_collector(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_other_work_of_the_build_is_done_while_the_workers_render(data: ReportData, tmp_path: Path) -> None:
+    from multiprocessing import active_children
+
+    from carestats.reports.render import render_many
+
+    events: list[tuple[str, int]] = []
+    tasks = [("la", *LAS[0]), ("la", *LAS[1])]
+    made = render_many(RenderJob(data, INDICATORS, [], tmp_path / "p"), tasks, jobs=2,
+                       progress=lambda done, total: events.append(("report", done)),
+                       alongside=lambda: events.append(("alongside", len(active_children()))))
+    # done in the parent once both workers are started, before any finished report is taken
+    assert events == [("alongside", 2), ("report", 1), ("report", 2)] and len(made) == 2
+    events.clear()
+    render_many(RenderJob(data, INDICATORS, [], tmp_path / "s"), tasks[:1], jobs=1,
+                alongside=lambda: events.append(("alongside", 0)))
+    assert events == [("alongside", 0)]
 
 
 def test_an_interrupted_render_stops_at_once_and_leaves_nothing_half_written(data: ReportData,

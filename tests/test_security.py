@@ -22,7 +22,8 @@ from carestats.pipeline.build import run
 from carestats.core.errors import ConfigError, QueryError
 from carestats.pipeline.inputs import read_inputs
 from carestats.indicators.registry import Indicator, parse_indicator
-from carestats.reports.render import RenderError, environment, html_to_pdf, make_fetcher, output_name, slugify
+from carestats.reports.render import (RenderError, environment, html_to_pdf, make_fetcher, output_name, slugify,
+                                      svg_data_uri)
 from test_atomic import options, snapshot, write_release
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +137,13 @@ FETCHES = {
     "relative-escape": ("", '<img src="../../../../../../etc/hostname" alt="">'),
     "encoded-escape": ("", f'<img src="file://{ROOT}/templates/%2e%2e/pyproject.toml" alt="">'),
     "data-url": ("", '<img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E" alt="">'),
+    "data-url-other": ("", '<img src="data:text/html;base64,PHA+eDwvcD4=" alt="">'),
+    "inline-svg-image": ("", ('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+                              '<image href="file:///etc/hostname" width="9" height="9"/></svg>')),
+    # the one data: URL the renderer reads (a chart drawn as an image) cannot fetch from inside the drawing
+    "svg-image-fetch": ("", '<img src="{}" alt="">'.format(svg_data_uri(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><image href="file:///etc/hostname"'
+        ' width="9" height="9"/></svg>'))),
 }
 
 
@@ -146,6 +154,16 @@ def test_renderer_fetches_nothing_and_fails_loudly(case: str, tmp_path: Path) ->
     with pytest.raises(RenderError, match="blocked fetch"):
         html_to_pdf(PAGE.format(head=head, body=body), target)
     assert list(tmp_path.iterdir()) == []  # no PDF, no partial file
+
+
+def test_a_chart_drawn_as_an_svg_data_url_is_read_and_nothing_else_is(tmp_path: Path) -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10"/></svg>'
+    url = svg_data_uri(svg)
+    assert url == svg_data_uri(svg) and url.startswith("data:image/svg+xml;base64,")
+    assert make_fetcher([tmp_path]).fetch(url).read() == svg.encode()
+    target = tmp_path / "r.pdf"
+    html_to_pdf(PAGE.format(head="", body=f'<img src="{url}" alt="A black bar">'), target)
+    assert target.read_bytes().startswith(b"%PDF")
 
 
 def test_renderer_serves_the_packaged_stylesheet(tmp_path: Path) -> None:

@@ -501,9 +501,12 @@ def _build_into(work: Path, opts: Settings, checked: Checked, indicators,  # typ
     else:
         year = make_data(work, opts, checked.result, indicators, rep)
     made: list = []
+    site = opts.site and opts.until == "render" and year
     if opts.reports and opts.until == "render" and year:
-        made = render_all(indicators, year, inputs, work, rep, opts, previous=prev, data_key=keys.data)
-    if opts.site and opts.until == "render" and year:
+        # the web edition is written from the reports' data while the workers render
+        made = render_all(indicators, year, inputs, work, rep, opts, previous=prev, data_key=keys.data,
+                          site_alongside=bool(site))
+    elif site:
         write_site(indicators, year, inputs, work, rep, opts)
     extra: dict[str, Any] = {"stages": opts.until,
                              "quarantined": [{"name": f.name, "reason": f.reason} for f in checked.files
@@ -651,7 +654,8 @@ def write_analyst_exports(work: Path, values, indicators, areas) -> None:  # typ
 def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
                rep: Reporter, settings: Settings, areas: list[str] | None = None,
                england: bool = True, previous: cache.Previous | None = None, data_key: str = "",
-               into: Path | None = None, every_key: dict[str, str] | None = None) -> list:
+               into: Path | None = None, every_key: dict[str, str] | None = None,
+               site_alongside: bool = False) -> list:
     """The England report and one report per local authority in the report year, by a process pool.
 
     `out` holds the finished warehouse; reports go to out/reports and out/reports/la. `settings` may fix
@@ -661,7 +665,9 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     a worker, and linked if its key (cache.report_key) is unchanged, rendered otherwise.
     Returns render.Rendered records (path, name under reports/, keys, whether reused). `into`, when
     given, is the folder the reports are written to instead of out/reports; `every_key`, when given, is
-    filled with the inputs key every report of the year would have with these settings.
+    filled with the inputs key every report of the year would have with these settings. With
+    `site_alongside`, the web edition is written into out/site from the same report data by this process
+    while the workers render (write_site's pages, the same bytes as written after them).
     """
     from carestats.reports import render
     from carestats.reports import data as reportdata
@@ -701,7 +707,13 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
         if done % 20 == 0 or done == total:
             rep.step(f"render: {done}/{total} reports")
 
-    made = render.render_many(job, todo, settings.workers, progress) if todo else []
+    def site() -> None:
+        _site_of(data, indicators, inputs, out, rep, settings)
+
+    alongside = site if site_alongside else None
+    made = render.render_many(job, todo, settings.workers, progress, alongside) if todo else []
+    if alongside is not None and not todo:
+        alongside()
     made = sorted((dataclasses.replace(r, inputs=known.get(r.name, "")) for r in [*ready, *made]),
                   key=lambda r: r.path)
     reused = sum(r.reused for r in made)
@@ -714,10 +726,17 @@ def write_site(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     """The web edition in out/site (reports/site.py), from the warehouse in `out`: every council and
     indicator, whatever settings.areas picks for the PDFs."""
     from carestats.reports import data as reportdata
-    from carestats.reports import site
     from carestats.warehouse import db as warehouse
 
     data = reportdata.load(out / warehouse.WAREHOUSE_NAME, indicators, settings.year or year)
+    return _site_of(data, indicators, inputs, out, rep, settings)
+
+
+def _site_of(data, indicators, inputs: list[dict], out: Path,  # type: ignore[no-untyped-def]
+             rep: Reporter, settings: Settings) -> list[Path]:
+    """The web edition in out/site from report data already read (reportdata.load of the report year)."""
+    from carestats.reports import site
+
     rep.step("site: writing the web edition")
     written = site.write_site(data, indicators, [i for i in inputs if i.get("status", "loaded") in ("loaded", "invalid")],
                               out / site.SITE, settings)

@@ -8,6 +8,7 @@ rendered by a pool of worker processes, each of which prepares the shared lookup
 
 from __future__ import annotations
 
+import base64
 import gc
 import os
 import pickle
@@ -60,14 +61,25 @@ def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = formatting.fmt_number
     env.filters["period"] = formatting.fmt_period
+    env.filters["svg_data_uri"] = svg_data_uri
     env.globals["fmt_value"] = formatting.fmt_value
     env.globals["fmt_change"] = formatting.fmt_change
     env.globals["SYMBOLS"] = formatting.SYMBOLS
+    env.globals["NO_DATA"] = formatting.NO_DATA
     return env
 
 
+SVG_DATA = "data:image/svg+xml;base64,"  # the one kind of data: URL the renderer reads (svg_data_uri's)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG drawing (a chart macro's output) as a data: URL for an <img>: the same bytes every time."""
+    return SVG_DATA + base64.b64encode(str(svg).strip().encode("utf-8")).decode("ascii")
+
+
 def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  # type: ignore[no-untyped-def]
-    """A fetcher for the template folders and the named files (the user's logo), and nothing else."""
+    """A fetcher for the template folders, the named files (the user's logo) and the SVG drawings the
+    templates inline as data: URLs (svg_data_uri), and nothing else."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     allowed = [d.resolve() for d in asset_dirs]
@@ -77,9 +89,12 @@ def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  #
         """Serves file: URLs inside the template folders and nothing else."""
 
         def __init__(self) -> None:
-            super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=True)
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=True)
+            self.blocked: list[str] = []  # WeasyPrint logs and skips a failed fetch inside an SVG drawing
 
         def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+            if url.startswith(SVG_DATA):  # the drawing itself, in the URL: nothing is fetched
+                return super().fetch(url, headers)
             if url.startswith("file:"):
                 from urllib.request import url2pathname
 
@@ -87,6 +102,7 @@ def make_fetcher(asset_dirs: list[Path], asset_files: tuple[Path, ...] = ()):  #
                 inside = target in files or any(target.is_relative_to(d) for d in allowed)
                 if inside and target.is_file():
                     return super().fetch(url, headers)
+            self.blocked.append(url)
             raise FatalURLFetchingError(f"blocked fetch of {url[:120]!r}: reports may only use packaged assets")
 
     return AssetFetcher()
@@ -108,6 +124,9 @@ def html_to_pdf(html: str, out: Path, template_dirs: list[Path] | None = None,
         doc = weasyprint.HTML(string=html, base_url=str(paths.TEMPLATES_DIR) + "/", url_fetcher=fetcher)
         doc.write_pdf(tmp, **PDF_OPTIONS)
         checkpoint("after-pdf-part")
+        if fetcher.blocked:  # a fetch WeasyPrint let pass (an <image> inside an SVG) still stops the report
+            raise FatalURLFetchingError(f"blocked fetch of {fetcher.blocked[0][:120]!r}: "
+                                        "reports may only use packaged assets")
     except FatalURLFetchingError as exc:
         tmp.unlink(missing_ok=True)
         raise RenderError(f"{out.name}: {exc}", "remove the link from the template or data") from None
@@ -238,11 +257,18 @@ def render_reports(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int 
 
 
 def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0,
-                progress: Callable[[int, int], None] | None = None) -> list[Rendered]:
-    """Render every task; in parallel when jobs > 1 (0: all cores). A failure stops the rest and is raised."""
+                progress: Callable[[int, int], None] | None = None,
+                alongside: Callable[[], object] | None = None) -> list[Rendered]:
+    """Render every task; in parallel when jobs > 1 (0: all cores). A failure stops the rest and is raised.
+
+    `alongside`, when given, is other work of the build (the web edition) done in this process while the
+    workers render, rather than after them: the parent only waits for the workers otherwise. The tasks are
+    handed out in their order, so the longest (the England report, first) starts first."""
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     done: list[Rendered] = []
     if jobs == 1 or len(tasks) <= 1:  # in this process: the job as it is, not a pickled copy
+        if alongside is not None:
+            alongside()
         threshold = gc.get_threshold()
         try:
             _install(job)
@@ -260,6 +286,8 @@ def render_many(job: RenderJob, tasks: list[tuple[str, str, str]], jobs: int = 0
     pending: set = set()
     try:
         pending = {pool.submit(render_one, t) for t in tasks}
+        if alongside is not None:
+            alongside()
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
