@@ -351,33 +351,6 @@ def test_the_stage_timer_names_functions_the_build_calls(monkeypatch: pytest.Mon
     assert next(r for r in rows if r.startswith("| compare ")).split("|")[2].strip() == "2.00"
 
 
-def test_an_input_file_is_hashed_once_for_the_cache_key_and_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-    import hashlib
-    import os
-
-    from carestats.core import fingerprint
-    from carestats.pipeline.inputs import _sha256_of
-
-    path = tmp_path / "a.csv"
-    path.write_bytes(b"x,y\n1,2\n")
-    opened: list[str] = []
-    real_open = builtins.open
-
-    def counting(file, *args, **kwargs):  # type: ignore[no-untyped-def]
-        opened.append(os.fspath(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting)
-    assert fingerprint.sha256_file(path) == hashlib.sha256(b"x,y\n1,2\n").hexdigest()
-    assert _sha256_of(path) == (hashlib.sha256(b"x,y\n1,2\n").hexdigest(), 8)
-    assert opened.count(str(path)) == 1  # read once, for both
-    path.write_bytes(b"x,y\n1,3\n")  # changed (same size): its new stat makes it read again
-    os.utime(path, ns=(1, 1))
-    assert _sha256_of(path)[0] == hashlib.sha256(b"x,y\n1,3\n").hexdigest()
-    assert opened.count(str(path)) == 2
-
-
 def test_a_data_file_is_told_from_an_unrelated_csv_by_its_first_line_alone(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from carestats.pipeline import inputs

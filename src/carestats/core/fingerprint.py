@@ -21,26 +21,11 @@ PACKAGES = ["carestats", "duckdb", "polars", "pyarrow", "jinja2", "weasyprint", 
 
 
 def sha256_file(path: Path) -> str:
-    """A file's SHA-256, read in chunks. A file hashed before in this process, and unchanged since (same
-    device, inode, size, modification and change times), is not read again: a build hashes the input
-    files for its cache key and again when ingest records them."""
-    st = os.stat(path)
-    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    known = _DIGESTS.get(os.fspath(path))
-    if known is not None and known[0] == stamp:
-        return known[1]
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    digest = h.hexdigest()
-    if len(_DIGESTS) >= 100_000:
-        _DIGESTS.clear()
-    _DIGESTS[os.fspath(path)] = (stamp, digest)
-    return digest
-
-
-_DIGESTS: dict[str, tuple[tuple[int, ...], str]] = {}  # sha256_file's memory: path -> (its stat, digest)
+    return h.hexdigest()
 
 
 def versions() -> dict[str, str]:

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
 from carestats.check.recognise import known_tables, named, recognise
-from carestats.core import arrays, fingerprint, paths, safe_yaml
+from carestats.core import arrays, paths, safe_yaml
 from carestats.core.periods import end_year_of_text
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
@@ -302,10 +302,13 @@ class CsvAhead:
 
 
 def _sha256_of(path: Path) -> tuple[str, int]:
-    """A file's SHA-256 and size, read in chunks (an unrelated file of any size costs a chunk of memory);
-    not read again when the build's cache key has just hashed it (core.fingerprint.sha256_file)."""
-    digest = fingerprint.sha256_file(path)
-    return digest, path.stat().st_size
+    """A file's SHA-256 and size, read in chunks (an unrelated file of any size costs a chunk of memory)."""
+    h, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
 
 
 def _unrelated(path: Path, name: str) -> bool:
