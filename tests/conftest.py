@@ -41,7 +41,8 @@ from carestats.core import paths
 # checks this list against the tests' fixtures).
 FULL_BUILD_TESTS = ("tests/test_report.py::",
                     "tests/test_pdf_accessibility.py::test_every_pdf_of_the_build_",
-                    "tests/test_report_meaning.py::test_kents_report_on_the_real_files")
+                    "tests/test_report_meaning.py::test_kents_report_on_the_real_files",
+                    "tests/test_england_annex.py::test_no_page_of_the_england_report_is_left_")
 FULL_BUILD = "full-build"
 
 # The modules by the CPU time of their tests, the most first (measured on 2026-12-05: test_atomic.py 76 s,
