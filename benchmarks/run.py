@@ -180,6 +180,8 @@ def run_all(b: Bench, scales: list[int], seed: int) -> dict:
     measure_la_report(b, full, cold.ok)
     print("render floor (WeasyPrint alone)", flush=True)
     measure_render_floor(b, full, cold.ok)
+    print("WeasyPrint CPU per report (LA sample, England)", flush=True)
+    render_cpu = measure_render_cpu(b, full, cold.ok)
     print("ingest + compute", flush=True)
     b.measure("ingest_compute", "carestats build --no-reports into an empty folder",
               carestats(*build, "--no-reports", "--out", str(nr)), prepare=fresh(nr))
@@ -210,7 +212,7 @@ def run_all(b: Bench, scales: list[int], seed: int) -> dict:
     print("SSDA903 validation", flush=True)
     measure_ssda903(b, seed)
     scaled = measure_scales(b, scales, seed) if scales else []
-    return {"inputs": inputs, "pandas_baseline": coverage, "scales": scaled}
+    return {"inputs": inputs, "pandas_baseline": coverage, "render_cpu": render_cpu, "scales": scaled}
 
 
 def scanned_rows(log: Path) -> int | None:
@@ -290,6 +292,35 @@ def measure_render_floor(b: Bench, full: Path, built: bool) -> None:
         fresh(folder)()
 
 
+def measure_render_cpu(b: Bench, full: Path, built: bool) -> dict:
+    """WeasyPrint's CPU time per report (parse, layout, write; least of the runs), in one warm process, on the
+    full build's HTML: the median of a sample of LA reports (la_render_cpu.py) and the England report
+    (england_render_cpu.py). CPU, not wall: the figure the render targets of issue 16 are set in."""
+    out: dict = {"la_report_s": None, "england_report_s": None, "notes": {}}
+    if not built:
+        out["notes"] = dict.fromkeys(("la_report_s", "england_report_s"), "not measured: the cold build failed")
+        return out
+    reps = str(max(1, min(b.reps, 3)))
+    codes = sorted(p.name.split("-", 1)[0] for p in (full / "reports" / "la").glob("*.pdf"))
+    sample = codes[::max(1, len(codes) // 10)][:10]  # ten councils spread over those the build reported on
+    for key, script, args, pick in (
+            ("la_report_s", "la_render_cpu.py", ["--areas", *sample],
+             lambda d: d["checkouts"][0]["median"]["total"]),
+            ("england_report_s", "england_render_cpu.py", [], lambda d: d["rows"][0]["total"])):
+        result = b.work / f"{script.removesuffix('.py')}.json"
+        result.unlink(missing_ok=True)
+        ran = subprocess.run([sys.executable, str(HERE / script), "--build", str(full), "--reps", reps,
+                              "--json", str(result), *args], capture_output=True, text=True, cwd=b.work)
+        if ran.returncode != 0 or not result.exists():
+            last = (ran.stderr.strip().splitlines() or ["no output"])[-1]
+            out["notes"][key] = f"not measured: {script} failed: {last}"
+            continue
+        out[key] = round(pick(json.loads(result.read_text(encoding="utf-8"))), 3)
+        result.unlink()
+        print(f"  {key}: {out[key]:.3f} s of WeasyPrint CPU", flush=True)
+    return out
+
+
 def measure_scales(b: Bench, scales: list[int], seed: int) -> list[dict]:
     """ingest + compute at 1× and each scale, on synthetic data (made once, then kept in the work folder)."""
     out: list[dict] = []
@@ -360,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     before, started = machine(), time.perf_counter()
     extra = run_ingest_vs_scan(b, only) if only else \
         run_all(b, [int(s) for s in args.scales.split(",") if s.strip()], args.seed)
-    targets = verdicts(b.results, extra["scales"])
+    targets = verdicts(b.results, extra["scales"], extra.get("render_cpu"))
     doc = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
            "duration_s": round(time.perf_counter() - started, 1), "machine": before,
            "load_average_after": [round(x, 2) for x in os.getloadavg()], **extra,

@@ -152,9 +152,13 @@ def test_verdicts_judge_the_medians_against_the_targets() -> None:
         {"scale": 10, "rows": 1000, "ok": True, "wall_s": 114.0, "error": "", "time_limit_s": 200},
         {"scale": 100, "rows": 10000, "ok": True, "wall_s": 1160.0, "error": "", "time_limit_s": 2000},
     ]
-    got = {(t["target"], t["what"]): t for t in verdicts(results, scales)}
+    got = {(t["target"], t["what"]): t for t in verdicts(results, scales, {"la_report_s": 0.81,
+                                                                          "england_report_s": 3.9})}
     cold = got[("full_cold_build", "full cold build ≤ 60 s")]
     assert cold["met"] is True
+    assert got[("cold_build_90", "full cold build ≤ 90 s (issue 16)")]["met"] is True
+    assert got[("la_render_cpu", "WeasyPrint CPU per LA report ≤ 0.8 s")]["met"] is False  # 0.81 s
+    assert got[("england_render_cpu", "WeasyPrint CPU for the England report ≤ 4 s")]["met"] is True
     assert cold["note"] == "rendering about 56 s of it; WeasyPrint alone on the same HTML 50 s, so carestats adds 6 s"
     ratio = got[("ingest_vs_scan", "ingest + compute ≤ 3 × the bare DuckDB scan")]
     assert ratio["figure"] == 1.5 and ratio["met"] is True  # medians 3.0 / 2.0
@@ -261,7 +265,9 @@ def test_a_whole_run_writes_bench_json(tmp_path: Path, raw_dir: Path) -> None:
     assert doc["scales"][1]["rows"] > doc["scales"][0]["rows"]
     assert [t["target"] for t in doc["targets"]] == ["full_cold_build", "ingest_vs_scan", "pandas_speedup",
                                                     "noop_rebuild", "one_la_report", "site", "ssda903_one_year",
-                                                    "ssda903_five_years", "linear"]
+                                                    "ssda903_five_years", "cold_build_90", "la_render_cpu",
+                                                    "england_render_cpu", "linear"]
+    assert doc["render_cpu"]["la_report_s"] > 0 and doc["render_cpu"]["england_report_s"] > 0, doc["render_cpu"]
     assert doc["pandas_baseline"]["covered"] >= 15
     assert not list((tmp_path / "work").glob("*build*")) and not (tmp_path / "work" / "full").exists()
     assert not list((tmp_path / "work").glob("floor-*"))
