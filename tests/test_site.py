@@ -7,8 +7,10 @@ and axe-core checks are in test_site_browser.py.
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -424,3 +426,24 @@ def test_page_names_come_from_codes_not_free_text() -> None:
     with pytest.raises(ValueError):
         website.la_page("../../etc", "x")
     assert website.indicator_page("cla_rate") == "indicators/cla_rate.html"
+
+
+@pytest.mark.slow
+def test_the_england_page_shows_the_chapters_charts_as_the_pdf_does(site_build: Path) -> None:
+    """The web edition's chapters carry what the PDF's carry: the councils' spread (a funnel plot where the measure
+    has a denominator, else the dot plot by region), the hex map, leaving care by age (chart and table, which the
+    page's CSV then holds) and the GCSE gap with what the files lack."""
+    from carestats.reports.england import GCSE_GAP_MISSING
+
+    page = (site_build / "site" / "england.html").read_text(encoding="utf-8")
+    funnels = re.findall(r'<title id="ch-([a-z-]+)-funnel-t">', page)
+    dots = re.findall(r'<title id="ch-([a-z-]+)-spread-t">', page)
+    assert len(funnels) == 5 and len(dots) == 2 and not set(funnels) & set(dots), (funnels, dots)
+    assert len(re.findall(r'<title id="ch-[a-z-]+-hexmap-t">', page)) == 1
+    assert "Leaving care at 16 and 17, and at 18" in page and re.search(r'<title id="ch-[a-z-]+-ages-t">', page)
+    parsed = Tables()
+    parsed.feed(page)
+    ages = [t for t in parsed.tables if t["caption"] == "Children who left care, England, by age on leaving"]
+    assert len(ages) == 1 and {r[0]["text"] for r in ages[0]["rows"]} == {"16", "17", "18 or over"}, ages
+    assert all(len(r) == 1 + len(ages[0]["columns"]) - 1 for r in ages[0]["rows"])
+    assert html.escape(GCSE_GAP_MISSING, quote=False).split(".")[0] in page

@@ -224,8 +224,12 @@ class Site:
             c["table"] = Table(f"t-ch-{c['id']}", f"{c['title']}: {reg['caption']}", "Area",
                                [Column(h, num=True) for h in reg["columns"]],
                                [Row(r["name"], [_cell(x) for x in r["cells"]]) for r in reg["rows"]]) if reg else None
-            if c["table"]:
-                chapter_tables.append(c["table"])
+            ages = c.get("ages")
+            c["ages_table"] = Table(f"t-ch-{c['id']}-ages", ages["caption"], "Age on leaving",
+                                    [Column(p, num=True) for p in ages["periods"]],
+                                    [Row(r["name"], [_cell(x) for x in r["cells"]]) for r in ages["rows"]]) \
+                if ages else None
+            chapter_tables += [t for t in (c["ages_table"], c["table"]) if t]  # in the page's order
         pdf = "reports/" + report_name(("england", "", ""), self.year)
         return Page("england.html", "site/england.html.j2", ctx["title"], [key, *chapter_tables, heads, *tables],
                     ctx, pdf)
