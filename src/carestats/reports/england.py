@@ -504,18 +504,25 @@ def _regions_table(inds: list[Indicator], by_ind: dict[str, pl.DataFrame], year:
             "caption": "England and the regions, latest year of each measure"}
 
 
-def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, year: int,
-            regions: dict[str, str]) -> dict | None:
-    """Every council's latest figure as a dot plot by region, with the extremes named in a sentence."""
-    la = comparisons.filter(pl.col("geographic_level") == LA)
+def _councils_latest(df: pl.DataFrame, year: int) -> tuple[pl.DataFrame, str, int] | None:
+    """The councils' rows of an indicator's main breakdown, that breakdown, and the latest period up to `year`
+    with a figure."""
+    la = df.filter(pl.col("geographic_level") == LA)
     main = main_breakdown(la) if la.height else None
     if main is None:
         return None
     la = la.filter(pl.col("breakdown") == main)
     shown = timeline.up_to(la.filter(pl.col("value").is_not_null())["time_period"].to_list(), year)
-    if not shown:
+    return (la, main, shown[-1]) if shown else None
+
+
+def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, year: int,
+            regions: dict[str, str]) -> dict | None:
+    """Every council's latest figure as a dot plot by region, with the extremes named in a sentence."""
+    latest = _councils_latest(comparisons, year)
+    if latest is None:
         return None
-    period = shown[-1]
+    la, main, period = latest
     rows = la.filter(pl.col("time_period") == period).sort("area_code")
     groups: dict[str, list[tuple[str, float]]] = {}
     published: list[tuple[str, float]] = []
@@ -715,15 +722,10 @@ def council_hexes(councils: list[tuple[str, str]], areas: pl.DataFrame | None) -
 def _hexmap(ind: Indicator, df: pl.DataFrame, year: int, councils: list[tuple[str, str]],
             areas: pl.DataFrame | None) -> dict | None:
     """The councils' latest figures on the hex cartogram; a symbol stays a symbol, in grey."""
-    la = df.filter(pl.col("geographic_level") == LA)
-    main = main_breakdown(la) if la.height else None
-    if main is None:
+    latest = _councils_latest(df, year)
+    if latest is None:
         return None
-    la = la.filter(pl.col("breakdown") == main)
-    shown = timeline.up_to(la.filter(pl.col("value").is_not_null())["time_period"].to_list(), year)
-    if not shown:
-        return None
-    period = shown[-1]
+    la, _, period = latest
     index = {r["area_code"]: r for r in la.filter(pl.col("time_period") == period).iter_rows(named=True)}
     places = council_hexes(councils, areas)
     cells = []
