@@ -8,6 +8,7 @@ rows. Every row loaded keeps its spreadsheet row number, so a figure can be trac
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Callable, Iterable
@@ -18,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import fastexcel
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from carestats.core import arrays, paths
-from carestats.core import safe_yaml
+from carestats.core import arrays, paths, safe_yaml
 from carestats.core.errors import ConfigError, DataError, Finding
 
 if TYPE_CHECKING:
@@ -53,26 +54,9 @@ class Unused:
     header: tuple[str, ...] = ()
 
 
-@dataclass
-class SheetTable:
-    """The rows of one source read from one sheet."""
-
-    source: Source
-    sheet: str
-    vintage: int = 0
-    columns: list[str] = field(default_factory=list)
-    records: list[dict[str, str | None]] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def release(self) -> str:
-        return f"{self.source.publication}-{self.vintage}"
-
-
 def _pattern(name: str, key: str, value: object) -> re.Pattern:
     try:
-        return re.compile(str(value), re.I)
+        return re.compile(str(value), re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"queries/workbooks.yaml: {name}: {key} is not a valid pattern ({exc})",
                           "fix the regular expression") from exc
@@ -80,7 +64,14 @@ def _pattern(name: str, key: str, value: object) -> re.Pattern:
 
 def load_spec(path: Path | None = None) -> tuple[list[Source], list[Unused]]:
     path = path or paths.QUERIES_DIR / "workbooks.yaml"
-    spec = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
+    sources, unused = _parse_spec(path.read_text(encoding="utf-8"))
+    return list(sources), list(unused)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_spec(text: str) -> tuple[tuple[Source, ...], tuple[Unused, ...]]:
+    """The spec from its text (read once per text: a build reads it for every workbook)."""
+    spec = safe_yaml.load(text) or {}
     sources = []
     for entry in spec.get("sources", []):
         name = str(entry.get("id", "?"))
@@ -102,20 +93,12 @@ def load_spec(path: Path | None = None) -> tuple[list[Source], list[Unused]]:
                      sheet=_pattern("unused", "sheet", u["sheet"]) if u.get("sheet") else None,
                      header=tuple(str(h) for h in u.get("header") or ()))
               for u in spec.get("unused", [])]
-    return sources, unused
+    return tuple(sources), tuple(unused)
 
 
 def norm(cell: object) -> str:
     """A header cell as a column name: whitespace (including line breaks) collapsed, trimmed."""
     return " ".join(str(cell).split()) if cell is not None else ""
-
-
-def is_blank(row: Row) -> bool:
-    return all(c is None or not str(c).strip() for c in row)
-
-
-def filled(row: Row) -> int:
-    return sum(1 for c in row if c is not None and str(c).strip())
 
 
 def cell_keys(row: Row) -> frozenset[str]:
@@ -127,51 +110,158 @@ def has_header(keys: frozenset[str], header: tuple[str, ...]) -> bool:
     return all(h.casefold() in keys for h in header)
 
 
-class RowKeys:
-    """cell_keys of each row of a sheet, worked out only for the rows that need them.
+def is_codes(keys: frozenset[str], pattern: re.Pattern) -> bool:
+    """Whether a row is the row of variable codes: most of its filled cells are codes."""
+    hits = sum(1 for c in keys if c and pattern.match(c))
+    return bool(hits) and hits * 2 >= sum(1 for c in keys if c)
 
-    Normalising every cell of a large sheet costs more than the rest of reading it. Most rows are ruled
-    out as a header row by a cheap test on their raw text: for a cell to match a header name, every word
-    of the case-folded name must appear in the row's case-folded text (folding neither makes nor removes
-    whitespace, so it keeps the words of a cell).
+
+# Python's whitespace (str.isspace: what str.split and str.strip take away), for arrow's regular expressions
+# (RE2, whose \s is ASCII-only); tests/test_workbooks_columns.py checks it against every code point.
+SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
+NONSPACE = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACE) + "]"  # a character that is not whitespace
+
+# The syntax a codes pattern may use for the RE2 pre-filter (`_re2_codes`): on ASCII text, Python's `re`
+# (IGNORECASE) and RE2 agree on it. Anything else (look-around, \A, \Z, nested classes, other escapes)
+# leaves every row to the exact Python test.
+_ESCAPE = r"\\[dDwWsS]|\\[.\-+*?()\[\]{}|^$\\/]"
+_PLAIN = re.compile("(?:" + "|".join([
+    _ESCAPE,
+    r"\[\^?(?:" + _ESCAPE + r"|[A-Za-z0-9 _.,:;/+*?(){}|$#@!%'\"=<>]|-(?!-))+\]",  # a class (no &&, --, ~~, [)
+    r"\((?:\?:)?", r"\)", r"[*+?]\??", r"\{\d+(?:,\d*)?\}\??", r"[\^$|]",
+    r"[A-Za-z0-9 _,:;'\"/<>=!@%#&~-]",
+]) + ")*")
+
+
+def _re2_codes(pattern: re.Pattern) -> str | None:
+    """The codes pattern for arrow (RE2), or None when it may not mean there what it means in Python."""
+    if not _PLAIN.fullmatch(pattern.pattern):
+        return None
+    try:
+        pc.match_substring_regex(arrays.repeat("", 1, pa.string()), "(?im)" + pattern.pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pattern.pattern
+
+
+def _literal(text: str) -> str:
+    """`text` as an RE2 pattern that matches it literally."""
+    return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", text)
+
+
+class Sheet:
+    """One sheet as fastexcel gives it: an arrow record batch of text columns (null for an empty cell), row i
+    of which is row i + 1 of the spreadsheet. What the reader asks of the rows is worked out by arrow's
+    compute functions on whole columns, or on each row's text (its cells joined by line breaks, an empty
+    cell as ""), rather than cell by cell in Python; the exact Python tests are made only on the rows that
+    these cannot rule out:
+
+    - `blank`: which rows have no cell with more than whitespace (Python's whitespace, what `str.strip`
+      removes: `SPACE`);
+    - `header_rows`: the rows holding every header cell (`has_header`). A header name's words are in its
+      cell, so in the row's case-folded text: only rows whose text holds every word of every header name are
+      tested (folded by arrow when the row is ASCII, where lowering is case folding; by `str.casefold`
+      otherwise);
+    - `codes_row`: the first row of variable codes (`is_codes`), tested on the rows where the codes pattern,
+      run by arrow (RE2) on the row's text, finds a match, and on the rows where that pre-filter might not
+      see what Python's `re` would;
+    - `filled_in`: for a column, whether each row's cell holds more than whitespace.
     """
 
-    def __init__(self, rows: list[Row]) -> None:
-        self.rows = rows
-        self.known: dict[int, frozenset[str]] = {}
+    def __init__(self, cells: pa.RecordBatch) -> None:
+        self.cells = cells
+        self.width = cells.num_columns
+        self.height = cells.num_rows if self.width else 0
+        self._keys: dict[int, frozenset[str]] = {}
+        self._text: pa.Array | None = None
+        self._ascii: list[bool] | None = None
+        self._blank: list[bool] | None = None
 
-    def __len__(self) -> int:
-        return len(self.rows)
+    def rows(self, start: int, stop: int) -> list[Row]:
+        return list(zip(*self.cells.slice(start, stop - start).to_pydict().values()))
 
-    def __getitem__(self, i: int) -> frozenset[str]:
-        if i not in self.known:
-            self.known[i] = cell_keys(self.rows[i])
-        return self.known[i]
+    def row(self, i: int) -> Row:
+        return tuple(column[i].as_py() for column in self.cells.columns)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return (self[i] for i in range(len(self.rows)))
+    def keys(self, i: int) -> frozenset[str]:
+        if i not in self._keys:
+            self._keys[i] = cell_keys(self.row(i))
+        return self._keys[i]
 
-    def has_header(self, i: int, header: tuple[str, ...]) -> bool:
-        text = "\n".join(str(c) for c in self.rows[i] if c is not None).casefold()
-        if not all(word in text for h in header for word in h.casefold().split()):
-            return False
-        return has_header(self[i], header)
+    def count(self, i: int) -> int:
+        """How many cells of row i hold more than whitespace."""
+        return sum(1 for c in self.row(i) if c is not None and c.strip())
+
+    def filled_in(self, j: int, rows: list[int] | None = None) -> list[bool]:
+        """Whether each row's cell in column j (or each of `rows`' cells) holds more than whitespace."""
+        column = self.cells.column(j)
+        if rows is not None:
+            column = column.take(arrays.ints(rows, pa.int32()))
+        return [bool(f) for f in pc.match_substring_regex(column, NONSPACE).to_pylist()]
+
+    @property
+    def text(self) -> pa.Array:
+        if self._text is None:
+            separator = arrays.repeat("\n", self.height, pa.string())
+            self._text = pc.binary_join_element_wise(*self.cells.columns, separator, null_handling="replace",
+                                                     null_replacement="")
+        return self._text
+
+    @property
+    def ascii(self) -> list[bool]:
+        if self._ascii is None:
+            self._ascii = pc.string_is_ascii(self.text).to_pylist()
+        return self._ascii
+
+    @property
+    def blank(self) -> list[bool]:
+        if self._blank is None:
+            self._blank = pc.invert(pc.match_substring_regex(self.text, NONSPACE)).to_pylist()
+        return self._blank
+
+    def header_rows(self, header: tuple[str, ...]) -> list[int]:
+        """The rows that hold every header cell, in order."""
+        if not self.height:
+            return []
+        words = list(dict.fromkeys(w for h in header for w in h.casefold().split()))
+        maybe = pc.invert(pc.string_is_ascii(self.text))  # folded in Python below
+        if words:
+            lowered = pc.ascii_lower(self.text)
+            holds = pc.match_substring_regex(lowered, _literal(words[0]))  # (RE2 finds a literal fastest)
+            for word in words[1:]:
+                holds = pc.and_(holds, pc.match_substring_regex(lowered, _literal(word)))
+            maybe = pc.or_(maybe, holds)
+        else:
+            maybe = pc.or_(maybe, pc.invert(maybe))
+        return [i for i in pc.indices_nonzero(maybe).to_pylist()
+                if (self.ascii[i] or all(w in self.text[i].as_py().casefold() for w in words))
+                and has_header(self.keys(i), header)]
+
+    def codes_row(self, pattern: re.Pattern) -> int | None:
+        """The first row of variable codes (`is_codes`), or None."""
+        if not self.height:
+            return None
+        re2 = _re2_codes(pattern)
+        if re2 is None:
+            maybe = pc.greater(pc.binary_length(self.text), arrays.repeat(self.width - 1, self.height, pa.int32()))
+        else:
+            # On an ASCII row whose cells `norm` leaves as they are, Python's test of a cell (the pattern
+            # matched, case-insensitively, at the start of the lowered cell) succeeds only where the same
+            # pattern, run case-insensitively in multi-line mode on the row's text, finds a match (the cell's
+            # own span, between line breaks). Any other row is left to the exact test: a row with non-ASCII
+            # text, or with a cell holding whitespace `norm` would change (a line break inside a cell shows
+            # as more line breaks than the row has cells).
+            breaks = pc.count_substring(self.text, "\n")
+            maybe = pc.or_(pc.or_(pc.match_substring_regex(self.text, "(?im)" + re2),
+                                  pc.invert(pc.string_is_ascii(self.text))),
+                           pc.or_(pc.greater(breaks, arrays.repeat(self.width - 1, self.height, pa.int32())),
+                                  pc.match_substring_regex(self.text, r"[\t\x0b\x0c\r\x1c-\x1f]|  |\n | \n|^ | $")))
+        return next((i for i in pc.indices_nonzero(maybe).to_pylist() if is_codes(self.keys(i), pattern)), None)
 
 
-def find_header(rows: list[Row], header: tuple[str, ...], within: int = HEADER_WITHIN) -> int | None:
-    for i, row in enumerate(rows[:within]):
-        if has_header(cell_keys(row), header):
-            return i
-    return None
-
-
-def find_codes(keys: list[frozenset[str]], pattern: re.Pattern) -> int | None:
-    """The row of variable codes: most of its filled cells are codes."""
-    for i, cells in enumerate(keys):
-        hits = sum(1 for c in cells if c and pattern.match(c))
-        if hits and hits * 2 >= sum(1 for c in cells if c):
-            return i
-    return None
+def find_header(sheet: Sheet, header: tuple[str, ...], within: int = HEADER_WITHIN) -> int | None:
+    return next((i for i in sheet.header_rows(header) if i < within), None)
 
 
 def year_from(texts: list[str], pattern: re.Pattern) -> int | None:
@@ -195,18 +285,46 @@ def column_names(header: Row, codes: Row | None) -> list[str]:
     return names
 
 
-def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> SheetTable | None:
+@dataclass
+class Block:
+    """One table of a sheet: its column names (by the sheet's columns; "" for a column left out) and the rows
+    loaded from it (row indices of the sheet)."""
+
+    names: list[str]
+    rows: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SheetTable:
+    """The rows of one source read from one sheet."""
+
+    source: Source
+    sheet: str
+    cells: pa.RecordBatch | None = None
+    vintage: int = 0
+    columns: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def release(self) -> str:
+        return f"{self.source.publication}-{self.vintage}"
+
+
+def parse_sheet(sheet: Sheet, source: Source, file_name: str, sheet_name: str) -> SheetTable | None:
     """Every table of `source` in one sheet, or None when the sheet does not hold the source."""
-    start = find_header(rows, source.header)
+    headers = sheet.header_rows(source.header)
+    start = next((i for i in headers if i < HEADER_WITHIN), None)
     if start is None:
         return None
-    out = SheetTable(source=source, sheet=sheet)
-    where = f"{file_name}[{sheet}]"
+    out = SheetTable(source=source, sheet=sheet_name, cells=sheet.cells)
+    where = f"{file_name}[{sheet_name}]"
 
     def finding(line: int, column: str, rule: str, message: str, hint: str, severity: str = "error") -> None:
         out.findings.append(Finding(where, line, column, rule, message, hint, severity))
 
-    titles = [norm(c) for row in rows[:start] for c in row if norm(c)]
+    titles = [t for row in sheet.rows(0, start) for t in map(norm, row) if t]
     vintage = year_from(titles, source.vintage)
     if vintage is None:
         finding(start + 1, "", "WORKBOOK-VINTAGE", "the titles above the header do not say which year the data "
@@ -217,54 +335,65 @@ def parse_sheet(rows: list[Row], source: Source, file_name: str, sheet: str) -> 
         finding(start + 1, "", "WORKBOOK-NOTE", f"the sheet does not say /{source.note.pattern}/ above the "
                 "header; its figures may be in another unit",
                 f"check the unit in the sheet, then update the note of {source.id} in queries/workbooks.yaml")
-    keys = RowKeys(rows)
-    codes_at = find_codes(keys, source.codes) if source.codes else None
+    codes_at = sheet.codes_row(source.codes) if source.codes else None
     if source.codes and codes_at is None:
         finding(start + 1, "", "WORKBOOK-CODES", "no row of variable codes found in the sheet",
                 f"check the sheet, then update the codes pattern of {source.id} in queries/workbooks.yaml")
-    codes = rows[codes_at] if codes_at is not None else None
+    codes = sheet.row(codes_at) if codes_at is not None else None
 
-    names: list[str] = []
-    for i in range(start, len(rows)):
-        row = rows[i]
+    is_header = [False] * sheet.height
+    for i in headers:
+        is_header[i] = True
+    blank = sheet.blank
+    block: Block | None = None
+    key: list[bool] | None = None  # whether each row's cell of the key column is filled (None: no such column)
+    for i in range(start, sheet.height):
         if i == codes_at:
             continue
-        if keys.has_header(i, source.header):
-            names = _block_names(rows, keys, i, source.header, codes, codes_at, finding)
+        if is_header[i]:
+            names = _block_names(sheet, is_header, i, codes, codes_at, finding)
             for name in names:
                 if name and name not in out.columns:
                     out.columns.append(name)
+            block = Block(names) if names else None
+            if block is not None:
+                out.blocks.append(block)
+                at = max((j for j, n in enumerate(names) if n == source.key), default=None) if source.key else None
+                key = sheet.filled_in(at) if at is not None else None
             continue
-        if is_blank(row):
-            names = []  # a blank row ends a table
+        if blank[i]:
+            block = None  # a blank row ends a table
             continue
-        if not names:
-            if filled(row) > 1:
+        if block is None:
+            if sheet.count(i) > 1:
                 finding(i + 1, "", "WORKBOOK-STRAY", "row holds values outside any table; not loaded",
                         "check whether a table's header row is missing", "warning")
             continue  # a title or note between tables
-        record = {n: (None if c is None else str(c)) for n, c in zip(names, row) if n}
-        if source.key and not (record.get(source.key) or "").strip():
+        if source.key and not (key is not None and key[i]):
             finding(i + 1, source.key, "WORKBOOK-ROW", f"row has no {source.key}; not loaded",
                     "check for a note or a second table without a blank row above it", "warning")
             continue
-        out.records.append(record)
+        block.rows.append(i)
         out.lines.append(i + 1)
     return out
 
 
-def _block_names(rows: list[Row], keys: RowKeys, at: int, header: tuple[str, ...], codes: Row | None,
-                 codes_at: int | None, finding) -> list[str]:  # type: ignore[no-untyped-def]
+def _block_names(sheet: Sheet, is_header: list[bool], at: int, codes: Row | None, codes_at: int | None,
+                 finding) -> list[str]:  # type: ignore[no-untyped-def]
     """The column names of the table whose header is at row `at`; unnamed empty columns are dropped."""
-    names = column_names(rows[at], codes)
+    names = column_names(sheet.row(at), codes)
     end = at + 1
-    while end < len(rows) and not is_blank(rows[end]) and not keys.has_header(end, header):
+    while end < sheet.height and not sheet.blank[end] and not is_header[end]:
         end += 1
-    body = [r for k, r in enumerate(rows[at + 1:end], at + 1) if k != codes_at]
+    unnamed = [j for j, name in enumerate(names) if not name]
+    body = [k for k in range(at + 1, end) if k != codes_at]
+    used = set()
+    if unnamed and body:
+        used = {j for j in unnamed if any(sheet.filled_in(j, body))}
     seen: dict[str, int] = {}
     for j, name in enumerate(names):
         if not name:
-            if any(j < len(r) and r[j] is not None and str(r[j]).strip() for r in body):
+            if j in used:
                 finding(at + 1, f"#{j + 1}", "WORKBOOK-HEADER", f"column {j + 1} of the table has values but no name",
                         "check the header row of the sheet")
             continue
@@ -276,18 +405,39 @@ def _block_names(rows: list[Row], keys: RowKeys, at: int, header: tuple[str, ...
     return names
 
 
-def read_sheet(book: fastexcel.ExcelReader, sheet: str) -> list[Row]:
-    """Every row of a sheet from row 1 (leading blank rows kept, so row numbers match the spreadsheet)."""
-    frame = book.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_polars()
-    return list(frame.iter_rows())
+def load_sheet(book: fastexcel.ExcelReader, sheet: str, rows: int | None = None) -> Sheet:
+    """A sheet from row 1 (leading blank rows kept, so row numbers match the spreadsheet); its first `rows`
+    rows only, when given."""
+    return Sheet(book.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=rows, dtypes="string").to_arrow())
 
 
 def to_arrow(t: SheetTable, file_name: str) -> pa.Table:
-    n = len(t.records)
-    if t.columns:  # each column's cells, a record without the column giving a null (as from_pylist does)
-        table = pa.table({c: arrays.strings([r.get(c) for r in t.records]) for c in t.columns})
+    """The table's rows: each column cut from the sheet's column that the row's table names so (the last such
+    column when a name is repeated), null in the rows of a table without the column. Consecutive tables
+    whose columns come from the same sheet columns are cut at once."""
+    n = len(t.lines)
+    if not t.columns:
+        table = pa.Table.from_pylist([{} for _ in range(n)], schema=pa.schema([]))
     else:
-        table = pa.Table.from_pylist(t.records, schema=pa.schema([]))
+        schema = pa.schema([pa.field(c, pa.string()) for c in t.columns])
+        runs: list[tuple[list[int | None], list[int]]] = []  # (sheet column of each column, rows)
+        for block in t.blocks:
+            at = {name: j for j, name in enumerate(block.names) if name}
+            where = [at.get(c) for c in t.columns]
+            if runs and runs[-1][0] == where:
+                runs[-1][1].extend(block.rows)
+            elif block.rows:
+                runs.append((where, list(block.rows)))
+        batches = []
+        for where, rows in runs:
+            used = sorted({j for j in where if j is not None})
+            cut = t.cells.select(used).take(arrays.ints(rows, pa.int32()))
+            position = {j: k for k, j in enumerate(used)}
+            batches.append(pa.RecordBatch.from_arrays(
+                [cut.column(position[j]) if j is not None else pa.nulls(len(rows), pa.string()) for j in where],
+                schema=schema))
+        table = pa.Table.from_batches(batches, schema=schema)
+        table = table.combine_chunks() if len(batches) > 1 else table
     lineage = {"_release": arrays.repeat(t.release, n, pa.string()), "_vintage": arrays.repeat(t.vintage, n, pa.int32()),
                "_file": arrays.repeat(file_name, n, pa.string()), "_line": arrays.ints(t.lines, pa.int32()),
                "_sheet": arrays.repeat(t.sheet, n, pa.string())}
@@ -368,14 +518,14 @@ def read_workbook(data: bytes, info: InputFile, seen: dict[tuple[str, int], Inpu
     except (fastexcel.FastExcelError, OSError, ValueError) as exc:
         _unreadable(info, result, 0, "", exc)
         return result
-    cache: dict[str, list[Row]] = {}
+    cache: dict[str, Sheet] = {}
     found: list[SheetTable] = []
     for sheet in sheets:
         for source in sources:
             if not source.sheet.search(sheet):
                 continue
             try:
-                rows = cache[sheet] if sheet in cache else cache.setdefault(sheet, read_sheet(book, sheet))
+                rows = cache[sheet] if sheet in cache else cache.setdefault(sheet, load_sheet(book, sheet))
             except (fastexcel.FastExcelError, OSError, ValueError) as exc:
                 _unreadable(info, result, 0, sheet, exc)
                 return result
@@ -384,7 +534,7 @@ def read_workbook(data: bytes, info: InputFile, seen: dict[tuple[str, int], Inpu
                 found.append(table)
                 break
     if not found:
-        info.reason = _unused_reason(book, sheets, unused)
+        info.reason = _unused_reason(book, sheets, unused, cache)
         return result
     findings = [f for t in found for f in t.findings]
     result.findings.extend(findings)
@@ -406,8 +556,8 @@ def read_workbook(data: bytes, info: InputFile, seen: dict[tuple[str, int], Inpu
     info.table = found[0].source.id
     info.release = ", ".join(sorted({t.release for t in found}))
     info.vintage = max(t.vintage for t in found)
-    info.rows = sum(len(t.records) for t in found)
-    info.reason = "; ".join(f"sheet {t.sheet}: {len(t.records)} rows → raw.{t.source.id}" for t in found)
+    info.rows = sum(len(t.lines) for t in found)
+    info.reason = "; ".join(f"sheet {t.sheet}: {len(t.lines)} rows → raw.{t.source.id}" for t in found)
     skipped = [s for s in sheets if s not in read]
     if skipped:
         info.reason += f" (not read: {', '.join(skipped)})"
@@ -422,17 +572,22 @@ def _unreadable(info: InputFile, result: WorkbookRead, line: int, sheet: str, ex
     info.status, info.reason = "invalid", "cannot be read as a workbook"
 
 
-def _unused_reason(book: fastexcel.ExcelReader, sheets: list[str], unused: list[Unused]) -> str:
+def _unused_reason(book: fastexcel.ExcelReader, sheets: list[str], unused: list[Unused],
+                   cache: dict[str, Sheet]) -> str:
+    """Why a workbook no source recognises is left alone. A rule's header is looked for in a sheet's first
+    HEADER_WITHIN rows, so only those are loaded when the sheet was not read whole for a source."""
+    tops: dict[str, Sheet] = {}
     for rule in unused:
         for sheet in sheets:
             if rule.sheet is not None and not rule.sheet.search(sheet):
                 continue
             if rule.header:
                 try:
-                    rows = read_sheet(book, sheet)
+                    if sheet not in cache and sheet not in tops:
+                        tops[sheet] = load_sheet(book, sheet, HEADER_WITHIN)
                 except (fastexcel.FastExcelError, OSError, ValueError):
                     continue
-                if find_header(rows, rule.header) is None:
+                if find_header(cache.get(sheet) or tops[sheet], rule.header) is None:
                     continue
             return f"workbook not used: {rule.reason}"
     return (f"workbook: no source in queries/workbooks.yaml recognises its sheets ({', '.join(sheets)})")
