@@ -173,6 +173,7 @@ class Sheet:
         self.cells = cells
         self.width = cells.num_columns
         self.height = cells.num_rows if self.width else 0
+        self._rows: dict[int, Row] = {}
         self._keys: dict[int, frozenset[str]] = {}
         self._text: pa.Array | None = None
         self._ascii: list[bool] | None = None
@@ -182,7 +183,9 @@ class Sheet:
         return list(zip(*self.cells.slice(start, stop - start).to_pydict().values()))
 
     def row(self, i: int) -> Row:
-        return tuple(column[i].as_py() for column in self.cells.columns)
+        if i not in self._rows:
+            self._rows[i] = tuple(column[i].as_py() for column in self.cells.columns)
+        return self._rows[i]
 
     def keys(self, i: int) -> frozenset[str]:
         if i not in self._keys:
@@ -253,10 +256,10 @@ class Sheet:
             # text, or with a cell holding whitespace `norm` would change (a line break inside a cell shows
             # as more line breaks than the row has cells).
             breaks = pc.count_substring(self.text, "\n")
-            maybe = pc.or_(pc.or_(pc.match_substring_regex(self.text, "(?im)" + re2),
+            spaces = r"|[\t\x0b\x0c\r\x1c-\x1f]| [ \n]|\n |\A | \z"  # whitespace `norm` would change
+            maybe = pc.or_(pc.or_(pc.match_substring_regex(self.text, "(?im)(?:" + re2 + ")" + spaces),
                                   pc.invert(pc.string_is_ascii(self.text))),
-                           pc.or_(pc.greater(breaks, arrays.repeat(self.width - 1, self.height, pa.int32())),
-                                  pc.match_substring_regex(self.text, r"[\t\x0b\x0c\r\x1c-\x1f]|  |\n | \n|^ | $")))
+                           pc.greater(breaks, arrays.repeat(self.width - 1, self.height, pa.int32())))
         return next((i for i in pc.indices_nonzero(maybe).to_pylist() if is_codes(self.keys(i), pattern)), None)
 
 
@@ -324,7 +327,7 @@ def parse_sheet(sheet: Sheet, source: Source, file_name: str, sheet_name: str) -
     def finding(line: int, column: str, rule: str, message: str, hint: str, severity: str = "error") -> None:
         out.findings.append(Finding(where, line, column, rule, message, hint, severity))
 
-    titles = [t for row in sheet.rows(0, start) for t in map(norm, row) if t]
+    titles = [t for row in sheet.rows(0, start) for t in (norm(c) for c in row if c is not None) if t]
     vintage = year_from(titles, source.vintage)
     if vintage is None:
         finding(start + 1, "", "WORKBOOK-VINTAGE", "the titles above the header do not say which year the data "
@@ -411,33 +414,39 @@ def load_sheet(book: fastexcel.ExcelReader, sheet: str, rows: int | None = None)
     return Sheet(book.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=rows, dtypes="string").to_arrow())
 
 
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as runs of consecutive rows: (first, how many)."""
+    runs: list[tuple[int, int]] = []
+    for i in rows:
+        if runs and runs[-1][0] + runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((i, 1))
+    return runs
+
+
 def to_arrow(t: SheetTable, file_name: str) -> pa.Table:
     """The table's rows: each column cut from the sheet's column that the row's table names so (the last such
-    column when a name is repeated), null in the rows of a table without the column. Consecutive tables
-    whose columns come from the same sheet columns are cut at once."""
+    column when a name is repeated), null in the rows of a table without the column. Each run of consecutive
+    rows is sliced from the sheet, the slices then put together."""
     n = len(t.lines)
     if not t.columns:
         table = pa.Table.from_pylist([{} for _ in range(n)], schema=pa.schema([]))
     else:
         schema = pa.schema([pa.field(c, pa.string()) for c in t.columns])
-        runs: list[tuple[list[int | None], list[int]]] = []  # (sheet column of each column, rows)
+        batches = []
         for block in t.blocks:
             at = {name: j for j, name in enumerate(block.names) if name}
             where = [at.get(c) for c in t.columns]
-            if runs and runs[-1][0] == where:
-                runs[-1][1].extend(block.rows)
-            elif block.rows:
-                runs.append((where, list(block.rows)))
-        batches = []
-        for where, rows in runs:
             used = sorted({j for j in where if j is not None})
-            cut = t.cells.select(used).take(arrays.ints(rows, pa.int32()))
             position = {j: k for k, j in enumerate(used)}
-            batches.append(pa.RecordBatch.from_arrays(
-                [cut.column(position[j]) if j is not None else pa.nulls(len(rows), pa.string()) for j in where],
-                schema=schema))
-        table = pa.Table.from_batches(batches, schema=schema)
-        table = table.combine_chunks() if len(batches) > 1 else table
+            columns = t.cells.select(used)
+            for first, count in _runs(block.rows):
+                cut = columns.slice(first, count)
+                batches.append(pa.RecordBatch.from_arrays(
+                    [cut.column(position[j]) if j is not None else pa.nulls(count, pa.string()) for j in where],
+                    schema=schema))
+        table = pa.Table.from_batches(batches, schema=schema).combine_chunks()
     lineage = {"_release": arrays.repeat(t.release, n, pa.string()), "_vintage": arrays.repeat(t.vintage, n, pa.int32()),
                "_file": arrays.repeat(file_name, n, pa.string()), "_line": arrays.ints(t.lines, pa.int32()),
                "_sheet": arrays.repeat(t.sheet, n, pa.string())}
