@@ -263,6 +263,21 @@ class Sheet:
         return next((i for i in pc.indices_nonzero(maybe).to_pylist() if is_codes(self.keys(i), pattern)), None)
 
 
+class RowKeys:
+    """Rows held as Python tuples (cells of any type, read as their text), asked whether each is a header row
+    exactly as a sheet's rows are (`Sheet.header_rows`: the pre-filter on the rows' text, then the exact test).
+    tests/test_ingest.py puts the pre-filter to generated rows through it."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        width = max((len(r) for r in rows), default=0)
+        cells = [arrays.strings([None if j >= len(r) or r[j] is None else str(r[j]) for r in rows])
+                 for j in range(width)]
+        self.sheet = Sheet(pa.RecordBatch.from_arrays(cells, names=[f"c{j}" for j in range(width)]))
+
+    def has_header(self, i: int, header: tuple[str, ...]) -> bool:
+        return i in self.sheet.header_rows(header)
+
+
 def find_header(sheet: Sheet, header: tuple[str, ...], within: int = HEADER_WITHIN) -> int | None:
     return next((i for i in sheet.header_rows(header) if i < within), None)
 
