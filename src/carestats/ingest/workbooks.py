@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import fastexcel
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -176,11 +177,11 @@ class Sheet:
         self._rows: dict[int, Row] = {}
         self._keys: dict[int, frozenset[str]] = {}
         self._text: pa.Array | None = None
-        self._ascii: list[bool] | None = None
+        self._ascii: pa.Array | None = None
         self._blank: list[bool] | None = None
 
     def rows(self, start: int, stop: int) -> list[Row]:
-        return list(zip(*self.cells.slice(start, stop - start).to_pydict().values()))
+        return list(zip(*(column.to_pylist() for column in self.cells.slice(start, stop - start).columns)))
 
     def row(self, i: int) -> Row:
         if i not in self._rows:
@@ -212,9 +213,10 @@ class Sheet:
         return self._text
 
     @property
-    def ascii(self) -> list[bool]:
+    def ascii(self) -> pa.Array:
+        """Whether each row's text is ASCII."""
         if self._ascii is None:
-            self._ascii = pc.string_is_ascii(self.text).to_pylist()
+            self._ascii = pc.string_is_ascii(self.text)
         return self._ascii
 
     @property
@@ -227,18 +229,20 @@ class Sheet:
         """The rows that hold every header cell, in order."""
         if not self.height:
             return []
-        words = list(dict.fromkeys(w for h in header for w in h.casefold().split()))
-        maybe = pc.invert(pc.string_is_ascii(self.text))  # folded in Python below
-        if words:
+        words = sorted({w for h in header for w in h.casefold().split()}, key=lambda w: (-len(w), w))
+        rows = set(pc.indices_nonzero(pc.invert(self.ascii)).to_pylist())  # folded by Python below
+        if words:  # the longest word first (the fewest rows hold it), then each word among the rows left
             lowered = pc.ascii_lower(self.text)
-            holds = pc.match_substring_regex(lowered, _literal(words[0]))  # (RE2 finds a literal fastest)
+            holding = pc.indices_nonzero(pc.match_substring_regex(lowered, _literal(words[0])))
             for word in words[1:]:
-                holds = pc.and_(holds, pc.match_substring_regex(lowered, _literal(word)))
-            maybe = pc.or_(maybe, holds)
+                if not len(holding):
+                    break
+                holding = holding.filter(pc.match_substring_regex(lowered.take(holding), _literal(word)))
+            rows.update(holding.to_pylist())
         else:
-            maybe = pc.or_(maybe, pc.invert(maybe))
-        return [i for i in pc.indices_nonzero(maybe).to_pylist()
-                if (self.ascii[i] or all(w in self.text[i].as_py().casefold() for w in words))
+            rows = set(range(self.height))
+        return [i for i in sorted(rows)
+                if (self.ascii[i].as_py() or all(w in self.text[i].as_py().casefold() for w in words))
                 and has_header(self.keys(i), header)]
 
     def codes_row(self, pattern: re.Pattern) -> int | None:
@@ -246,7 +250,7 @@ class Sheet:
         if not self.height:
             return None
         re2 = _re2_codes(pattern)
-        if re2 is None:
+        if re2 is None:  # every row with a cell that is not empty
             maybe = pc.greater(pc.binary_length(self.text), arrays.repeat(self.width - 1, self.height, pa.int32()))
         else:
             # On an ASCII row whose cells `norm` leaves as they are, Python's test of a cell (the pattern
@@ -258,7 +262,7 @@ class Sheet:
             breaks = pc.count_substring(self.text, "\n")
             spaces = r"|[\t\x0b\x0c\r\x1c-\x1f]| [ \n]|\n |\A | \z"  # whitespace `norm` would change
             maybe = pc.or_(pc.or_(pc.match_substring_regex(self.text, "(?im)(?:" + re2 + ")" + spaces),
-                                  pc.invert(pc.string_is_ascii(self.text))),
+                                  pc.invert(self.ascii)),
                            pc.greater(breaks, arrays.repeat(self.width - 1, self.height, pa.int32())))
         return next((i for i in pc.indices_nonzero(maybe).to_pylist() if is_codes(self.keys(i), pattern)), None)
 
@@ -400,8 +404,8 @@ def _block_names(sheet: Sheet, is_header: list[bool], at: int, codes: Row | None
                  finding) -> list[str]:  # type: ignore[no-untyped-def]
     """The column names of the table whose header is at row `at`; unnamed empty columns are dropped."""
     names = column_names(sheet.row(at), codes)
-    end = at + 1
-    while end < sheet.height and not sheet.blank[end] and not is_header[end]:
+    end, blank = at + 1, sheet.blank
+    while end < sheet.height and not blank[end] and not is_header[end]:
         end += 1
     unnamed = [j for j, name in enumerate(names) if not name]
     body = [k for k in range(at + 1, end) if k != codes_at]
@@ -431,13 +435,12 @@ def load_sheet(book: fastexcel.ExcelReader, sheet: str, rows: int | None = None)
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
     """Ascending row numbers as runs of consecutive rows: (first, how many)."""
-    runs: list[tuple[int, int]] = []
-    for i in rows:
-        if runs and runs[-1][0] + runs[-1][1] == i:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((i, 1))
-    return runs
+    if not rows:
+        return []
+    at = np.asarray(rows, dtype=np.int64)
+    starts = np.flatnonzero(np.diff(at, prepend=at[0] - 2) != 1)  # where a row does not follow the one before
+    ends = np.append(starts[1:], len(at))
+    return [(int(at[a]), int(b - a)) for a, b in zip(starts, ends)]
 
 
 def to_arrow(t: SheetTable, file_name: str) -> pa.Table:
@@ -549,11 +552,11 @@ def read_workbook(data: bytes, info: InputFile, seen: dict[tuple[str, int], Inpu
             if not source.sheet.search(sheet):
                 continue
             try:
-                rows = cache[sheet] if sheet in cache else cache.setdefault(sheet, load_sheet(book, sheet))
+                loaded = cache[sheet] if sheet in cache else cache.setdefault(sheet, load_sheet(book, sheet))
             except (fastexcel.FastExcelError, OSError, ValueError) as exc:
                 _unreadable(info, result, 0, sheet, exc)
                 return result
-            table = parse_sheet(rows, source, info.name, sheet)
+            table = parse_sheet(loaded, source, info.name, sheet)
             if table is not None:
                 found.append(table)
                 break
