@@ -193,6 +193,14 @@ class Sheet:
             self._keys[i] = cell_keys(self.row(i))
         return self._keys[i]
 
+    def loose_keys(self, i: int) -> frozenset[str]:
+        """`keys(i)`, but perhaps with "" among them when the row has an empty cell (neither a code nor a header
+        name is ""): read from the row's text, where an empty cell is "", when no cell holds a line break."""
+        if i in self._keys:
+            return self._keys[i]
+        cells = self.text[i].as_py().split("\n")
+        return frozenset(norm(c).casefold() for c in cells) if len(cells) == self.width else self.keys(i)
+
     def count(self, i: int) -> int:
         """How many cells of row i hold more than whitespace."""
         return sum(1 for c in self.row(i) if c is not None and c.strip())
@@ -243,7 +251,7 @@ class Sheet:
             rows = set(range(self.height))
         return [i for i in sorted(rows)
                 if (self.ascii[i].as_py() or all(w in self.text[i].as_py().casefold() for w in words))
-                and has_header(self.keys(i), header)]
+                and has_header(self.keys(i) if "" in header else self.loose_keys(i), header)]
 
     def codes_row(self, pattern: re.Pattern) -> int | None:
         """The first row of variable codes (`is_codes`), or None."""
@@ -264,7 +272,7 @@ class Sheet:
             maybe = pc.or_(pc.or_(pc.match_substring_regex(self.text, "(?im)(?:" + re2 + ")" + spaces),
                                   pc.invert(self.ascii)),
                            pc.greater(breaks, arrays.repeat(self.width - 1, self.height, pa.int32())))
-        return next((i for i in pc.indices_nonzero(maybe).to_pylist() if is_codes(self.keys(i), pattern)), None)
+        return next((i for i in pc.indices_nonzero(maybe).to_pylist() if is_codes(self.loose_keys(i), pattern)), None)
 
 
 class RowKeys:
