@@ -275,6 +275,43 @@ def test_the_staging_views_are_made_in_one_commit_and_a_bad_one_leaves_the_wareh
     assert left == []  # neither the first view nor the raw tables made for either
 
 
+def test_the_areas_and_neighbour_sets_are_made_while_the_indicators_are_computed(
+        tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from carestats.indicators import compare, compute
+    from carestats.ingest import neighbours
+    from carestats.pipeline import build
+
+    raw = tmp_path / "raw"
+    (raw / "r").mkdir(parents=True)
+    (raw / "r" / "my_counts.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    computing = threading.Event()
+    seen: dict[str, object] = {}
+    real_reference, real_compute, real_compare = neighbours.load_reference, compute.compute_all, compare.write_comparisons
+
+    def reference(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["thread"] = threading.current_thread().name
+        seen["while computing"] = computing.wait(60)
+        return real_reference(*args, **kwargs)
+
+    def computed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        computing.set()
+        return real_compute(*args, **kwargs)
+
+    def comparisons(con, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["areas before compare"] = con.execute("select count(*) from areas").fetchone()[0]
+        return real_compare(con, *args, **kwargs)
+
+    monkeypatch.setattr(neighbours, "load_reference", reference)
+    monkeypatch.setattr(compute, "compute_all", computed)
+    monkeypatch.setattr(compare, "write_comparisons", comparisons)
+    build.run(build.BuildOptions(raw=raw, out=tmp_path / "out", reports=False))
+    assert seen == {"thread": "carestats-reference_0", "while computing": True, "areas before compare": 1}
+
+
 def test_the_value_exports_are_written_on_a_second_thread_while_the_comparisons_are_made(
         tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading

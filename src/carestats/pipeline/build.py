@@ -28,8 +28,9 @@ import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from carestats.pipeline import cache, completeness
 from carestats.core import periods
@@ -39,6 +40,8 @@ from carestats.core.settings import Settings
 from carestats.pipeline.manifest import MANIFEST, write_manifest
 from carestats.core.progress import Reporter
 from carestats.indicators.registry import load_indicators
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the pipeline modules load polars, pyarrow and duckdb: imported where used, so a no-op is quick
     from carestats.pipeline import inputs as ingest
@@ -547,6 +550,9 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
     """The stages inside the warehouse, up to opts.until: load (raw tables, `areas`, neighbour sets) →
     stage (the staging views) → compute (indicator_vintages, indicator_values) → compare (`comparisons`,
     unless `compare` is False). Returns indicator_values as a frame, or None when stopped before compute.
+    `areas` and the neighbour sets, which no staging view or indicator reads (the comparisons and the
+    reports do), are made from the raw tables on a connection and thread of their own while the
+    indicators are computed; both are in the warehouse before the comparisons start.
     `alongside(values)`, when given, runs on a second thread while the comparisons are made (it must not
     use `con`); it has finished, and any error it raised is raised, when this returns. `then(comparisons)`,
     when given, gets the comparisons table: on a third thread while the table is stored, when it was made
@@ -559,8 +565,8 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 
     load_raw(con, result)
     checkpoint("after-load")
-    neighbours.load_reference(con, result.tables.store)
     if opts.until == "ingest":
+        neighbours.load_reference(con, result.tables.store)
         return None
     rep.step("stage: building staging views")
     missing = stage.build_staging(con)
@@ -568,9 +574,11 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
     for view, tables in missing.items():
         rep.detail(f"{view}: no input for {', '.join(tables)}")
     if opts.until == "stage":
+        neighbours.load_reference(con, result.tables.store)
         return None
     rep.step(f"compute: {len(indicators)} indicators")
-    values, vintages = compute.compute_all(con, indicators, progress=rep.detail)
+    values, vintages = _beside_reference(con, result, lambda: compute.compute_all(con, indicators,
+                                                                                    progress=rep.detail))
     checkpoint("after-compute")
     rep.step(f"compute: {values.height:,} indicator values ({vintages.height:,} across all releases)")
     del vintages  # in the warehouse; only the latest values are written out
@@ -596,6 +604,28 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
             if beside is not None:
                 beside.result()
     return values
+
+
+def _beside_reference(con, result: ingest.IngestResult, work: Callable[[], T]) -> T:  # type: ignore[no-untyped-def]
+    """work(), while `areas` and the neighbour sets are made from the raw tables on a cursor of `con` and
+    a thread of their own; both have finished when this returns (an error of either is raised)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from carestats.ingest import neighbours
+
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="carestats-reference") as side:
+            reference = side.submit(neighbours.load_reference, cursor, result.tables.store)
+            try:
+                done = work()
+            finally:
+                made = reference.exception()  # waits for it, whatever work() did
+            if made is not None:
+                raise made
+        return done
+    finally:
+        cursor.close()
 
 
 def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicators,  # type: ignore[no-untyped-def]
