@@ -9,6 +9,7 @@ pre-filter picks out the values the Python rule can possibly reject.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -22,15 +23,102 @@ T = TypeVar("T", bound=Hashable)
 # Empty, or starting or ending with a separator or control character: a superset of what str.strip()
 # removes (Python's whitespace is all in Unicode categories Z and Cc).
 MAYBE_UNTRIMMED = r"^$|^[\pZ\pC]|[\pZ\pC]$"
+MAYBE_BLANK = r"^[\pZ\pC]*$"  # a superset of the values str.strip() empties
+
+
+class Batch:
+    """The distinct values of several columns (a file's), one after the other: what the rules ask of every
+    value (its stripped text, is it blank, …) is answered by one Arrow call over all of them, rather than
+    one call per column (most columns have few distinct values, and each call has its cost)."""
+
+    def __init__(self, dictionaries: list[pa.Array]) -> None:
+        self.offsets = np.cumsum([0, *(len(d) for d in dictionaries)]).tolist()
+        if len(dictionaries) == 1:
+            self.values = dictionaries[0]
+        else:
+            self.values = pa.concat_arrays([d if d.type == pa.string() else d.cast(pa.string()) for d in dictionaries])
+        self._stripped: pa.Array | None = None
+        self._untrimmed: np.ndarray | None = None
+        self._answers: dict[str, np.ndarray | pa.Array] = {}
+
+    def _answer(self, key: str, work: Callable[[], np.ndarray | pa.Array]) -> np.ndarray | pa.Array:
+        if key not in self._answers:
+            self._answers[key] = work()
+        return self._answers[key]
+
+    @property
+    def stripped(self) -> pa.Array:
+        """Each value as str.strip() leaves it (`values` itself when none changes): Python strips the values
+        that start or end with a separator or control character, or are empty."""
+        if self._stripped is None:
+            odd = pc.match_substring_regex(self.values, MAYBE_UNTRIMMED)
+            positions = np.flatnonzero(arrays.to_numpy(odd))
+            originals = self.values.take(arrays.ints(positions)).to_pylist() if len(positions) else []
+            fixed = [v.strip() for v in originals]
+            self._untrimmed = np.zeros(len(self.values), bool)
+            self._untrimmed[positions] = [v != w for v, w in zip(originals, fixed)]
+            self._stripped = (pc.replace_with_mask(self.values, odd, arrays.strings(fixed))
+                              if self._untrimmed.any() else self.values)
+        return self._stripped
+
+    @property
+    def untrimmed(self) -> np.ndarray:
+        """Per value: whether str.strip() changes it."""
+        self.stripped  # noqa: B018 (worked out with it)
+        assert self._untrimmed is not None
+        return self._untrimmed
+
+    @property
+    def blank(self) -> np.ndarray:
+        """Per value: `not v.strip()`."""
+        return self._answer("blank", lambda: arrays.to_numpy(pc.equal(pc.binary_length(self.stripped), 0)))
+
+    @property
+    def folded(self) -> pa.Array:
+        """Each value as v.strip().lower() leaves it: Arrow lower-cases ASCII, Python the rest."""
+        def work() -> pa.Array:
+            stripped = self.stripped
+            other = pc.invert(pc.string_is_ascii(stripped))
+            folded = pc.ascii_lower(stripped)
+            if pc.any(other).as_py():
+                fixed = [v.lower() for v in stripped.filter(other).to_pylist()]
+                folded = pc.replace_with_mask(folded, other, arrays.strings(fixed))
+            return folded
+        return self._answer("folded", work)
+
+    def stripped_in(self, allowed: frozenset[str], folded: bool = False) -> np.ndarray:
+        """Per value: whether it is one of `allowed` once stripped (and lower-cased, with `folded`)."""
+        return self._answer(f"in {folded} {sorted(allowed)}", lambda: arrays.to_numpy(
+            pc.is_in(self.folded if folded else self.stripped, value_set=value_set(allowed))))
+
+    def stripped_matches(self, pattern: str) -> np.ndarray:
+        """Per value: whether its stripped text matches an RE2 pattern."""
+        return self._answer(f"re {pattern}", lambda: arrays.to_numpy(pc.match_substring_regex(self.stripped,
+                                                                                               pattern)))
+
+
+@functools.lru_cache(maxsize=64)
+def value_set(values: frozenset[str]) -> pa.Array:
+    """A set of texts as an Arrow array, for pc.is_in (made once)."""
+    return arrays.strings(sorted(values))
 
 
 class DistinctValues:
-    """One column's distinct values (`dictionary`) and, for each row, the index of its value."""
+    """One column's distinct values (`dictionary`) and, for each row, the index of its value.
+
+    What the rules ask of a value is answered for every distinct value at once (numpy arrays "per value",
+    in dictionary order) and spread to the rows with `rows`: its text as str.strip() leaves it
+    (`stripped`), whether it is blank, lower-cased as str.lower() does (`folded`). Arrow does the work for
+    the values it treats as Python does; Python, only for the values an Arrow pre-filter cannot clear.
+    The columns of a file share a Batch, so that each such answer is one Arrow call for all of them.
+    """
 
     def __init__(self, dictionary: pa.Array, indices: np.ndarray) -> None:
         self.dictionary = dictionary
         self.indices = indices
         self._values: list[str] | None = None
+        self._batch: Batch | None = None
+        self._start = 0
         self._ids: dict[bool, tuple[np.ndarray, pa.Array]] = {}  # several rules key rows by trimmed cells
 
     @classmethod
@@ -43,6 +131,27 @@ class DistinctValues:
         """An absent column: an empty cell on every row (as the rules read a column that is not there)."""
         return cls(arrays.strings([""]), np.zeros(n, np.int32))
 
+    @staticmethod
+    def together(columns: list[DistinctValues]) -> None:
+        """Let `columns` share one Batch."""
+        batch = Batch([c.dictionary for c in columns])
+        for c, start in zip(columns, batch.offsets):
+            c._batch, c._start = batch, start
+
+    @property
+    def batch(self) -> Batch:
+        if self._batch is None:
+            self.together([self])
+        assert self._batch is not None
+        return self._batch
+
+    def _mine(self, per_value):  # type: ignore[no-untyped-def]
+        """This column's part of a Batch's per-value answer (a numpy or an Arrow array)."""
+        n = len(self.dictionary)
+        if isinstance(per_value, np.ndarray):
+            return per_value[self._start:self._start + n]
+        return per_value if self._start == 0 and len(per_value) == n else per_value.slice(self._start, n)
+
     @property
     def values(self) -> list[str]:
         if self._values is None:
@@ -52,24 +161,77 @@ class DistinctValues:
     def value(self, row: int) -> str:
         return self.values[self.indices[row]]
 
-    def _picked(self, only: pa.Array | None) -> tuple[np.ndarray, list[str]]:
+    def rows(self, per_value: np.ndarray) -> np.ndarray:
+        """A per-value answer spread to every row."""
+        return per_value[self.indices]
+
+    # --- the values as the rules read them ---------------------------------------------------------------
+
+    @property
+    def stripped(self) -> pa.Array:
+        """Each distinct value as str.strip() leaves it."""
+        return self._mine(self.batch.stripped)
+
+    @property
+    def untrimmed(self) -> np.ndarray:
+        """Per value: whether str.strip() changes it."""
+        return self._mine(self.batch.untrimmed)
+
+    @property
+    def blank(self) -> np.ndarray:
+        """Per value: whether it is empty once stripped (`not v.strip()`)."""
+        return self._mine(self.batch.blank)
+
+    @property
+    def folded(self) -> pa.Array:
+        """Each distinct value as v.strip().lower() leaves it."""
+        return self._mine(self.batch.folded)
+
+    def stripped_in(self, allowed: frozenset[str], folded: bool = False, together: bool = False) -> np.ndarray:
+        """Per value: whether it is one of `allowed` once stripped (and lower-cased, with `folded`);
+        `together`: for every column of the Batch at once."""
+        if together:
+            return self._mine(self.batch.stripped_in(allowed, folded))
+        return arrays.to_numpy(pc.is_in(self.folded if folded else self.stripped, value_set=value_set(allowed)))
+
+    def stripped_matches(self, pattern: str, together: bool = False) -> np.ndarray:
+        """Per value: whether its stripped text matches an RE2 pattern; `together`: for every column of the
+        Batch at once (a pattern asked of many columns)."""
+        if together:
+            return self._mine(self.batch.stripped_matches(pattern))
+        return arrays.to_numpy(pc.match_substring_regex(self.stripped, pattern))
+
+    def one_of(self, allowed: frozenset[str]) -> np.ndarray:
+        """Per value: whether it is exactly one of `allowed`."""
+        return arrays.to_numpy(pc.is_in(self.dictionary, value_set=value_set(allowed)))
+
+    # --- rules decided in Python -------------------------------------------------------------------------
+
+    def _picked(self, only: pa.Array | np.ndarray | None) -> tuple[np.ndarray, list[str]]:
         """(positions, values) of the distinct values a rule needs to see: all, or those `only` marks."""
         if only is None:
             return np.arange(len(self.dictionary)), self.values
-        positions = np.flatnonzero(arrays.to_numpy(only))
+        positions = np.flatnonzero(only if isinstance(only, np.ndarray) else arrays.to_numpy(only))
         if self._values is not None:
             return positions, [self._values[p] for p in positions]
+        if not len(positions):
+            return positions, []
         return positions, self.dictionary.take(arrays.ints(positions)).to_pylist()
 
-    def test(self, predicate: Callable[[str], bool], only: pa.Array | None = None) -> np.ndarray:
-        """For each row, whether its value passes `predicate` (values outside `only` count as False)."""
+    def decide(self, predicate: Callable[[str], bool], only: pa.Array | np.ndarray | None = None) -> np.ndarray:
+        """Per value, whether it passes `predicate` (values outside `only` count as False)."""
         per_value = np.zeros(len(self.dictionary), bool)
         positions, values = self._picked(only)
         if len(positions):
             per_value[positions] = [bool(predicate(v)) for v in values]
-        return per_value[self.indices]
+        return per_value
 
-    def classify(self, rule: Callable[[str], T | None], only: pa.Array | None = None) -> tuple[np.ndarray, list[T]]:
+    def test(self, predicate: Callable[[str], bool], only: pa.Array | np.ndarray | None = None) -> np.ndarray:
+        """For each row, whether its value passes `predicate` (values outside `only` count as False)."""
+        return self.decide(predicate, only)[self.indices]
+
+    def classify(self, rule: Callable[[str], T | None], only: pa.Array | np.ndarray | None = None
+                 ) -> tuple[np.ndarray, list[T]]:
         """For each row, which of the distinct answers of `rule` its value gives (-1 for None), and those
         answers: the answers are few (a rule id, a family), the rows many."""
         answers: dict[T, int] = {}
@@ -81,31 +243,33 @@ class DistinctValues:
                 per_value[p] = answers.setdefault(answer, len(answers))
         return per_value[self.indices], list(answers)
 
+    def label(self, decided: list[tuple[T, np.ndarray]]) -> tuple[np.ndarray, list[T]]:
+        """`classify` with the answers given per value: (answer, per-value mask) pairs, the first mask that
+        holds for a value giving its answer. The answers are numbered as `classify` numbers them, in the
+        order of the first value that gives each."""
+        per_value = np.full(len(self.dictionary), -1, np.int64)
+        for j, (_, mask) in enumerate(decided):
+            per_value[(per_value < 0) & mask] = j
+        given = per_value[per_value >= 0]
+        if not len(given):
+            return np.full(len(self.indices), -1, np.int64), []
+        uniq, first = np.unique(given, return_index=True)
+        ranked = uniq[np.argsort(first)]
+        number = np.full(len(decided) + 1, -1, np.int64)
+        number[ranked] = np.arange(len(ranked))
+        return number[per_value][self.indices], [decided[j][0] for j in ranked.tolist()]
+
     def ids(self, lower: bool = False) -> tuple[np.ndarray, pa.Array]:
         """For each row, an id of its value as str.strip() (and, with `lower`, str.lower()) leaves it: equal
-        ids, equal values. And those values, by id.
-
-        Arrow does the work for the values it treats as Python does: ASCII (for `lower`) without anything
-        strip() would remove at either end; Python does it for the others."""
+        ids, equal values. And those values, by id."""
         if lower not in self._ids:
-            self._ids[lower] = self._normalised_ids(lower)
+            values = self.folded if lower else self.stripped
+            if not lower and not self.untrimmed.any():  # every value is already what strip() makes of it
+                self._ids[lower] = (self.indices, self.dictionary)
+            else:
+                encoded = pc.dictionary_encode(values)
+                self._ids[lower] = (arrays.to_numpy(encoded.indices)[self.indices], encoded.dictionary)
         return self._ids[lower]
-
-    def _normalised_ids(self, lower: bool) -> tuple[np.ndarray, pa.Array]:
-        values = self.dictionary
-        odd = self.matches(MAYBE_UNTRIMMED)
-        if lower:
-            odd = pc.or_(odd, pc.invert(pc.string_is_ascii(values)))
-            values = pc.ascii_lower(values)
-        if pc.any(odd).as_py():
-            _, originals = self._picked(odd)
-            fixed = [v.strip().lower() if lower else v.strip() for v in originals]
-            values = pc.replace_with_mask(values, odd, arrays.strings(fixed))
-        elif not lower:
-            return self.indices, self.dictionary  # every value is already what strip() makes of it
-        encoded = pc.dictionary_encode(values)
-        per_value = arrays.to_numpy(encoded.indices)
-        return per_value[self.indices], encoded.dictionary
 
     def matches(self, pattern: str) -> pa.Array:
         """Which distinct values match an RE2 pattern (Arrow's regex): a pre-filter for `only`."""

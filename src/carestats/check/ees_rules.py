@@ -36,19 +36,19 @@ import re
 import numpy as np
 import pyarrow.compute as pc
 
-from carestats.check.distinct_values import MAYBE_UNTRIMMED, DistinctValues, combine, first_of_each
+from carestats.check.distinct_values import MAYBE_BLANK, DistinctValues, combine, first_of_each
 from carestats.check.findings import STAGES, RowFindings
 from carestats.check.geography_pairs import GeoIndex, check_pairs
 from carestats.core import arrays
 from carestats.core.errors import Finding
 from carestats.ingest.csvfile import CsvFile
 
-GEO_LEVELS = {
+GEO_LEVELS = frozenset({
     "National", "Regional", "Local authority", "Local authority district", "Parliamentary constituency",
     "Local skills improvement plan area", "English devolved area", "Opportunity area", "Ward",
     "MAT", "Sponsor", "School", "Provider", "Institution", "Planning area", "Police force area",
     "RSC region", "Local enterprise partnership", "Mayoral combined authority", "Other local authority",
-}
+})
 USED_LEVELS = {"National", "Regional", "Local authority"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -67,7 +67,7 @@ TIME_FAMILIES = {
 TIME_IDS = {t for family in TIME_FAMILIES.values() for t in family}
 FAMILY_OF = {t: name for name, family in TIME_FAMILIES.items() for t in family}
 FOUR_DIGIT_FAMILIES = {"calendar", "reporting", "week", "month"}
-SYMBOLS = {"c", "k", "u", "x", "z", "low"}
+SYMBOLS = frozenset({"c", "k", "u", "x", "z", "low"})
 NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 PERIOD = re.compile(r"\d{4}|\d{6}")
 CODE_FOR_LEVEL = {"National": "country_code", "Regional": "region_code", "Local authority": "new_la_code"}
@@ -95,8 +95,13 @@ BELOW = {"National": (*REGION_COLUMNS, *LA_COLUMNS), "Regional": LA_COLUMNS}
 # Joint services are published as one row with both codes: "E06000061 / E06000062", "940 / 941".
 GSS_CODE = re.compile(r"^[EKNSW]\d{8}( / [EKNSW]\d{8})*$")
 OLD_LA_CODE = re.compile(r"^\d{3}( / \d{3})*$")
-CODE_FORMATS = (("country_code", GSS_CODE, "E92000001"), ("region_code", GSS_CODE, "E12000001"),
-                ("new_la_code", GSS_CODE, "E06000023"), ("old_la_code", OLD_LA_CODE, "801"))
+# The same with ASCII digits, for Arrow (RE2): what matches it, Python's pattern matches too.
+GSS_CODE_ASCII = r"^[EKNSW][0-9]{8}( / [EKNSW][0-9]{8})*$"
+OLD_LA_CODE_ASCII = r"^[0-9]{3}( / [0-9]{3})*$"
+CODE_FORMATS = (("country_code", GSS_CODE, GSS_CODE_ASCII, "E92000001"),
+                ("region_code", GSS_CODE, GSS_CODE_ASCII, "E12000001"),
+                ("new_la_code", GSS_CODE, GSS_CODE_ASCII, "E06000023"),
+                ("old_la_code", OLD_LA_CODE, OLD_LA_CODE_ASCII, "801"))
 COUNT_HINT = re.compile(r"(count|number|^t_|_fte$|headcount|^cases$)", re.I)
 PERCENT_HINT = re.compile(r"(percent|percentage|_pct$)", re.I)
 DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code", "region_code", "old_la_code",
@@ -105,7 +110,13 @@ DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code",
 # A measure value that is an unsigned plain ASCII number passes every value rule but PERCENT-RANGE.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 SYMBOL = r"^(c|k|u|x|z|low)$"
-INDICATOR_CELL = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$|^(c|k|u|x|z|low)$")
+# (ASCII only, and matched against stripped text, which ends in no newline: Python's re and RE2 agree)
+INDICATOR_CELL = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$|^(c|k|u|x|z|low)$"
+# A percentage certainly within 0–100 however float() rounds it: at most two digits before the point, or
+# 100 (leading zeros aside).
+IN_PERCENT_RANGE = r"^0*([0-9]{1,2}(\.[0-9]*)?|100(\.0*)?)$|^\.[0-9]+$"
+SIGNED_NUMBER = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+TOTALS = frozenset({"total", "all"})
 BLANK_HINT = "use 'Total' for the all-items row, or the publisher's label"
 
 # Stages: the order of the rules on one row (findings.py sorts by row, then stage).
@@ -184,14 +195,14 @@ class _Rules:
         self.filters = [c for c in f.header if c and c not in GEO_COLUMNS and c not in OTHER_GEO
                         and c not in measures]
         self.lines = arrays.to_numpy(f.line_numbers)
-        self._by_position: dict[int, DistinctValues] = {}
+        # every column's distinct values, side by side (distinct_values.Batch)
+        self._by_position = [DistinctValues.of(f.column(i)) for i in range(len(f.header))]
+        DistinctValues.together(self._by_position)
         self.empty: set[str] = set()  # named non-geography columns without a single value (EMPTY-COLUMN)
         self.out = RowFindings()
 
     def at(self, i: int) -> DistinctValues:
-        """The i-th column's distinct values (worked out once, on first use)."""
-        if i not in self._by_position:
-            self._by_position[i] = DistinctValues.of(self.f.column(i))
+        """The i-th column's distinct values."""
         return self._by_position[i]
 
     def column(self, name: str) -> DistinctValues:
@@ -205,14 +216,14 @@ class _Rules:
         f, ok = self.f, True
         for i, col in enumerate(f.header):
             if not col:
-                if self.at(i).test(lambda v: bool(v.strip())).any():
+                if not self.at(i).blank.all():
                     f.error(1, f"#{i + 1}", "UNNAMED-COLUMN", f"column {i + 1} has values but no name",
                             "give the column a name in the header")
             elif re.search(r"\s", col):
                 f.error(1, col, "COLUMN-NAME", f"column name {col!r} contains spaces",
                         "use snake_case column names, e.g. " + re.sub(r"\s+", "_", col.lower()))
         for col in [*self.filters, *self.measures]:
-            if not self.column(col).test(lambda v: bool(v.strip())).any():
+            if self.column(col).blank.all():
                 self.empty.add(col)
                 f.error(1, col, "EMPTY-COLUMN", f"column {col} is empty: no row has a value",
                         "remove the column, or fill it in as published")
@@ -246,7 +257,14 @@ class _Rules:
         f, header = self.f, [c.lstrip("\ufeff") for c in self.f.header]
         repeated = np.ones(self.n, bool)
         for i, name in enumerate(header):
-            repeated &= self.at(i).test(lambda v, name=name: v.strip().lstrip("\ufeff") == name)
+            values = self.at(i)
+            # only a value that holds the name (or, for a column without one, no letter at all) may be it
+            maybe = pc.match_substring(values.dictionary, name) if name else values.matches(MAYBE_BLANK)
+            same = values.decide(lambda v, name=name: v.strip().lstrip("\ufeff") == name, maybe)
+            if not same.any():
+                repeated[:] = False
+                break
+            repeated &= values.rows(same)
             if not repeated.any():
                 break
         self.out.add("REPEATED-HEADER", S_ROW, repeated, lambda row: (
@@ -265,7 +283,7 @@ class _Rules:
     def level(self, live: np.ndarray) -> np.ndarray:
         """GEO-LEVEL; the rows whose level is known, on which the other geography rules run."""
         levels = self.column("geographic_level")
-        known = levels.test(lambda v: v in GEO_LEVELS)
+        known = levels.rows(levels.one_of(GEO_LEVELS))
 
         def unknown(row: int) -> tuple[str, str, str]:
             level = levels.value(row)
@@ -293,9 +311,8 @@ class _Rules:
             if col not in self.h:
                 continue
             values = self.column(col)
-            kinds, answers = values.classify(
-                lambda v: "GEO-TOTAL" if v.strip().lower() in {"total", "all"} else
-                "LABEL-SPACE" if v != v.strip() else None)
+            kinds, answers = values.label([("GEO-TOTAL", values.stripped_in(TOTALS, folded=True)),
+                                           ("LABEL-SPACE", values.untrimmed)])
             for rule in answers:
                 hit = area & (kinds == answers.index(rule))
                 if rule == "GEO-TOTAL":
@@ -315,7 +332,8 @@ class _Rules:
 
         def is_blank(col: str) -> np.ndarray:
             if col not in blank:
-                blank[col] = self.column(col).test(lambda v: not v.strip())
+                values = self.column(col)
+                blank[col] = values.rows(values.blank)
             return blank[col]
 
         for level, code_col in CODE_FOR_LEVEL.items():
@@ -336,14 +354,15 @@ class _Rules:
         if "Local authority" in on and "region_code" in self.h:
             self.out.add("GEO-REGION", S_REGION, on["Local authority"] & is_blank("region_code"), lambda row: (
                 "region_code", "Local authority row has no region", ""))
-        for k, (col, pattern, example) in enumerate(CODE_FORMATS):
+        for k, (col, pattern, ascii_pattern, example) in enumerate(CODE_FORMATS):
             if col not in self.h:
                 continue
             values = self.column(col)
             # x: not available; z (region_code): not applicable, an area outside England
-            allowed = ("x", "z") if col == "region_code" else ("x",)
-            bad = values.test(lambda v, pattern=pattern, allowed=allowed: bool(v.strip()) and v.strip() not in allowed
-                              and not pattern.match(v.strip()))
+            allowed = frozenset({"x", "z"} if col == "region_code" else {"x"})
+            # a code of ASCII digits is good as it stands; Python's pattern judges the rest (\d: any digit)
+            maybe = ~values.blank & ~values.stripped_in(allowed) & ~values.stripped_matches(ascii_pattern)
+            bad = values.rows(values.decide(lambda v, pattern=pattern: not pattern.match(v.strip()), maybe))
             self.out.add("GEO-CODE-FORMAT", S_FORMAT + k, area & bad, lambda row, col=col, values=values,
                          example=example: (col, f"{col} {values.value(row).strip()!r} is not a valid code",
                                            f"codes look like {example}"))
@@ -390,19 +409,14 @@ class _Rules:
         """Per measure VALUE, NEGATIVE-COUNT, PERCENT-RANGE, VALUE-SPACE; per filter BLANK-CELL, LABEL-SPACE."""
         for m, col in enumerate(self.measures):
             values = self.column(col)
-            if PERCENT_HINT.search(col) and "change" not in col.lower():
-                only = None  # any number may be out of range
-            else:
-                only = pc.invert(pc.or_(values.matches(PLAIN_NUMBER), values.matches(SYMBOL)))
+            only = pc.invert(values.matches(_passing(col)))
             rule_of, answers = values.classify(lambda v, col=col: _value_rule(col, v), only)
             for k, rule in enumerate(answers):
                 self.out.add(rule, S_CELLS + m, live & (rule_of == k), lambda row, col=col, values=values, rule=rule:
                              (col, *_value_message(rule, values.value(row))))
         for j, col in enumerate(self.filters):
             values = self.column(col)
-            rule_of, answers = values.classify(
-                lambda v: "BLANK-CELL" if not v.strip() else "LABEL-SPACE" if v != v.strip() else None,
-                values.matches(MAYBE_UNTRIMMED))
+            rule_of, answers = values.label([("BLANK-CELL", values.blank), ("LABEL-SPACE", values.untrimmed)])
             for k, rule in enumerate(answers):
                 if rule == "BLANK-CELL":
                     describe = (lambda row, col=col: (col, f"{col} is blank", BLANK_HINT))
@@ -413,10 +427,10 @@ class _Rules:
 
     def holds_values(self, col: str) -> bool:
         """A column of numbers and symbols only (blanks aside), at least one of them a number: an indicator."""
-        values = self.column(col)
-        numeric = values.test(lambda v: bool(INDICATOR_CELL.match(v.strip())))
-        blank = values.test(lambda v: not v.strip())
-        symbol = values.test(lambda v: v.strip() in SYMBOLS)
+        values = self.column(col)  # every distinct value is on a row: all and any of them are of the rows
+        numeric = values.stripped_matches(INDICATOR_CELL, together=True)
+        blank = values.blank
+        symbol = values.stripped_in(SYMBOLS, together=True)
         return bool((numeric | blank | symbol).all() and (numeric & ~symbol).any())
 
     def duplicates(self, live: np.ndarray) -> None:
@@ -437,7 +451,8 @@ class _Rules:
             keys.append((ids, len(names)))
         rows = np.flatnonzero(live)
         key = combine(keys)[rows] if keys else np.zeros(len(rows), np.int64)
-        if len(np.unique(key)) == len(key):
+        ordered = np.sort(key)
+        if not (ordered[1:] == ordered[:-1]).any():
             return
         first = first_of_each(key, rows)
         again = rows[first != rows]
@@ -461,6 +476,18 @@ def _period_problem(problem: str, period: str) -> tuple[str, str]:
         return (f"time period {period!r} is not YYYY or YYYYYY",
                 "write years as 2025 and academic years as 202425")
     return (f"time period {period!r} is not two consecutive years", "write academic and financial years as 202425")
+
+
+def _passing(col: str) -> str:
+    """An RE2 pattern of measure cells `_value_rule` lets through in column `col` (not all of them): the
+    other cells are judged in Python."""
+    if PERCENT_HINT.search(col) and "change" not in col.lower():
+        number = IN_PERCENT_RANGE
+    elif COUNT_HINT.search(col):
+        number = PLAIN_NUMBER
+    else:
+        number = SIGNED_NUMBER
+    return f"{number}|{SYMBOL}"
 
 
 def _value_rule(col: str, v: str) -> str | None:

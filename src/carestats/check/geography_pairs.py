@@ -73,8 +73,7 @@ def _ids(column: DistinctValues) -> tuple[np.ndarray, list[str]]:
 
 def _names_of(key: np.ndarray, olds: np.ndarray, old_names: list[str], out: dict[int, str]) -> dict[int, str]:
     uniq, first = np.unique(key, return_index=True)
-    for u, i in zip(uniq.tolist(), first.tolist()):
-        out[u] = old_names[olds[i]]
+    out.update(zip(uniq.tolist(), [old_names[i] for i in olds[first].tolist()]))
     return out
 
 
@@ -107,8 +106,9 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
     reference: dict[int, tuple[str, str]] = {}  # code → (partner, where it is named so)
     bad: list[int] = []
     several: dict[int, list[tuple[int, int, int]]] = {}  # code → [(partner, first row, rows)]
-    for code, partner, i, c, alone in zip(pair_code.tolist(), pair_partner.tolist(), first.tolist(),
-                                          count.tolist(), lone.tolist()):
+    first_rows = at[first]
+    for code, partner, row, line, c, alone in zip(pair_code.tolist(), pair_partner.tolist(), first_rows.tolist(),
+                                                  lines[first_rows].tolist(), count.tolist(), lone.tolist()):
         code_name = code_names[code]
         earlier = geo.pairs.get((kind, code_name)) if geo is not None else None
         if earlier is not None:
@@ -118,9 +118,9 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
                 bad.append(code * n_partners + partner)
         elif alone:
             if local is not None:
-                local[(kind, code_name)] = (partner_names[partner], name, int(lines[at[i]]))
+                local[(kind, code_name)] = (partner_names[partner], name, line)
         else:
-            several.setdefault(code, []).append((partner, int(at[i]), c))
+            several.setdefault(code, []).append((partner, row, c))
     for code, seen in several.items():
         # the majority partner; on a tie, the one seen first
         best, first_row, n = min(seen, key=lambda s: (-s[2], s[1]))
