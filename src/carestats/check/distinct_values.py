@@ -247,12 +247,12 @@ class DistinctValues:
         """`classify` with the answers given per value: (answer, per-value mask) pairs, the first mask that
         holds for a value giving its answer. The answers are numbered as `classify` numbers them, in the
         order of the first value that gives each."""
+        if not any(mask.any() for _, mask in decided):
+            return np.full(len(self.indices), -1, np.int64), []
         per_value = np.full(len(self.dictionary), -1, np.int64)
         for j, (_, mask) in enumerate(decided):
             per_value[(per_value < 0) & mask] = j
         given = per_value[per_value >= 0]
-        if not len(given):
-            return np.full(len(self.indices), -1, np.int64), []
         uniq, first = np.unique(given, return_index=True)
         ranked = uniq[np.argsort(first)]
         number = np.full(len(decided) + 1, -1, np.int64)
@@ -274,6 +274,17 @@ class DistinctValues:
     def matches(self, pattern: str) -> pa.Array:
         """Which distinct values match an RE2 pattern (Arrow's regex): a pre-filter for `only`."""
         return pc.match_substring_regex(self.dictionary, pattern)
+
+
+def stripped_together(columns: list[DistinctValues], answer: Callable[[pa.Array], pa.Array]) -> list[np.ndarray]:
+    """For each of `columns`, `answer` (an Arrow call giving a boolean per text) of its stripped values:
+    one call over all of them rather than one per column."""
+    parts = [c.stripped for c in columns]
+    if not parts:
+        return []
+    whole = arrays.to_numpy(answer(pa.concat_arrays(parts) if len(parts) > 1 else parts[0]))
+    bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+    return [whole[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def first_of_each(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:

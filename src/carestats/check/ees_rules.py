@@ -36,7 +36,8 @@ import re
 import numpy as np
 import pyarrow.compute as pc
 
-from carestats.check.distinct_values import MAYBE_BLANK, DistinctValues, combine, first_of_each
+from carestats.check.distinct_values import (MAYBE_BLANK, DistinctValues, combine, first_of_each,
+                                             stripped_together, value_set)
 from carestats.check.findings import STAGES, RowFindings
 from carestats.check.geography_pairs import GeoIndex, check_pairs
 from carestats.core import arrays
@@ -110,12 +111,12 @@ DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code",
 # A measure value that is an unsigned plain ASCII number passes every value rule but PERCENT-RANGE.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 SYMBOL = r"^(c|k|u|x|z|low)$"
-# (ASCII only, and matched against stripped text, which ends in no newline: Python's re and RE2 agree)
-INDICATOR_CELL = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$|^(c|k|u|x|z|low)$"
+# A number in an indicator column (ASCII only, and matched against stripped text, which ends in no
+# newline: Python's re and RE2 agree); with the symbols, what such a column holds.
+NUMBER_CELL = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 # A percentage certainly within 0–100 however float() rounds it: at most two digits before the point, or
 # 100 (leading zeros aside).
 IN_PERCENT_RANGE = r"^0*([0-9]{1,2}(\.[0-9]*)?|100(\.0*)?)$|^\.[0-9]+$"
-SIGNED_NUMBER = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 TOTALS = frozenset({"total", "all"})
 BLANK_HINT = "use 'Total' for the all-items row, or the publisher's label"
 
@@ -311,7 +312,7 @@ class _Rules:
             if col not in self.h:
                 continue
             values = self.column(col)
-            kinds, answers = values.label([("GEO-TOTAL", values.stripped_in(TOTALS, folded=True)),
+            kinds, answers = values.label([("GEO-TOTAL", values.stripped_in(TOTALS, folded=True, together=True)),
                                            ("LABEL-SPACE", values.untrimmed)])
             for rule in answers:
                 hit = area & (kinds == answers.index(rule))
@@ -425,13 +426,14 @@ class _Rules:
                         col, f"label {values.value(row)!r} has surrounding spaces; matched trimmed", ""))
                 self.out.add(rule, S_CELLS + len(self.measures) + j, live & (rule_of == k), describe)
 
-    def holds_values(self, col: str) -> bool:
-        """A column of numbers and symbols only (blanks aside), at least one of them a number: an indicator."""
-        values = self.column(col)  # every distinct value is on a row: all and any of them are of the rows
-        numeric = values.stripped_matches(INDICATOR_CELL, together=True)
-        blank = values.blank
-        symbol = values.stripped_in(SYMBOLS, together=True)
-        return bool((numeric | blank | symbol).all() and (numeric & ~symbol).any())
+    def holding_values(self, cols: list[str]) -> set[str]:
+        """Those of `cols` that hold numbers and symbols only (blanks aside), at least one of them a number:
+        indicators. (Every distinct value is on a row: all and any of them are of the rows.)"""
+        columns = [self.column(c) for c in cols]
+        numbers = stripped_together(columns, lambda v: pc.match_substring_regex(v, NUMBER_CELL))
+        symbols = stripped_together(columns, lambda v: pc.is_in(v, value_set=value_set(SYMBOLS)))
+        return {col for col, values, number, symbol in zip(cols, columns, numbers, symbols)
+                if (number | symbol | values.blank).all() and number.any()}
 
     def duplicates(self, live: np.ndarray) -> None:
         """DUP-OBS: the same period, area and filters (filters in any case) as an earlier row."""
@@ -444,8 +446,10 @@ class _Rules:
             if col in self.h:
                 ids, names = self.column(col).ids()
                 keys.append((ids, len(names)))
-        for col in self.filters:
-            if col in self.empty or self.holds_values(col):
+        filters = [col for col in self.filters if col not in self.empty]
+        indicators = self.holding_values(filters)
+        for col in filters:
+            if col in indicators:
                 continue  # an indicator the staging headers do not name: a repeat with another value is a duplicate
             ids, names = self.column(col).ids(lower=True)
             keys.append((ids, len(names)))
@@ -486,7 +490,7 @@ def _passing(col: str) -> str:
     elif COUNT_HINT.search(col):
         number = PLAIN_NUMBER
     else:
-        number = SIGNED_NUMBER
+        number = NUMBER_CELL
     return f"{number}|{SYMBOL}"
 
 
