@@ -499,3 +499,34 @@ def test_real_no_local_authority_in_the_inputs_is_missing(real) -> None:  # type
     for code in ("E06000061", "E06000062", "E06000063", "E06000064"):
         r = latest.filter(pl.col("area_code") == code).row(0, named=True)
         assert r["sn_set"] == "2025" and r["sn_count"] == 10
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_the_table_is_handed_beside_while_stored_when_made_in_memory(monkeypatch, in_memory: bool) -> None:  # type: ignore[no-untyped-def]
+    """The build writes the comparisons' CSV and Parquet files from the table ordered in memory, on a thread
+    of its own while the warehouse stores it; rows set aside in the temporary table are not handed over
+    (the build reads the stored table then)."""
+    import threading
+
+    rows = [row("hi", 2025, "A", 50.0), row("hi", 2025, "B", 60.0), row("hi", 2024, "A", 40.0)]
+    values = pl.DataFrame(rows, schema=compute.SCHEMA)
+    if not in_memory:
+        monkeypatch.setattr(compare, "IN_MEMORY_ROWS", 0)
+    handed: list[tuple[str, pl.DataFrame]] = []
+    con = warehouse.connect(None)
+    try:
+        warehouse.load_table(con, "main", "indicator_values", values.to_arrow())
+        warehouse.load_table(con, "main", "areas", pl.DataFrame([la("A", "101"), la("B", "102")],
+                                                                schema=areas.SCHEMA).to_arrow())
+        warehouse.load_table(con, "ref", "statistical_neighbours", pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
+        n = compare.write_comparisons(con, [ind("hi")], values=values,
+                                      beside=lambda t: handed.append((threading.current_thread().name, t)))
+        stored = warehouse.read_frame(con, "main", "comparisons")
+    finally:
+        con.close()
+    assert n == stored.height == 3
+    if in_memory:
+        assert [name for name, _ in handed] == ["carestats-comparisons_0"]
+        assert handed[0][1].equals(stored)
+    else:
+        assert handed == []

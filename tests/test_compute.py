@@ -131,3 +131,28 @@ def test_the_latest_release_is_picked_as_the_warehouse_picked_it() -> None:
     assert got.height == vintages.select(compute.KEY).unique().height < vintages.height
     assert got.equals(expected)
     assert set(got["release"]) >= {"cla", "extra"}  # a release without a year counts as the latest
+
+
+def test_every_releases_rows_are_stored_beside_the_latest_ones_on_a_connection_of_their_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """indicator_vintages is written on a thread and connection of its own while indicator_values is
+    picked and written: both tables whole when compute_all returns."""
+    con = warehouse.connect(None)
+    stored: dict[str, tuple[str, bool]] = {}
+    real = compute.load_frame
+
+    def spy(c, schema, name, df, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stored[name] = (threading.current_thread().name, c is con)
+        return real(c, schema, name, df, *args, **kwargs)
+
+    monkeypatch.setattr(compute, "load_frame", spy)
+    older = GOOD.replace("1.0", "2.0").replace("cla-2025", "cla-2024")
+    try:
+        latest, vintages = compute.compute_all(con, [ind("one", select(GOOD, older))])
+        assert stored == {"indicator_vintages": ("carestats-vintages_0", False),
+                          "indicator_values": (threading.current_thread().name, True)}
+        assert con.execute("select count(*) from indicator_vintages").fetchone() == (2,)
+        assert con.execute("select release, value from indicator_values").fetchall() == [("cla-2025", 1.0)]
+        assert vintages.height == 2 and latest.height == 1
+    finally:
+        con.close()

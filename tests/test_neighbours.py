@@ -209,3 +209,29 @@ def test_real_reference_tables(real_build: Path, raw_dir: Path) -> None:
         present = [(b, a) for b, a in pairs if b and a]
         assert present, f"{c.before} -> {c.after} is not in the input files"
         assert all((b == a) == (c.kind == "code_change") for b, a in present)
+
+
+def test_geography_reads_tables_of_different_columns_as_one_and_keeps_each_rows_level() -> None:
+    """Tables that lack the region or LA columns, or the release year, give the rows they have: the
+    geography of all the tables at once is that of each table on its own, put together."""
+    import pyarrow as pa
+
+    full = pa.table({"time_period": ["202425", "202425", "202425", "202425"],
+                     "geographic_level": ["National", "Regional", "Local authority", "Local authority"],
+                     "country_code": ["E92000001"] * 4, "country_name": ["England"] * 4,
+                     "region_code": ["", "E12000001", "E12000001", "E12000001"],
+                     "region_name": ["", "North East", "North East", "North East"],
+                     "old_la_code": ["", "", "841", "841"], "new_la_code": ["", "", "E06000005", "E06000005"],
+                     "la_name": ["", "", " Darlington ", " Darlington "], "_vintage": [2025, 2025, 2025, 2025]})
+    national_only = pa.table({"time_period": ["2019"], "geographic_level": ["National"],
+                              "country_code": ["E92000001"], "country_name": ["England"]})
+    no_level = pa.table({"time_period": ["2019"], "country_code": ["E92000001"]})
+    got = areas.geography({"a": [full], "b": [national_only, no_level]})
+    rows = sorted(got.select(list(areas.GEO_SCHEMA)).iter_rows())
+    assert rows == sorted([("National", "E92000001", "England", None, None, 2025, 2025),
+                           ("Regional", "E12000001", "North East", None, None, 2025, 2025),
+                           ("Local authority", "E06000005", "Darlington", "E12000001", "841", 2025, 2025),
+                           ("National", "E92000001", "England", None, None, 2019, 0)])
+    one_by_one = pl.concat([areas.geography({"a": [full]}), areas.geography({"b": [national_only]})]).unique()
+    assert sorted(one_by_one.iter_rows()) == sorted(got.iter_rows())
+    assert areas.geography({}).schema == pl.Schema(areas.GEO_SCHEMA)

@@ -188,7 +188,7 @@ def test_xlsx_sheets_in_pieces_are_the_workbook_written_at_once(tmp_path: Path, 
             info = zipfile.ZipInfo(name, date_time=xlsx.ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, data, compresslevel=6)
+            z.writestr(info, data, compresslevel=xlsx.LEVEL)
     assert target.read_bytes() == buf.getvalue()
     assert [p.name for p in tmp_path.iterdir()] == ["pieces.xlsx"]  # no scratch left
 

@@ -92,8 +92,8 @@ def test_a_part_read_back_mid_ingest_is_that_inputs_rows_and_later_inputs_still_
     store.close()
 
 
-def test_an_inputs_rows_are_written_while_the_next_is_read_one_at_a_time(private_tmp: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inputs_are_written_in_order_while_the_next_are_read_up_to_a_number_of_bytes(
+        private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     store = warehouse.RawStore()
@@ -107,13 +107,20 @@ def test_an_inputs_rows_are_written_while_the_next_is_read_one_at_a_time(private
         written.append(table.column("a").to_pylist())
 
     monkeypatch.setattr(warehouse.RawStore, "_write", slow)
+    monkeypatch.setattr(warehouse, "WRITE_AHEAD_BYTES", 1 << 20)
     store.add("t", table(2, a=["1", "2"]))
-    assert written == [] and store.parts[0].rows == 2  # add returned while the rows are still being written
+    store.add("t", table(1, a=["3"]))  # within the bytes allowed ahead: does not wait for the first write
+    assert written == [] and [p.rows for p in store.parts] == [2, 1]
+    monkeypatch.setattr(warehouse, "WRITE_AHEAD_BYTES", 0)
+    third = threading.Thread(target=store.add, args=("t", table(1, a=["4"])))
+    third.start()
+    third.join(0.5)
+    assert third.is_alive() and written == []  # beyond them: waits until the earlier inputs are written
     release.set()
-    store.add("t", table(1, a=["3"]))  # waits for the first write before the second starts
-    assert written[0] == ["1", "2"]
-    assert store.tables("t")[1].column("a").to_pylist() == ["3"]  # reading waits for the writes
-    assert written == [["1", "2"], ["3"]]
+    third.join(10)
+    assert written[:2] == [["1", "2"], ["3"]]  # one after another, in the order added
+    assert [p.column("a").to_pylist() for p in store.tables("t")] == [["1", "2"], ["3"], ["4"]]
+    assert written == [["1", "2"], ["3"], ["4"]]
     store.close()
 
 
@@ -444,3 +451,26 @@ def test_the_workbook_starts_at_once_beside_the_values_tables(tmp_path: Path, ra
     run(BuildOptions(raw=raw, out=tmp_path / "out", reports=False))
     assert seen["indicator_values"].startswith("carestats-values") and seen["xlsx"] != seen["indicator_values"]
     assert (tmp_path / "out" / "exports" / "indicator_values.csv").is_file()
+
+
+def test_a_failed_write_skips_the_inputs_queued_behind_it_and_is_raised_once(private_tmp: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    store = warehouse.RawStore()
+    release, calls = threading.Event(), []
+
+    def first_fails(self, name, table, *args):  # type: ignore[no-untyped-def]
+        calls.append(table.column("a").to_pylist())
+        release.wait(10)
+        raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(warehouse.RawStore, "_write", first_fails)
+    store.add("t", table(1, a=["1"]))
+    store.add("t", table(1, a=["2"]))  # queued behind the first write, which has not failed yet
+    release.set()
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        store.flush()
+    assert calls == [["1"]]  # the write after the failed one never ran
+    store.flush()  # raised once
+    store.close()

@@ -34,6 +34,7 @@ vals as (
         v.numerator,
         v.denominator,
         v.release,
+        v.rowid as value_row,
         m.unit,
         m.polarity,
         case when v.geographic_level = 'Local authority' then coalesce(a.old_la_code, v.area_code)
@@ -180,12 +181,12 @@ sn_choice as (
     ) = 1
 ),
 
+-- One row per council figure: grouped (and joined back) by the figure's row in indicator_values, which
+-- stands for its key (indicator, period, breakdown, area) at a fraction of the cost of hashing four texts
+-- for each of the ten neighbours' rows.
 neighbour_stats as (
     select
-        v.indicator_id,
-        v.time_period,
-        v.breakdown,
-        v.area_code,
+        v.value_row,
         any_value(c.sn_set) as sn_set,
         avg(f.value) as sn_mean,
         median(f.value) as sn_median,
@@ -197,7 +198,7 @@ neighbour_stats as (
         on v.indicator_id = f.indicator_id and v.time_period = f.time_period and v.breakdown = f.breakdown
         and n.neighbour_old_code = f.series
     where v.geographic_level = 'Local authority'
-    group by v.indicator_id, v.time_period, v.breakdown, v.area_code
+    group by v.value_row
 ),
 
 joined as (
@@ -236,9 +237,7 @@ joined as (
     left join regions as rp
         on v.indicator_id = rp.indicator_id and v.time_period = rp.time_period and v.breakdown = rp.breakdown
         and sub.region_code = rp.region_code
-    left join neighbour_stats as ns
-        on v.indicator_id = ns.indicator_id and v.time_period = ns.time_period and v.breakdown = ns.breakdown
-        and v.area_code = ns.area_code
+    left join neighbour_stats as ns on v.value_row = ns.value_row
     left join ranked as rk
         on v.indicator_id = rk.indicator_id and v.time_period = rk.time_period and v.breakdown = rk.breakdown
         and v.area_code = rk.area_code

@@ -29,6 +29,10 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 INVALID_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+# zlib's level for every entry. The workbook's XML is highly repetitive (55 MB of it for the reference
+# build's 67,941 values): level 3 compresses it to 4.4 MB in 0.12 s of CPU, level 6 to 3.8 MB in 0.29 s
+# (measured Dec 2026), and the time is the build's, every build.
+LEVEL = 3
 
 
 def column_letter(i: int) -> str:
@@ -178,7 +182,7 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
         files = {k: files[k] for k in FILE_ORDER}
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for name, data in files.items():
-                z.writestr(_entry(name, len(data)), data, compresslevel=6)
+                z.writestr(_entry(name, len(data)), data, compresslevel=LEVEL)
             for i, path in enumerate(scratch, 1):
                 entry = _entry(f"xl/worksheets/sheet{i}.xml", path.stat().st_size)
                 # the size is set before writing, as writestr does: it decides whether the entry is zip64
@@ -209,5 +213,5 @@ def _entry(name: str, size: int) -> zipfile.ZipInfo:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     info.file_size = size
-    info._compresslevel = 6  # type: ignore[attr-defined]  # what writestr(..., compresslevel=6) sets
+    info._compresslevel = LEVEL  # type: ignore[attr-defined]  # what writestr(..., compresslevel=LEVEL) sets
     return info

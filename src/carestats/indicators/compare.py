@@ -9,6 +9,8 @@ intervals, funnel limits and verdicts are computed here, row by row, from the pu
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import polars as pl
@@ -167,7 +169,8 @@ def _store_judged(con: duckdb.DuckDBPyConnection, part: pl.DataFrame, append: bo
 
 
 def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
-                      neighbour_set: str = "auto", values: pl.DataFrame | None = None) -> int:
+                      neighbour_set: str = "auto", values: pl.DataFrame | None = None,
+                      beside: Callable[[pl.DataFrame], None] | None = None) -> int:
     """Create the `comparisons` table from indicator_values; returns its number of rows.
 
     `neighbour_set` is "auto" (every period takes the newest set that has the council) or the year of one
@@ -180,6 +183,10 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
 
     With `values` (indicator_values as a frame), the exact Poisson intervals its rate figures need are
     worked out on a second thread while the query runs (DuckDB works without holding Python's lock).
+
+    `beside(table)`, when given, is called with the whole table on a second thread while it is stored
+    (the build writes its CSV and Parquet exports so), when the table was ordered in memory; it is not
+    called when the rows went through the temporary table (the caller reads the stored table then).
     """
     sn_year = None if neighbour_set in ("", "auto") else int(neighbour_set)
     ensure_reference(con)
@@ -220,7 +227,14 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
             warming.join()
     if not stored:  # few rows: ordered in memory at once
         df = compute.order(pl.concat(held)) if held else pl.DataFrame(schema=SCHEMA)
-        warehouse.load_frame(con, "main", "comparisons", df)
+        held.clear()
+        if beside is None:
+            warehouse.load_frame(con, "main", "comparisons", df)
+        else:
+            with ThreadPoolExecutor(1, thread_name_prefix="carestats-comparisons") as side:
+                done = side.submit(beside, df)
+                warehouse.load_frame(con, "main", "comparisons", df)
+                done.result()
         return df.height
     rows = 0
     ids = sorted(r[0] for r in con.execute(f"select distinct indicator_id from {JUDGED_TABLE}").fetchall())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -147,9 +148,17 @@ def compute_all(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
     else:
         vintages = order(pl.concat([f[1] for f in frames], how="vertical"))
         frames.clear()
-    # loaded a slice at a time: never a second, arrow copy of a whole table
-    load_frame(con, "main", "indicator_vintages", vintages)
-    return keep_latest(con, vintages), vintages
+    # loaded a slice at a time (never a second, arrow copy of a whole table), on a connection and thread of
+    # its own while the latest release's rows are picked and stored: DuckDB writes the two tables side by side
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="carestats-vintages") as side:
+            stored = side.submit(load_frame, cursor, "main", "indicator_vintages", vintages)
+            latest = keep_latest(con, vintages)
+            stored.result()
+    finally:
+        cursor.close()
+    return latest, vintages
 
 
 def write_exports(df: pl.DataFrame, folder: Path, stem: str) -> list[Path]:

@@ -548,8 +548,9 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
     stage (the staging views) → compute (indicator_vintages, indicator_values) → compare (`comparisons`,
     unless `compare` is False). Returns indicator_values as a frame, or None when stopped before compute.
     `alongside(values)`, when given, runs on a second thread while the comparisons are made (it must not
-    use `con`); it has finished, and any error it raised is raised, when this returns. `then(con)`, when
-    given, runs once the comparisons are made, while `alongside` may still be running.
+    use `con`); it has finished, and any error it raised is raised, when this returns. `then(comparisons)`,
+    when given, gets the comparisons table: on a third thread while the table is stored, when it was made
+    in memory, or read back from the warehouse once stored; `alongside` may still be running.
     `carestats diff` runs these same stages."""
     from carestats.indicators import compare as comparing
     from carestats.indicators import compute
@@ -578,11 +579,20 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 
         with ThreadPoolExecutor(1) as pool:  # leaving the block waits for `alongside`, whatever happens
             beside = pool.submit(alongside, values) if alongside is not None else None
-            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values)
+            handed: list[bool] = []
+
+            def hand(table) -> None:  # type: ignore[no-untyped-def]
+                then(table)  # type: ignore[misc]
+                handed.append(True)
+
+            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values,
+                                               beside=hand if then is not None else None)
             checkpoint("after-compare")
             rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
-            if then is not None:
-                then(con)
+            if then is not None and not handed:
+                from carestats.warehouse import db as warehouse
+
+                then(warehouse.read_frame(con, "main", "comparisons"))
             if beside is not None:
                 beside.result()
     return values
@@ -611,9 +621,8 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
             write_analyst_exports(work, values, indicators, warehouse.read_frame(reader, "main", "areas"))
             tables.result()
 
-    def export_comparisons(con) -> None:  # type: ignore[no-untyped-def]
-        comparisons = warehouse.read_frame(con, "main", "comparisons").select(compare.EXPORT_COLUMNS)
-        compute.write_exports(comparisons, work / "indicators", "comparisons")
+    def export_comparisons(comparisons) -> None:  # type: ignore[no-untyped-def]
+        compute.write_exports(comparisons.select(compare.EXPORT_COLUMNS), work / "indicators", "comparisons")
 
     try:
         values = warehouse_stages(con, opts, result, indicators, rep, alongside=export_values,

@@ -10,7 +10,8 @@ Every CSV is read into columns of text cells (ingest/csvfile.py) and an EES data
 those columns (check/ees_rules.py), which locates every finding; the same columns are then loaded.
 
 Each file's rows go to a DuckDB store (warehouse.RawStore) as soon as the file is read and checked, and
-its arrow table is dropped: memory holds one file's rows at a time, whatever the number of files. The
+its arrow table is dropped once written (warehouse.WRITE_AHEAD_BYTES bounds the rows waiting for the
+writer): memory stays bounded, whatever the number of files. The
 build takes the store's file over as its warehouse; `IngestResult.tables` reads a table back on demand.
 """
 

@@ -59,7 +59,10 @@ def load_reorganisations(path: Path = REORGANISATIONS) -> list[Change]:
 
 
 def geography(tables: dict[str, list[pa.Table]]) -> pl.DataFrame:
-    """Distinct (level, code, name, region, LA number, period, release year) rows from every EES table."""
+    """Distinct (level, code, name, region, LA number, period, release year) rows from every EES table.
+
+    The tables' geography columns are put side by side in one frame (a column a table lacks is null
+    there), and the rows of each level are picked out of it once, not once per table."""
     frames = []
     for parts in tables.values():
         for table in parts:
@@ -67,14 +70,14 @@ def geography(tables: dict[str, list[pa.Table]]) -> pl.DataFrame:
             if "geographic_level" not in cols or "time_period" not in cols:
                 continue
             lineage = ["_vintage"] if "_vintage" in table.column_names else []
-            df = pl.DataFrame(pl.from_arrow(table.select([*cols, *lineage]))).with_columns(
+            frames.append(pl.DataFrame(pl.from_arrow(table.select([*cols, *lineage]))).with_columns(
                 *(pl.col(c).cast(pl.String) for c in cols),
                 *(pl.lit(None, pl.String).alias(c) for c in GEO_COLUMNS if c not in cols),
-                *([] if lineage else [pl.lit(0).alias("_vintage")]))
-            frames.append(_geo_rows(df.unique()))
+                *([pl.col("_vintage").cast(pl.Int64)] if lineage else [pl.lit(0, pl.Int64).alias("_vintage")]),
+            ).select([*GEO_COLUMNS, "_vintage"]))
     if not frames:
         return pl.DataFrame(schema=GEO_SCHEMA)
-    return pl.concat(frames).unique()
+    return _geo_rows(pl.concat(frames).unique()).unique()
 
 
 def _geo_rows(df: pl.DataFrame) -> pl.DataFrame:

@@ -7,8 +7,9 @@ DuckDB's memory is capped (MEMORY_LIMIT); what does not fit spills to a folder t
 the build's own work folder (or the ingest store's own temporary folder), never anywhere else.
 
 Ingest writes each file's rows as soon as they are read and checked into a RawStore: a DuckDB file of its
-own in a private temporary folder, which the build then takes over as its warehouse file. So no more than
-one file's rows are held in memory at a time, however many files there are.
+own in a private temporary folder, which the build then takes over as its warehouse file. The rows waiting
+to be written are bounded (WRITE_AHEAD_BYTES), so memory holds the file being read and at most that much
+besides, however many files there are.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ BATCH_ROWS = 1 << 17
 # writing to disk is done beside the reading, in a few commits (one per input costs more CPU: many small
 # writes to the log, then a checkpoint), and the build's taking the file over commits only the rest.
 COMMIT_ROWS = 200_000
+# The rows (arrow bytes) of inputs handed to the writer and not yet written, beyond which the next input
+# waits: reading runs ahead of writing by at most this much, whatever the number or size of the inputs.
+WRITE_AHEAD_BYTES = 64 << 20
 T = TypeVar("T")
 
 LOCKED = {
@@ -297,7 +301,7 @@ class RawStore:
         self.parts: list[Part] = []
         self.columns: dict[str, list[str]] = {}
         self.types: dict[str, list[str]] = {}  # the DuckDB type of each column of each raw table, in order
-        self._writing: _Write | None = None  # the input being written on the writer thread
+        self._writes: deque[tuple[_Write, int]] = deque()  # inputs handed to the writer, oldest first, and their bytes
         self._open_transaction, self._uncommitted = False, 0  # rows written since the last commit
         self._finalizer = weakref.finalize(self, _discard, self.con, self.folder)
 
@@ -309,16 +313,17 @@ class RawStore:
     def add(self, name: str, table: pa.Table) -> None:
         """Append one input's rows to raw.name (a validated identifier), adding any columns it brings.
 
-        The rows are written on a thread of their own while the caller reads and checks the next input
-        (DuckDB works without holding Python's lock); `add` first waits for the previous input's write,
-        so no more than one input is being written at a time, and a write that failed raises here or at
-        `flush`. The rows are committed there too, every COMMIT_ROWS rows, so that writing them to the file is
-        done beside the reading, not all at once when the build takes the store over. The rows
-        enter as a relation over the arrow table, not a registered view: a view would keep each input's
-        arrow table in memory until the commit."""
+        The rows are written on a writer thread while the caller reads and checks the next inputs (DuckDB
+        works without holding Python's lock), one input after another in the order added; `add` waits only
+        when the inputs not yet written hold more than WRITE_AHEAD_BYTES, and a write that failed raises
+        here or at `flush`. The rows are committed there too, every COMMIT_ROWS rows, so that writing them
+        to the file is done beside the reading, not all at once when the build takes the store over. The
+        rows enter as a relation over the arrow table, not a registered view: a view would keep each
+        input's arrow table in memory until the commit; a table is let go once written."""
         if not IDENT.match(name) or any('"' in c for c in table.column_names):
             raise ValueError(f"not a raw table name: {name!r}")
-        self.flush()
+        size = table.nbytes
+        self._settle(WRITE_AHEAD_BYTES - size)
         self._open()
         have = self.columns.get(name)
         new = [c for c in dict.fromkeys(table.column_names) if have is None or c not in have]
@@ -328,13 +333,24 @@ class RawStore:
         self.columns[name] = columns
         self.parts.append(Part(name, tuple(table.column_names), tuple(names[c] for c in table.column_names),
                                first, table.num_rows))
-        self._writing = _Write(self._write, name, table, have is None, columns, names, new)
+        after = self._writes[-1][0] if self._writes else None
+        self._writes.append((_Write(self._write, name, table, have is None, columns, names, new, after=after), size))
 
     def flush(self) -> None:
-        """Wait for the input being written, if any; raise the error its write met."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.wait()
+        """Wait until every input added is written; raise the error a write met."""
+        self._settle(-1)
+
+    def _settle(self, room: int) -> None:
+        """Let go of the writes that are done, and wait for the oldest of the others until those left
+        hold no more than `room` bytes; a write that failed raises here (the writes after it are skipped)."""
+        while self._writes and (not self._writes[0][0].is_alive() or sum(b for _, b in self._writes) > room):
+            write, _ = self._writes.popleft()
+            try:
+                write.wait()
+            except BaseException:
+                while self._writes:  # each skips its write, the one before it having failed
+                    self._writes.popleft()[0].join()
+                raise
 
     def _write(self, name: str, table: pa.Table, create: bool, columns: list[str], names: dict[str, str],
                new: list[str]) -> None:
@@ -426,18 +442,26 @@ class RawStore:
 
 
 class _Write(threading.Thread):
-    """One call run on a thread of its own; `wait` joins it and raises what the call raised."""
+    """One call run on a thread of its own once the write `after` it has finished (the writes of a store
+    run one at a time, in order); `wait` joins it and raises what the call raised. When the write before
+    it failed, the call is skipped: that write's error is the one raised."""
 
-    def __init__(self, fn: Callable[..., None], *args: object) -> None:
+    def __init__(self, fn: Callable[..., None], *args: object, after: _Write | None = None) -> None:
         super().__init__(name="carestats-raw-store", daemon=False)
         self.fn, self.args, self.error = fn, args, None  # type: ignore[var-annotated]
+        self.after, self.failed = after, False
         self.start()
 
     def run(self) -> None:
         try:
-            self.fn(*self.args)
+            if self.after is not None:
+                self.after.join()
+                self.failed = self.after.failed
+                self.after = None
+            if not self.failed:
+                self.fn(*self.args)
         except BaseException as exc:  # noqa: BLE001  (raised again in the thread that waits)
-            self.error = exc  # type: ignore[assignment]
+            self.error, self.failed = exc, True  # type: ignore[assignment]
         finally:
             self.fn = self.args = None  # type: ignore[assignment]  (the input's rows go with the write)
 
