@@ -137,9 +137,9 @@ def value_rule(col: str, v: str) -> str | None:
         return None
     if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", s):
         return "VALUE"
-    if s.startswith("-") and re.search(r"(count|number|^t_|_fte$|headcount|^cases$)", col, re.I):
+    if s.startswith("-") and re.search(r"(count|number|^t_|_fte$|headcount|^cases$)", col, re.IGNORECASE):
         return "NEGATIVE-COUNT"
-    if re.search(r"(percent|percentage|_pct$)", col, re.I) and "change" not in col.lower() \
+    if re.search(r"(percent|percentage|_pct$)", col, re.IGNORECASE) and "change" not in col.lower() \
             and not 0 <= float(s) <= 100:
         return "PERCENT-RANGE"
     return "VALUE-SPACE" if s != v else None

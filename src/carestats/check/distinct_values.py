@@ -1,15 +1,22 @@
 """A column of text cells seen as its distinct values: the input checks look at each value once.
 
 A data file has thousands of rows but few distinct periods, areas, labels and symbols. A rule on a cell
-alone (is this a number? a known level? trimmed?) is Python code run once per distinct value, with the
-answer spread back to every row through the column's dictionary indices. Exact Python string semantics
-(str.strip, str.lower, re) are kept; where a column has many distinct values (measures), an Arrow
-pre-filter picks out the values the Python rule can possibly reject.
+alone (is this a number? a known level? trimmed?) is decided once per distinct value, with the answer
+spread back to every row through the column's dictionary indices. Arrow decides what it decides exactly as
+Python would (RE2 patterns of ASCII digits, set membership, ASCII lower case, byte equality); Python
+decides the rest (str.strip, str.lower and `re`, whose `\\d` is any digit), only for the values an Arrow
+pre-filter cannot clear: those that start or end with a separator or a control character, non-ASCII text
+to lower-case, codes and numbers a pattern of ASCII digits does not match.
+
+Arrow calls cost about as much to make as to run on a column's few values, so a file's columns share one
+Batch: each question asked of every column (the stripped text, blanks, lower case, totals) is one Arrow
+call over all their distinct values; `together` does the same for a question asked of some columns.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -91,11 +98,6 @@ class Batch:
         return self._answer(f"in {folded} {sorted(allowed)}", lambda: arrays.to_numpy(
             pc.is_in(self.folded if folded else self.stripped, value_set=value_set(allowed))))
 
-    def stripped_matches(self, pattern: str) -> np.ndarray:
-        """Per value: whether its stripped text matches an RE2 pattern."""
-        return self._answer(f"re {pattern}", lambda: arrays.to_numpy(pc.match_substring_regex(self.stripped,
-                                                                                               pattern)))
-
 
 @functools.lru_cache(maxsize=64)
 def value_set(values: frozenset[str]) -> pa.Array:
@@ -132,7 +134,7 @@ class DistinctValues:
         return cls(arrays.strings([""]), np.zeros(n, np.int32))
 
     @staticmethod
-    def together(columns: list[DistinctValues]) -> None:
+    def side_by_side(columns: list[DistinctValues]) -> None:
         """Let `columns` share one Batch."""
         batch = Batch([c.dictionary for c in columns])
         for c, start in zip(columns, batch.offsets):
@@ -141,7 +143,7 @@ class DistinctValues:
     @property
     def batch(self) -> Batch:
         if self._batch is None:
-            self.together([self])
+            self.side_by_side([self])
         assert self._batch is not None
         return self._batch
 
@@ -187,19 +189,10 @@ class DistinctValues:
         """Each distinct value as v.strip().lower() leaves it."""
         return self._mine(self.batch.folded)
 
-    def stripped_in(self, allowed: frozenset[str], folded: bool = False, together: bool = False) -> np.ndarray:
-        """Per value: whether it is one of `allowed` once stripped (and lower-cased, with `folded`);
-        `together`: for every column of the Batch at once."""
-        if together:
-            return self._mine(self.batch.stripped_in(allowed, folded))
-        return arrays.to_numpy(pc.is_in(self.folded if folded else self.stripped, value_set=value_set(allowed)))
-
-    def stripped_matches(self, pattern: str, together: bool = False) -> np.ndarray:
-        """Per value: whether its stripped text matches an RE2 pattern; `together`: for every column of the
-        Batch at once (a pattern asked of many columns)."""
-        if together:
-            return self._mine(self.batch.stripped_matches(pattern))
-        return arrays.to_numpy(pc.match_substring_regex(self.stripped, pattern))
+    def stripped_in(self, allowed: frozenset[str], folded: bool = False) -> np.ndarray:
+        """Per value: whether it is one of `allowed` once stripped (and lower-cased, with `folded`): asked
+        of every column of the Batch at once."""
+        return self._mine(self.batch.stripped_in(allowed, folded))
 
     def one_of(self, allowed: frozenset[str]) -> np.ndarray:
         """Per value: whether it is exactly one of `allowed`."""
@@ -225,10 +218,6 @@ class DistinctValues:
         if len(positions):
             per_value[positions] = [bool(predicate(v)) for v in values]
         return per_value
-
-    def test(self, predicate: Callable[[str], bool], only: pa.Array | np.ndarray | None = None) -> np.ndarray:
-        """For each row, whether its value passes `predicate` (values outside `only` count as False)."""
-        return self.decide(predicate, only)[self.indices]
 
     def classify(self, rule: Callable[[str], T | None], only: pa.Array | np.ndarray | None = None
                  ) -> tuple[np.ndarray, list[T]]:
@@ -276,15 +265,16 @@ class DistinctValues:
         return pc.match_substring_regex(self.dictionary, pattern)
 
 
-def stripped_together(columns: list[DistinctValues], answer: Callable[[pa.Array], pa.Array]) -> list[np.ndarray]:
-    """For each of `columns`, `answer` (an Arrow call giving a boolean per text) of its stripped values:
-    one call over all of them rather than one per column."""
-    parts = [c.stripped for c in columns]
+def together(columns: list[DistinctValues], answer: Callable[[pa.Array], pa.Array], stripped: bool = True
+             ) -> list[np.ndarray]:
+    """For each of `columns`, `answer` (an Arrow call giving a boolean per text) of its distinct values,
+    stripped or as they are: one call over all of them rather than one per column."""
+    parts = [c.stripped if stripped else c.dictionary for c in columns]
     if not parts:
         return []
     whole = arrays.to_numpy(answer(pa.concat_arrays(parts) if len(parts) > 1 else parts[0]))
     bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
-    return [whole[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [whole[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def first_of_each(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:

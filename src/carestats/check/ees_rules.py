@@ -36,8 +36,14 @@ import re
 import numpy as np
 import pyarrow.compute as pc
 
-from carestats.check.distinct_values import (MAYBE_BLANK, DistinctValues, combine, first_of_each,
-                                             stripped_together, value_set)
+from carestats.check.distinct_values import (
+    MAYBE_BLANK,
+    DistinctValues,
+    combine,
+    first_of_each,
+    together,
+    value_set,
+)
 from carestats.check.findings import STAGES, RowFindings
 from carestats.check.geography_pairs import GeoIndex, check_pairs
 from carestats.core import arrays
@@ -198,7 +204,7 @@ class _Rules:
         self.lines = arrays.to_numpy(f.line_numbers)
         # every column's distinct values, side by side (distinct_values.Batch)
         self._by_position = [DistinctValues.of(f.column(i)) for i in range(len(f.header))]
-        DistinctValues.together(self._by_position)
+        DistinctValues.side_by_side(self._by_position)
         self.empty: set[str] = set()  # named non-geography columns without a single value (EMPTY-COLUMN)
         self.out = RowFindings()
 
@@ -312,7 +318,7 @@ class _Rules:
             if col not in self.h:
                 continue
             values = self.column(col)
-            kinds, answers = values.label([("GEO-TOTAL", values.stripped_in(TOTALS, folded=True, together=True)),
+            kinds, answers = values.label([("GEO-TOTAL", values.stripped_in(TOTALS, folded=True)),
                                            ("LABEL-SPACE", values.untrimmed)])
             for rule in answers:
                 hit = area & (kinds == answers.index(rule))
@@ -337,8 +343,9 @@ class _Rules:
                 blank[col] = values.rows(values.blank)
             return blank[col]
 
+        # (a rule whose column has no distinct value it could fire on is not looked for row by row)
         for level, code_col in CODE_FOR_LEVEL.items():
-            if level in on and code_col in self.h:
+            if level in on and code_col in self.h and self.column(code_col).blank.any():
                 self.out.add("GEO-CODE", S_CODE, on[level] & is_blank(code_col),
                              lambda row, level=level, code_col=code_col: (
                                  code_col, f"{level} row has no {code_col}", "fill in the area code"))
@@ -346,25 +353,32 @@ class _Rules:
             if level not in on:
                 continue
             for col in cols:
-                if col in self.h:
+                if col in self.h and not self.column(col).blank.all():
                     values = self.column(col)
                     self.out.add("GEO-OVERCOMPLETE", S_OVER + BELOW["National"].index(col),
                                  on[level] & ~is_blank(col), lambda row, level=level, col=col, values=values: (
                                      col, f"{level} row has {col} {values.value(row)!r}",
                                      f"leave {col} empty on {level} rows"))
-        if "Local authority" in on and "region_code" in self.h:
+        if "Local authority" in on and "region_code" in self.h and self.column("region_code").blank.any():
             self.out.add("GEO-REGION", S_REGION, on["Local authority"] & is_blank("region_code"), lambda row: (
                 "region_code", "Local authority row has no region", ""))
-        for k, (col, pattern, ascii_pattern, example) in enumerate(CODE_FORMATS):
-            if col not in self.h:
-                continue
+        # A code of ASCII digits is good as it stands (one Arrow call for the columns of a pattern); Python
+        # judges the rest (\d: any digit). x: not available; z (region_code): not applicable, outside England.
+        formats = [(k, col, pattern, example) for k, (col, pattern, _, example) in enumerate(CODE_FORMATS)
+                   if col in self.h]
+        good: dict[str, np.ndarray] = {}
+        for ascii_pattern in dict.fromkeys(f[2] for f in CODE_FORMATS):
+            cols = [col for col, _, p, _ in CODE_FORMATS if p == ascii_pattern and col in self.h]
+            good.update(zip(cols, together([self.column(c) for c in cols],
+                                                    lambda v, p=ascii_pattern: pc.match_substring_regex(v, p))))
+        for k, col, pattern, example in formats:
             values = self.column(col)
-            # x: not available; z (region_code): not applicable, an area outside England
-            allowed = frozenset({"x", "z"} if col == "region_code" else {"x"})
-            # a code of ASCII digits is good as it stands; Python's pattern judges the rest (\d: any digit)
-            maybe = ~values.blank & ~values.stripped_in(allowed) & ~values.stripped_matches(ascii_pattern)
-            bad = values.rows(values.decide(lambda v, pattern=pattern: not pattern.match(v.strip()), maybe))
-            self.out.add("GEO-CODE-FORMAT", S_FORMAT + k, area & bad, lambda row, col=col, values=values,
+            allowed = ("x", "z") if col == "region_code" else ("x",)
+            bad = values.decide(lambda v, pattern=pattern, allowed=allowed: v.strip() not in allowed
+                                and not pattern.match(v.strip()), ~values.blank & ~good[col])
+            if not bad.any():
+                continue
+            self.out.add("GEO-CODE-FORMAT", S_FORMAT + k, area & values.rows(bad), lambda row, col=col, values=values,
                          example=example: (col, f"{col} {values.value(row).strip()!r} is not a valid code",
                                            f"codes look like {example}"))
 
@@ -408,10 +422,14 @@ class _Rules:
 
     def cells(self, live: np.ndarray) -> None:
         """Per measure VALUE, NEGATIVE-COUNT, PERCENT-RANGE, VALUE-SPACE; per filter BLANK-CELL, LABEL-SPACE."""
+        passing: dict[str, np.ndarray] = {}  # the cells that pass, by an Arrow call per pattern
+        for pattern in dict.fromkeys(map(_passing, self.measures)):
+            cols = [col for col in self.measures if _passing(col) == pattern]
+            passing.update(zip(cols, together([self.column(c) for c in cols],
+                                              lambda v, p=pattern: pc.match_substring_regex(v, p), stripped=False)))
         for m, col in enumerate(self.measures):
             values = self.column(col)
-            only = pc.invert(values.matches(_passing(col)))
-            rule_of, answers = values.classify(lambda v, col=col: _value_rule(col, v), only)
+            rule_of, answers = values.classify(lambda v, col=col: _value_rule(col, v), ~passing[col])
             for k, rule in enumerate(answers):
                 self.out.add(rule, S_CELLS + m, live & (rule_of == k), lambda row, col=col, values=values, rule=rule:
                              (col, *_value_message(rule, values.value(row))))
@@ -430,8 +448,8 @@ class _Rules:
         """Those of `cols` that hold numbers and symbols only (blanks aside), at least one of them a number:
         indicators. (Every distinct value is on a row: all and any of them are of the rows.)"""
         columns = [self.column(c) for c in cols]
-        numbers = stripped_together(columns, lambda v: pc.match_substring_regex(v, NUMBER_CELL))
-        symbols = stripped_together(columns, lambda v: pc.is_in(v, value_set=value_set(SYMBOLS)))
+        numbers = together(columns, lambda v: pc.match_substring_regex(v, NUMBER_CELL))
+        symbols = together(columns, lambda v: pc.is_in(v, value_set=value_set(SYMBOLS)))
         return {col for col, values, number, symbol in zip(cols, columns, numbers, symbols)
                 if (number | symbol | values.blank).all() and number.any()}
 

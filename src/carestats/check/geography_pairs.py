@@ -99,12 +99,15 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
     bad: list[int] = []
     several: dict[int, list[tuple[int, int, int]]] = {}  # code → [(partner, first row, rows)]
     first_rows = at[first]
-    pair_codes = pair_code.tolist()
+    pair_codes, pair_partners = pair_code.tolist(), pair_partner.tolist()
     named = [code_names[i] for i in name_ids[first_rows].tolist()]
     known = [geo.pairs.get((kind, n)) for n in named] if geo is not None else [None] * len(named)
-    for code, code_name, earlier, partner, row, line, c, alone in zip(
-            pair_codes, named, known, pair_partner.tolist(), first_rows.tolist(), lines[first_rows].tolist(),
-            count.tolist(), lone.tolist()):
+    # most pairs are an earlier file's: nothing to say of them
+    todo = [j for j, earlier in enumerate(known) if earlier is None or earlier[0] != partner_names[pair_partners[j]]]
+    rows_of, lines_of, counts, lones = first_rows.tolist(), lines[first_rows].tolist(), count.tolist(), lone.tolist()
+    for j in todo:
+        code, code_name, earlier, partner = pair_codes[j], named[j], known[j], pair_partners[j]
+        row, line, c, alone = rows_of[j], lines_of[j], counts[j], lones[j]
         if earlier is not None:
             if partner_names[partner] != earlier[0]:
                 where = f"line {earlier[2]}" if earlier[1] == name else f"{earlier[1]} line {earlier[2]}"
