@@ -285,3 +285,23 @@ def test_the_rules_on_columns_find_what_a_row_by_row_reference_finds(data: bytes
     got = [(x.line, x.column, x.rule, x.message, x.hint, x.severity) for x in f.findings[before:]
            if x.rule != "GEO-PAIR"]
     assert got == reference(f.header, f.rows, f.lines)
+
+
+def test_the_benchmark_runs_the_rules_afresh_on_each_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """benchmarks/checks_cpu.py times passes of check_ees over files read once: each pass starts from what the
+    reader found and gives the findings a file read and checked anew gets."""
+    bench = Path(__file__).resolve().parents[1] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))
+    import checks_cpu  # type: ignore[import-not-found]
+
+    raw = Path(__file__).parent / "data" / "invalid"
+    files = checks_cpu.load(raw)
+    first = checks_cpu.one_pass(files)
+    assert first and checks_cpu.one_pass(files) == first
+    geo, fresh = GeoIndex(), []
+    for f, measures, _ in files:
+        again = read_csv(f.path, f.name, f.sha256, f.path.read_bytes())
+        checks_cpu.inputs._recognised_table(again)
+        check_ees(again, measures, geo)
+        fresh += again.findings
+    assert fresh == first
