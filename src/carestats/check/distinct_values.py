@@ -5,8 +5,9 @@ alone (is this a number? a known level? trimmed?) is decided once per distinct v
 spread back to every row through the column's dictionary indices. Arrow decides what it decides exactly as
 Python would (RE2 patterns of ASCII digits, set membership, ASCII lower case, byte equality); Python
 decides the rest (str.strip, str.lower and `re`, whose `\\d` is any digit), only for the values an Arrow
-pre-filter cannot clear: those that start or end with a separator or a control character, non-ASCII text
-to lower-case, codes and numbers a pattern of ASCII digits does not match.
+pre-filter cannot clear: those that are empty or start or end with a space, a control character or a
+character beyond ASCII (`maybe_untrimmed`), non-ASCII text to lower-case, codes and numbers a pattern of
+ASCII digits does not match.
 
 Arrow calls cost about as much to make as to run on a column's few values, so a file's columns share one
 Batch: each question asked of every column (the stripped text, blanks, lower case, totals) is one Arrow
@@ -27,9 +28,6 @@ import pyarrow.compute as pc
 from carestats.core import arrays
 
 T = TypeVar("T", bound=Hashable)
-# Empty, or starting or ending with a separator or control character: a superset of what str.strip()
-# removes (Python's whitespace is all in Unicode categories Z and Cc).
-MAYBE_UNTRIMMED = r"^$|^[\pZ\pC]|[\pZ\pC]$"
 MAYBE_BLANK = r"^[\pZ\pC]*$"  # a superset of the values str.strip() empties
 
 
@@ -39,7 +37,7 @@ class Batch:
     one call per column (most columns have few distinct values, and each call has its cost)."""
 
     def __init__(self, dictionaries: list[pa.Array]) -> None:
-        self.offsets = np.cumsum([0, *(len(d) for d in dictionaries)]).tolist()
+        self.offsets = list(itertools.accumulate((len(d) for d in dictionaries), initial=0))
         if len(dictionaries) == 1:
             self.values = dictionaries[0]
         else:
@@ -56,9 +54,9 @@ class Batch:
     @property
     def stripped(self) -> pa.Array:
         """Each value as str.strip() leaves it (`values` itself when none changes): Python strips the values
-        that start or end with a separator or control character, or are empty."""
+        `maybe_untrimmed` picks out."""
         if self._stripped is None:
-            odd = pc.match_substring_regex(self.values, MAYBE_UNTRIMMED)
+            odd = maybe_untrimmed(self.values)
             positions = np.flatnonzero(arrays.to_numpy(odd))
             originals = self.values.take(arrays.ints(positions)).to_pylist() if len(positions) else []
             fixed = [v.strip() for v in originals]
@@ -97,6 +95,20 @@ class Batch:
         """Per value: whether it is one of `allowed` once stripped (and lower-cased, with `folded`)."""
         return self._answer(f"in {folded} {sorted(allowed)}", lambda: arrays.to_numpy(
             pc.is_in(self.folded if folded else self.stripped, value_set=value_set(allowed))))
+
+
+_SPACE, _NON_ASCII = pa.scalar(b" ", pa.binary()), pa.scalar(b"\x80", pa.binary())
+
+
+def maybe_untrimmed(values: pa.Array) -> pa.Array:
+    """Which texts are empty, or start or end with a byte up to a space or not ASCII: a superset of those
+    str.strip() changes (Python's white space is the ASCII bytes 0x09–0x0d, 0x1c–0x20, and characters
+    beyond ASCII, whose UTF-8 bytes are all 0x80 or more). Compared as bytes, which is cheaper than a
+    pattern."""
+    raw = values.cast(pa.binary())
+    first, last = pc.binary_slice(raw, 0, 1), pc.binary_slice(raw, -1)
+    return pc.or_(pc.or_(pc.less_equal(first, _SPACE), pc.greater_equal(first, _NON_ASCII)),
+                  pc.or_(pc.less_equal(last, _SPACE), pc.greater_equal(last, _NON_ASCII)))
 
 
 @functools.lru_cache(maxsize=64)
@@ -273,7 +285,7 @@ def together(columns: list[DistinctValues], answer: Callable[[pa.Array], pa.Arra
     if not parts:
         return []
     whole = arrays.to_numpy(answer(pa.concat_arrays(parts) if len(parts) > 1 else parts[0]))
-    bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+    bounds = itertools.accumulate((len(p) for p in parts), initial=0)
     return [whole[a:b] for a, b in itertools.pairwise(bounds)]
 
 
