@@ -305,3 +305,16 @@ def test_the_benchmark_runs_the_rules_afresh_on_each_pass(monkeypatch) -> None: 
         check_ees(again, measures, geo)
         fresh += again.findings
     assert fresh == first
+
+
+def test_every_character_strip_removes_is_picked_out_for_python_at_either_end() -> None:
+    """The Arrow pre-filter of the values str.strip() may change misses none: every character Python strips
+    (whatever the Unicode version), at the start or the end of a value, and the empty value."""
+    from carestats.check.distinct_values import maybe_untrimmed
+    from carestats.core import arrays
+
+    stripped = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and (chr(c) + "x").strip() == "x"]
+    assert len(stripped) > 20
+    values = [*(c + "x" for c in stripped), *("x" + c for c in stripped), ""]
+    assert all(arrays.to_numpy(maybe_untrimmed(arrays.strings(values))))
+    assert not arrays.to_numpy(maybe_untrimmed(arrays.strings(["x", "Total", "a b", "E06000001"]))).any()

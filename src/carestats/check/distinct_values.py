@@ -38,10 +38,7 @@ class Batch:
 
     def __init__(self, dictionaries: list[pa.Array]) -> None:
         self.offsets = list(itertools.accumulate((len(d) for d in dictionaries), initial=0))
-        if len(dictionaries) == 1:
-            self.values = dictionaries[0]
-        else:
-            self.values = pa.concat_arrays([d if d.type == pa.string() else d.cast(pa.string()) for d in dictionaries])
+        self.values = _joined(dictionaries)
         self._stripped: pa.Array | None = None
         self._untrimmed: np.ndarray | None = None
         self._answers: dict[str, np.ndarray | pa.Array] = {}
@@ -95,6 +92,14 @@ class Batch:
         """Per value: whether it is one of `allowed` once stripped (and lower-cased, with `folded`)."""
         return self._answer(f"in {folded} {sorted(allowed)}", lambda: arrays.to_numpy(
             pc.is_in(self.folded if folded else self.stripped, value_set=value_set(allowed))))
+
+
+def _joined(texts: list[pa.Array]) -> pa.Array:
+    """Arrays of text one after the other, as one `string` array."""
+    texts = [t if t.type == pa.string() else t.cast(pa.string()) for t in texts]
+    if len(texts) == 1:
+        return texts[0]
+    return pa.concat_arrays(texts) if texts else arrays.strings([])
 
 
 _SPACE, _NON_ASCII = pa.scalar(b" ", pa.binary()), pa.scalar(b"\x80", pa.binary())
@@ -284,7 +289,7 @@ def together(columns: list[DistinctValues], answer: Callable[[pa.Array], pa.Arra
     parts = [c.stripped if stripped else c.dictionary for c in columns]
     if not parts:
         return []
-    whole = arrays.to_numpy(answer(pa.concat_arrays(parts) if len(parts) > 1 else parts[0]))
+    whole = arrays.to_numpy(answer(_joined(parts)))
     bounds = itertools.accumulate((len(p) for p in parts), initial=0)
     return [whole[a:b] for a, b in itertools.pairwise(bounds)]
 
