@@ -367,10 +367,10 @@ class _Rules:
         formats = [(k, col, pattern, example) for k, (col, pattern, _, example) in enumerate(CODE_FORMATS)
                    if col in self.h]
         good: dict[str, np.ndarray] = {}
-        for ascii_pattern in dict.fromkeys(f[2] for f in CODE_FORMATS):
+        for ascii_pattern in dict.fromkeys(fmt[2] for fmt in CODE_FORMATS):
             cols = [col for col, _, p, _ in CODE_FORMATS if p == ascii_pattern and col in self.h]
             good.update(zip(cols, together([self.column(c) for c in cols],
-                                                    lambda v, p=ascii_pattern: pc.match_substring_regex(v, p))))
+                                           lambda v, p=ascii_pattern: pc.match_substring_regex(v, p))))
         for k, col, pattern, example in formats:
             values = self.column(col)
             allowed = ("x", "z") if col == "region_code" else ("x",)
