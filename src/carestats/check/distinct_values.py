@@ -73,7 +73,7 @@ class Batch:
     @property
     def blank(self) -> np.ndarray:
         """Per value: `not v.strip()`."""
-        return self._answer("blank", lambda: arrays.to_numpy(pc.equal(pc.binary_length(self.stripped), 0)))
+        return self._answer("blank", lambda: arrays.to_numpy(pc.binary_length(self.stripped)) == 0)
 
     @property
     def folded(self) -> pa.Array:
@@ -102,7 +102,10 @@ def _joined(texts: list[pa.Array]) -> pa.Array:
     return pa.concat_arrays(texts) if texts else arrays.strings([])
 
 
-_SPACE, _NON_ASCII = pa.scalar(b" ", pa.binary()), pa.scalar(b"\x80", pa.binary())
+# (made from an array's buffers: pa.scalar, and a compute function given a Python value, import pandas)
+_BYTES = pa.Array.from_buffers(pa.binary(), 2, [None, pa.py_buffer(np.array([0, 1, 2], np.int32)),
+                                                pa.py_buffer(b" \x80")])
+_SPACE, _NON_ASCII = _BYTES[0], _BYTES[1]
 
 
 def maybe_untrimmed(values: pa.Array) -> pa.Array:
