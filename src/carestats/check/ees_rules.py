@@ -36,19 +36,26 @@ import re
 import numpy as np
 import pyarrow.compute as pc
 
-from carestats.check.distinct_values import MAYBE_UNTRIMMED, DistinctValues, combine, first_of_each
+from carestats.check.distinct_values import (
+    MAYBE_BLANK,
+    DistinctValues,
+    combine,
+    first_of_each,
+    together,
+    value_set,
+)
 from carestats.check.findings import STAGES, RowFindings
 from carestats.check.geography_pairs import GeoIndex, check_pairs
 from carestats.core import arrays
 from carestats.core.errors import Finding
 from carestats.ingest.csvfile import CsvFile
 
-GEO_LEVELS = {
+GEO_LEVELS = frozenset({
     "National", "Regional", "Local authority", "Local authority district", "Parliamentary constituency",
     "Local skills improvement plan area", "English devolved area", "Opportunity area", "Ward",
     "MAT", "Sponsor", "School", "Provider", "Institution", "Planning area", "Police force area",
     "RSC region", "Local enterprise partnership", "Mayoral combined authority", "Other local authority",
-}
+})
 USED_LEVELS = {"National", "Regional", "Local authority"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -67,7 +74,7 @@ TIME_FAMILIES = {
 TIME_IDS = {t for family in TIME_FAMILIES.values() for t in family}
 FAMILY_OF = {t: name for name, family in TIME_FAMILIES.items() for t in family}
 FOUR_DIGIT_FAMILIES = {"calendar", "reporting", "week", "month"}
-SYMBOLS = {"c", "k", "u", "x", "z", "low"}
+SYMBOLS = frozenset({"c", "k", "u", "x", "z", "low"})
 NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 PERIOD = re.compile(r"\d{4}|\d{6}")
 CODE_FOR_LEVEL = {"National": "country_code", "Regional": "region_code", "Local authority": "new_la_code"}
@@ -95,8 +102,13 @@ BELOW = {"National": (*REGION_COLUMNS, *LA_COLUMNS), "Regional": LA_COLUMNS}
 # Joint services are published as one row with both codes: "E06000061 / E06000062", "940 / 941".
 GSS_CODE = re.compile(r"^[EKNSW]\d{8}( / [EKNSW]\d{8})*$")
 OLD_LA_CODE = re.compile(r"^\d{3}( / \d{3})*$")
-CODE_FORMATS = (("country_code", GSS_CODE, "E92000001"), ("region_code", GSS_CODE, "E12000001"),
-                ("new_la_code", GSS_CODE, "E06000023"), ("old_la_code", OLD_LA_CODE, "801"))
+# The same with ASCII digits, for Arrow (RE2): what matches it, Python's pattern matches too.
+GSS_CODE_ASCII = r"^[EKNSW][0-9]{8}( / [EKNSW][0-9]{8})*$"
+OLD_LA_CODE_ASCII = r"^[0-9]{3}( / [0-9]{3})*$"
+CODE_FORMATS = (("country_code", GSS_CODE, GSS_CODE_ASCII, "E92000001"),
+                ("region_code", GSS_CODE, GSS_CODE_ASCII, "E12000001"),
+                ("new_la_code", GSS_CODE, GSS_CODE_ASCII, "E06000023"),
+                ("old_la_code", OLD_LA_CODE, OLD_LA_CODE_ASCII, "801"))
 COUNT_HINT = re.compile(r"(count|number|^t_|_fte$|headcount|^cases$)", re.I)
 PERCENT_HINT = re.compile(r"(percent|percentage|_pct$)", re.I)
 DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code", "region_code", "old_la_code",
@@ -105,7 +117,13 @@ DUP_GEO = ("time_period", "time_identifier", "geographic_level", "country_code",
 # A measure value that is an unsigned plain ASCII number passes every value rule but PERCENT-RANGE.
 PLAIN_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 SYMBOL = r"^(c|k|u|x|z|low)$"
-INDICATOR_CELL = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$|^(c|k|u|x|z|low)$")
+# A number in an indicator column (ASCII only, and matched against stripped text, which ends in no
+# newline: Python's re and RE2 agree); with the symbols, what such a column holds.
+NUMBER_CELL = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+# A percentage certainly within 0–100 however float() rounds it: at most two digits before the point, or
+# 100 (leading zeros aside).
+IN_PERCENT_RANGE = r"^0*([0-9]{1,2}(\.[0-9]*)?|100(\.0*)?)$|^\.[0-9]+$"
+TOTALS = frozenset({"total", "all"})
 BLANK_HINT = "use 'Total' for the all-items row, or the publisher's label"
 
 # Stages: the order of the rules on one row (findings.py sorts by row, then stage).
@@ -184,14 +202,14 @@ class _Rules:
         self.filters = [c for c in f.header if c and c not in GEO_COLUMNS and c not in OTHER_GEO
                         and c not in measures]
         self.lines = arrays.to_numpy(f.line_numbers)
-        self._by_position: dict[int, DistinctValues] = {}
+        # every column's distinct values, side by side (distinct_values.Batch)
+        self._by_position = [DistinctValues.of(f.column(i)) for i in range(len(f.header))]
+        DistinctValues.side_by_side(self._by_position)
         self.empty: set[str] = set()  # named non-geography columns without a single value (EMPTY-COLUMN)
         self.out = RowFindings()
 
     def at(self, i: int) -> DistinctValues:
-        """The i-th column's distinct values (worked out once, on first use)."""
-        if i not in self._by_position:
-            self._by_position[i] = DistinctValues.of(self.f.column(i))
+        """The i-th column's distinct values."""
         return self._by_position[i]
 
     def column(self, name: str) -> DistinctValues:
@@ -205,14 +223,14 @@ class _Rules:
         f, ok = self.f, True
         for i, col in enumerate(f.header):
             if not col:
-                if self.at(i).test(lambda v: bool(v.strip())).any():
+                if not self.at(i).blank.all():
                     f.error(1, f"#{i + 1}", "UNNAMED-COLUMN", f"column {i + 1} has values but no name",
                             "give the column a name in the header")
             elif re.search(r"\s", col):
                 f.error(1, col, "COLUMN-NAME", f"column name {col!r} contains spaces",
                         "use snake_case column names, e.g. " + re.sub(r"\s+", "_", col.lower()))
         for col in [*self.filters, *self.measures]:
-            if not self.column(col).test(lambda v: bool(v.strip())).any():
+            if self.column(col).blank.all():
                 self.empty.add(col)
                 f.error(1, col, "EMPTY-COLUMN", f"column {col} is empty: no row has a value",
                         "remove the column, or fill it in as published")
@@ -246,7 +264,14 @@ class _Rules:
         f, header = self.f, [c.lstrip("\ufeff") for c in self.f.header]
         repeated = np.ones(self.n, bool)
         for i, name in enumerate(header):
-            repeated &= self.at(i).test(lambda v, name=name: v.strip().lstrip("\ufeff") == name)
+            values = self.at(i)
+            # only a value that holds the name (or, for a column without one, no letter at all) may be it
+            maybe = pc.match_substring(values.dictionary, name) if name else values.matches(MAYBE_BLANK)
+            same = values.decide(lambda v, name=name: v.strip().lstrip("\ufeff") == name, maybe)
+            if not same.any():
+                repeated[:] = False
+                break
+            repeated &= values.rows(same)
             if not repeated.any():
                 break
         self.out.add("REPEATED-HEADER", S_ROW, repeated, lambda row: (
@@ -265,7 +290,7 @@ class _Rules:
     def level(self, live: np.ndarray) -> np.ndarray:
         """GEO-LEVEL; the rows whose level is known, on which the other geography rules run."""
         levels = self.column("geographic_level")
-        known = levels.test(lambda v: v in GEO_LEVELS)
+        known = levels.rows(levels.one_of(GEO_LEVELS))
 
         def unknown(row: int) -> tuple[str, str, str]:
             level = levels.value(row)
@@ -293,9 +318,8 @@ class _Rules:
             if col not in self.h:
                 continue
             values = self.column(col)
-            kinds, answers = values.classify(
-                lambda v: "GEO-TOTAL" if v.strip().lower() in {"total", "all"} else
-                "LABEL-SPACE" if v != v.strip() else None)
+            kinds, answers = values.label([("GEO-TOTAL", values.stripped_in(TOTALS, folded=True)),
+                                           ("LABEL-SPACE", values.untrimmed)])
             for rule in answers:
                 hit = area & (kinds == answers.index(rule))
                 if rule == "GEO-TOTAL":
@@ -315,11 +339,13 @@ class _Rules:
 
         def is_blank(col: str) -> np.ndarray:
             if col not in blank:
-                blank[col] = self.column(col).test(lambda v: not v.strip())
+                values = self.column(col)
+                blank[col] = values.rows(values.blank)
             return blank[col]
 
+        # (a rule whose column has no distinct value it could fire on is not looked for row by row)
         for level, code_col in CODE_FOR_LEVEL.items():
-            if level in on and code_col in self.h:
+            if level in on and code_col in self.h and self.column(code_col).blank.any():
                 self.out.add("GEO-CODE", S_CODE, on[level] & is_blank(code_col),
                              lambda row, level=level, code_col=code_col: (
                                  code_col, f"{level} row has no {code_col}", "fill in the area code"))
@@ -327,24 +353,32 @@ class _Rules:
             if level not in on:
                 continue
             for col in cols:
-                if col in self.h:
+                if col in self.h and not self.column(col).blank.all():
                     values = self.column(col)
                     self.out.add("GEO-OVERCOMPLETE", S_OVER + BELOW["National"].index(col),
                                  on[level] & ~is_blank(col), lambda row, level=level, col=col, values=values: (
                                      col, f"{level} row has {col} {values.value(row)!r}",
                                      f"leave {col} empty on {level} rows"))
-        if "Local authority" in on and "region_code" in self.h:
+        if "Local authority" in on and "region_code" in self.h and self.column("region_code").blank.any():
             self.out.add("GEO-REGION", S_REGION, on["Local authority"] & is_blank("region_code"), lambda row: (
                 "region_code", "Local authority row has no region", ""))
-        for k, (col, pattern, example) in enumerate(CODE_FORMATS):
-            if col not in self.h:
-                continue
+        # A code of ASCII digits is good as it stands (one Arrow call for the columns of a pattern); Python
+        # judges the rest (\d: any digit). x: not available; z (region_code): not applicable, outside England.
+        formats = [(k, col, pattern, example) for k, (col, pattern, _, example) in enumerate(CODE_FORMATS)
+                   if col in self.h]
+        good: dict[str, np.ndarray] = {}
+        for ascii_pattern in dict.fromkeys(fmt[2] for fmt in CODE_FORMATS):
+            cols = [col for col, _, p, _ in CODE_FORMATS if p == ascii_pattern and col in self.h]
+            good.update(zip(cols, together([self.column(c) for c in cols],
+                                           lambda v, p=ascii_pattern: pc.match_substring_regex(v, p))))
+        for k, col, pattern, example in formats:
             values = self.column(col)
-            # x: not available; z (region_code): not applicable, an area outside England
             allowed = ("x", "z") if col == "region_code" else ("x",)
-            bad = values.test(lambda v, pattern=pattern, allowed=allowed: bool(v.strip()) and v.strip() not in allowed
-                              and not pattern.match(v.strip()))
-            self.out.add("GEO-CODE-FORMAT", S_FORMAT + k, area & bad, lambda row, col=col, values=values,
+            bad = values.decide(lambda v, pattern=pattern, allowed=allowed: v.strip() not in allowed
+                                and not pattern.match(v.strip()), ~values.blank & ~good[col])
+            if not bad.any():
+                continue
+            self.out.add("GEO-CODE-FORMAT", S_FORMAT + k, area & values.rows(bad), lambda row, col=col, values=values,
                          example=example: (col, f"{col} {values.value(row).strip()!r} is not a valid code",
                                            f"codes look like {example}"))
 
@@ -388,21 +422,20 @@ class _Rules:
 
     def cells(self, live: np.ndarray) -> None:
         """Per measure VALUE, NEGATIVE-COUNT, PERCENT-RANGE, VALUE-SPACE; per filter BLANK-CELL, LABEL-SPACE."""
+        passing: dict[str, np.ndarray] = {}  # the cells that pass, by an Arrow call per pattern
+        for pattern in dict.fromkeys(map(_passing, self.measures)):
+            cols = [col for col in self.measures if _passing(col) == pattern]
+            passing.update(zip(cols, together([self.column(c) for c in cols],
+                                              lambda v, p=pattern: pc.match_substring_regex(v, p), stripped=False)))
         for m, col in enumerate(self.measures):
             values = self.column(col)
-            if PERCENT_HINT.search(col) and "change" not in col.lower():
-                only = None  # any number may be out of range
-            else:
-                only = pc.invert(pc.or_(values.matches(PLAIN_NUMBER), values.matches(SYMBOL)))
-            rule_of, answers = values.classify(lambda v, col=col: _value_rule(col, v), only)
+            rule_of, answers = values.classify(lambda v, col=col: _value_rule(col, v), ~passing[col])
             for k, rule in enumerate(answers):
                 self.out.add(rule, S_CELLS + m, live & (rule_of == k), lambda row, col=col, values=values, rule=rule:
                              (col, *_value_message(rule, values.value(row))))
         for j, col in enumerate(self.filters):
             values = self.column(col)
-            rule_of, answers = values.classify(
-                lambda v: "BLANK-CELL" if not v.strip() else "LABEL-SPACE" if v != v.strip() else None,
-                values.matches(MAYBE_UNTRIMMED))
+            rule_of, answers = values.label([("BLANK-CELL", values.blank), ("LABEL-SPACE", values.untrimmed)])
             for k, rule in enumerate(answers):
                 if rule == "BLANK-CELL":
                     describe = (lambda row, col=col: (col, f"{col} is blank", BLANK_HINT))
@@ -411,13 +444,14 @@ class _Rules:
                         col, f"label {values.value(row)!r} has surrounding spaces; matched trimmed", ""))
                 self.out.add(rule, S_CELLS + len(self.measures) + j, live & (rule_of == k), describe)
 
-    def holds_values(self, col: str) -> bool:
-        """A column of numbers and symbols only (blanks aside), at least one of them a number: an indicator."""
-        values = self.column(col)
-        numeric = values.test(lambda v: bool(INDICATOR_CELL.match(v.strip())))
-        blank = values.test(lambda v: not v.strip())
-        symbol = values.test(lambda v: v.strip() in SYMBOLS)
-        return bool((numeric | blank | symbol).all() and (numeric & ~symbol).any())
+    def holding_values(self, cols: list[str]) -> set[str]:
+        """Those of `cols` that hold numbers and symbols only (blanks aside), at least one of them a number:
+        indicators. (Every distinct value is on a row: all and any of them are of the rows.)"""
+        columns = [self.column(c) for c in cols]
+        numbers = together(columns, lambda v: pc.match_substring_regex(v, NUMBER_CELL))
+        symbols = together(columns, lambda v: pc.is_in(v, value_set=value_set(SYMBOLS)))
+        return {col for col, values, number, symbol in zip(cols, columns, numbers, symbols)
+                if (number | symbol | values.blank).all() and number.any()}
 
     def duplicates(self, live: np.ndarray) -> None:
         """DUP-OBS: the same period, area and filters (filters in any case) as an earlier row."""
@@ -430,14 +464,17 @@ class _Rules:
             if col in self.h:
                 ids, names = self.column(col).ids()
                 keys.append((ids, len(names)))
-        for col in self.filters:
-            if col in self.empty or self.holds_values(col):
+        filters = [col for col in self.filters if col not in self.empty]
+        indicators = self.holding_values(filters)
+        for col in filters:
+            if col in indicators:
                 continue  # an indicator the staging headers do not name: a repeat with another value is a duplicate
             ids, names = self.column(col).ids(lower=True)
             keys.append((ids, len(names)))
         rows = np.flatnonzero(live)
         key = combine(keys)[rows] if keys else np.zeros(len(rows), np.int64)
-        if len(np.unique(key)) == len(key):
+        ordered = np.sort(key)
+        if not (ordered[1:] == ordered[:-1]).any():
             return
         first = first_of_each(key, rows)
         again = rows[first != rows]
@@ -461,6 +498,18 @@ def _period_problem(problem: str, period: str) -> tuple[str, str]:
         return (f"time period {period!r} is not YYYY or YYYYYY",
                 "write years as 2025 and academic years as 202425")
     return (f"time period {period!r} is not two consecutive years", "write academic and financial years as 202425")
+
+
+def _passing(col: str) -> str:
+    """An RE2 pattern of measure cells `_value_rule` lets through in column `col` (not all of them): the
+    other cells are judged in Python."""
+    if PERCENT_HINT.search(col) and "change" not in col.lower():
+        number = IN_PERCENT_RANGE
+    elif COUNT_HINT.search(col):
+        number = PLAIN_NUMBER
+    else:
+        number = NUMBER_CELL
+    return f"{number}|{SYMBOL}"
 
 
 def _value_rule(col: str, v: str) -> str | None:

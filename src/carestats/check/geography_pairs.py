@@ -50,50 +50,41 @@ def check_pairs(findings: RowFindings, stage: int, name: str, rows: np.ndarray, 
         if a in present and b in present:
             codes, code_names = _ids(column(a))
             partners, partner_names = _ids(column(b))
-            _pairs(findings, stage + k, kind, a, b, name, rows, lines, codes, code_names, len(code_names),
-                   partners, partner_names, geo, local)
+            _pairs(findings, stage + k, kind, a, b, name, _saying(rows, codes, code_names), lines, codes, codes,
+                   code_names, partners, partner_names, geo, local)
     if "old_la_code" in present and "new_la_code" in present:
         periods, period_names = _ids(column("time_period"))
         olds, old_names = _ids(column("old_la_code"))
         news, new_names = _ids(column("new_la_code"))
         key = combine([(periods, len(period_names)), (olds, len(old_names))])
-        # the message names the old code alone: keep, for each key, its old code's name
-        key_names: dict[int, str] = {}
-        code_of_key = _names_of(key, olds, old_names, key_names)
-        _pairs(findings, stage + len(PAIR_WORDS), "old-new", "old_la_code", "new_la_code", name, rows, lines,
-               key, code_of_key, None, news, new_names, None, None)
+        # the message names the old code alone
+        _pairs(findings, stage + len(PAIR_WORDS), "old-new", "old_la_code", "new_la_code", name,
+               _saying(rows, olds, old_names), lines, key, olds, old_names, news, new_names, None, None)
     return local
 
 
 def _ids(column: DistinctValues) -> tuple[np.ndarray, list[str]]:
     """Each row's id of its trimmed cell, and the trimmed cells by id."""
     ids, names = column.ids()
-    return ids, names.to_pylist()
+    return ids, column.values if names is column.dictionary else names.to_pylist()
 
 
-def _names_of(key: np.ndarray, olds: np.ndarray, old_names: list[str], out: dict[int, str]) -> dict[int, str]:
-    uniq, first = np.unique(key, return_index=True)
-    for u, i in zip(uniq.tolist(), first.tolist()):
-        out[u] = old_names[olds[i]]
-    return out
+def _saying(rows: np.ndarray, codes: np.ndarray, code_names: list[str]) -> np.ndarray:
+    """`rows` without those whose code says nothing: empty, or "x" (a suppressed code)."""
+    for said_nothing in ("", "x"):  # (the names are distinct: each at most once)
+        if said_nothing in code_names:
+            rows = rows & (codes != code_names.index(said_nothing))
+    return rows
 
 
 def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: str, rows: np.ndarray,
-           lines: np.ndarray, codes: np.ndarray, code_names, n_codes: int | None, partners: np.ndarray,
-           partner_names: list[str], geo: GeoIndex | None,
+           lines: np.ndarray, codes: np.ndarray, name_ids: np.ndarray, code_names: list[str],
+           partners: np.ndarray, partner_names: list[str], geo: GeoIndex | None,
            local: dict[tuple[str, str], tuple[str, str, int]] | None) -> None:
-    """One kind of pair: blame the rows whose partner is not the reference partner of their code."""
+    """One kind of pair: blame the rows whose partner is not the reference partner of their code. A row's
+    code is named code_names[name_ids[row]] (the old-new key by its old code alone)."""
     blank_partner = partner_names.index("") if "" in partner_names else -1
-    eligible = rows & (partners != blank_partner)
-    if n_codes is not None:  # a code column: empty and "x" (a suppressed code) say nothing
-        skip = [i for i, c in enumerate(code_names) if c in ("", "x")]
-        if skip:
-            eligible &= ~np.isin(codes, skip)
-    else:  # the old-new key: its old code must say something
-        skip = [k for k, c in code_names.items() if c in ("", "x")]
-        if skip:
-            eligible &= ~np.isin(codes, skip)
-    at = np.flatnonzero(eligible)
+    at = np.flatnonzero(rows & (partners != blank_partner))
     if not len(at):
         return
     n_partners = max(len(partner_names), 1)
@@ -107,10 +98,16 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
     reference: dict[int, tuple[str, str]] = {}  # code → (partner, where it is named so)
     bad: list[int] = []
     several: dict[int, list[tuple[int, int, int]]] = {}  # code → [(partner, first row, rows)]
-    for code, partner, i, c, alone in zip(pair_code.tolist(), pair_partner.tolist(), first.tolist(),
-                                          count.tolist(), lone.tolist()):
-        code_name = code_names[code]
-        earlier = geo.pairs.get((kind, code_name)) if geo is not None else None
+    first_rows = at[first]
+    pair_codes, pair_partners = pair_code.tolist(), pair_partner.tolist()
+    named = [code_names[i] for i in name_ids[first_rows].tolist()]
+    known = [geo.pairs.get((kind, n)) for n in named] if geo is not None else [None] * len(named)
+    # most pairs are an earlier file's: nothing to say of them
+    todo = [j for j, earlier in enumerate(known) if earlier is None or earlier[0] != partner_names[pair_partners[j]]]
+    rows_of, lines_of, counts, lones = first_rows.tolist(), lines[first_rows].tolist(), count.tolist(), lone.tolist()
+    for j in todo:
+        code, code_name, earlier, partner = pair_codes[j], named[j], known[j], pair_partners[j]
+        row, line, c, alone = rows_of[j], lines_of[j], counts[j], lones[j]
         if earlier is not None:
             if partner_names[partner] != earlier[0]:
                 where = f"line {earlier[2]}" if earlier[1] == name else f"{earlier[1]} line {earlier[2]}"
@@ -118,9 +115,9 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
                 bad.append(code * n_partners + partner)
         elif alone:
             if local is not None:
-                local[(kind, code_name)] = (partner_names[partner], name, int(lines[at[i]]))
+                local[(kind, code_name)] = (partner_names[partner], name, line)
         else:
-            several.setdefault(code, []).append((partner, int(at[i]), c))
+            several.setdefault(code, []).append((partner, row, c))
     for code, seen in several.items():
         # the majority partner; on a tie, the one seen first
         best, first_row, n = min(seen, key=lambda s: (-s[2], s[1]))
@@ -128,7 +125,7 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
         reference[code] = (partner_names[best], where)
         bad += [code * n_partners + p for p, _, _ in seen if p != best]
         if local is not None:
-            local[(kind, code_names[code])] = (partner_names[best], name, int(lines[first_row]))
+            local[(kind, code_names[name_ids[first_row]])] = (partner_names[best], name, int(lines[first_row]))
     if not bad:
         return
     blamed = at[np.isin(pair, bad)]
@@ -136,6 +133,6 @@ def _pairs(findings: RowFindings, stage: int, kind: str, a: str, b: str, name: s
     def describe(row: int) -> tuple[str, str, str]:
         code, partner = int(codes[row]), partner_names[partners[row]]
         ref, where = reference[code]
-        return b, f"{a} {code_names[code]} goes with {b} {partner!r} here but {ref!r} in {where}", PAIR_HINT
+        return b, f"{a} {code_names[name_ids[row]]} goes with {b} {partner!r} here but {ref!r} in {where}", PAIR_HINT
 
     findings.add("GEO-PAIR", stage, blamed, describe)
