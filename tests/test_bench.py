@@ -89,6 +89,13 @@ def test_a_run_is_timed_with_its_cpu_and_memory(tmp_path: Path) -> None:
     assert run.peak_rss_mb >= 200
 
 
+def test_the_wall_time_ends_when_the_process_does_not_at_the_next_memory_sample(tmp_path: Path) -> None:
+    # memory sampled every 30 s: a run timed by polling for its exit at each sample would read 30 s or more
+    run = run_command([PY, "-c", "pass"], tmp_path / "log", timeout_s=60, mem_limit_mb=4000, sample_s=30)
+    assert run.ok and 0 < run.wall_s < 20
+    assert run.peak_rss_mb > 0  # sampled once at the start, and the kernel's own figure at the end
+
+
 def test_a_run_over_its_memory_limit_is_stopped(tmp_path: Path) -> None:
     code = "import time; b = bytearray(400_000_000); time.sleep(30)"
     run = run_command([PY, "-c", code], tmp_path / "log", timeout_s=60, mem_limit_mb=150)
