@@ -404,3 +404,40 @@ def test_spending_matches_the_revenue_outturn(raw_dir: Path, real_values: pl.Dat
     finally:
         con.close()
     assert differ == (154, 0)  # RO3's children's social care total is the RSX service total
+
+
+def test_the_build_starts_opening_the_workbooks_before_it_loads_the_readers(tmp_path: Path,
+                                                                              monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """build.run makes the workbooks' Prefetch before the ingest starts, and the ingest uses that one."""
+    from carestats.ingest import workbooks as wb
+    from carestats.pipeline import build
+    from carestats.pipeline import inputs
+
+    raw = tmp_path / "raw"
+    (raw / "r").mkdir(parents=True)
+    (raw / "r" / "my_counts.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    (raw / "r" / "book.xlsx").write_bytes(b"not a workbook")
+    events: list[str] = []
+    made: list[object] = []
+    real_init, real_read = wb.Prefetch.__init__, inputs.read_inputs
+
+    def init(self, paths, *args, **kwargs):  # type: ignore[no-untyped-def]
+        paths = list(paths)
+        events.append(f"prefetch {[p.name for p in paths if p.suffix == '.xlsx']}")
+        made.append(self)
+        real_init(self, paths, *args, **kwargs)
+
+    def read(raw_dir, skip=None, books=None):  # type: ignore[no-untyped-def]
+        events.append(f"read_inputs with {'that prefetch' if books is made[0] else books}")
+        return real_read(raw_dir, skip, books=books)
+
+    monkeypatch.setattr(wb.Prefetch, "__init__", init)
+    monkeypatch.setattr(inputs, "read_inputs", read)
+    from carestats.core.errors import CheckFailed
+
+    with pytest.raises(CheckFailed):  # the unreadable workbook fails the checks, as when it was opened in the ingest
+        build.run(build.BuildOptions(raw=raw, out=tmp_path / "out", reports=False))
+    assert events == ["prefetch ['book.xlsx']", "read_inputs with that prefetch"]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

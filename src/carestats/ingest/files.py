@@ -1,12 +1,27 @@
-"""The record of one file in the input folder: what it is and what became of it.
+"""The files of the input folder, and the record of each: what it is and what became of it.
 
 Readers fill in what they learn of a file (its kind, table, release, rows, status); the ingest stage
-keeps one record per file, and the manifest lists them.
+keeps one record per file, and the manifest lists them. Light to import: the build lists the files here
+to start opening the workbooks before it loads the readers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from carestats.core.errors import DataError
+
+NOT_INPUTS = {"README.md", "SOURCES.md"}
+
+
+def discover(raw: Path) -> list[Path]:
+    """Every file under `raw`, sorted, but hidden files and the folder's README.md and SOURCES.md."""
+    if not raw.is_dir():
+        raise DataError(f"input folder {raw} does not exist",
+                        "pass --raw with the folder that holds the release files")
+    files = sorted(p for p in raw.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [p for p in files if p.name not in NOT_INPUTS]
 
 
 @dataclass

@@ -493,17 +493,22 @@ def _open_file(path: Path) -> tuple[bytes, fastexcel.ExcelReader]:
     return data, fastexcel.read_excel(data)
 
 
+AHEAD = 3  # workbooks opened before they are asked for (see Prefetch)
+
+
 class Prefetch:
     """Opens the workbooks among a build's input files on a worker thread, ahead of the files before them.
 
     fastexcel parses a workbook without holding the GIL, so the workbooks open while the CSV files before
     them are read and checked (the machine has more than one core). No more than `ahead` workbooks are
-    opened before they are asked for (memory stays bounded), in the order of `paths`. `open(path, data)`
+    opened before they are asked for (memory stays bounded), in the order of `paths`: AHEAD, so that
+    workbooks that sit side by side (a publisher's several ODS files in one folder) are open by the time
+    the first is asked for, the build having started them while it loaded its readers. `open(path, data)`
     is what fastexcel.read_excel(data) gives, an error included: the workbook opened ahead is used only
     when its bytes are `data`, otherwise `data` is opened there and then.
     """
 
-    def __init__(self, paths: Iterable[Path], ahead: int = 1) -> None:
+    def __init__(self, paths: Iterable[Path], ahead: int = AHEAD) -> None:
         self.paths = [p for p in paths if p.suffix.lower() in SUFFIXES]
         self.ahead = ahead
         self.pending: dict[Path, Future] = {}

@@ -389,6 +389,14 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
     if prev is not None and prev.key("build") == keys.build and prev.all_intact():
         return _up_to_date(opts, prev, rep)
     same_data = prev is not None and prev.key("data") == keys.data and all(map(prev.intact, prev.data_outputs()))
+    books = None
+    if not same_data and opts.raw is not None and opts.raw.is_dir():
+        # the workbooks start opening (on a worker thread: fastexcel works without Python's lock) while the
+        # readers and checks are loaded, before the ingest asks for them
+        from carestats.ingest import files as input_files
+        from carestats.ingest import workbooks
+
+        books = workbooks.Prefetch(input_files.discover(opts.raw))
     indicators = load_indicators(opts.indicator_dirs)
     if same_data:
         checked = Checked.recorded(prev)  # type: ignore[arg-type]
@@ -398,7 +406,7 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
 
         if opts.raw is not None:
             rep.step(f"ingest: reading {opts.raw}")
-            result = ingest.read_inputs(opts.raw)
+            result = ingest.read_inputs(opts.raw, books=books)
         else:  # only the council's own returns (--ssda903 without published files)
             rep.step("ingest: no published files; the council's own SSDA903 returns only")
             result = ingest.IngestResult()

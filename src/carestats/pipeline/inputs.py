@@ -37,7 +37,7 @@ from carestats.core.periods import end_year_of_text
 from carestats.core.errors import DataError, Finding
 from carestats.ingest import archives, neighbours, workbooks
 from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
-from carestats.ingest.files import InputFile
+from carestats.ingest.files import InputFile, discover
 from carestats.warehouse import db as warehouse
 from carestats.warehouse.staging import load_staging
 
@@ -128,14 +128,6 @@ def _publication_rules(path: Path, mtime_ns: int) -> list[dict]:
     return safe_yaml.load(path.read_text(encoding="utf-8"))
 
 
-def discover(raw: Path) -> list[Path]:
-    if not raw.is_dir():
-        raise DataError(f"input folder {raw} does not exist",
-                        "pass --raw with the folder that holds the release files")
-    files = sorted(p for p in raw.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return [p for p in files if p.name not in {"README.md", "SOURCES.md"}]
-
-
 def is_ees_header(header: list[str]) -> bool:
     return all(col in header for col in EES_REQUIRED)
 
@@ -149,8 +141,10 @@ def measures_by_table() -> dict[str, set[str]]:
     return out
 
 
-def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
-    """Read, check and classify every file under `raw`; EES CSVs become arrow tables by raw table name."""
+def read_inputs(raw: Path, skip: set[str] | None = None, books: workbooks.Prefetch | None = None) -> IngestResult:
+    """Read, check and classify every file under `raw`; EES CSVs become arrow tables by raw table name.
+    `books`: the workbooks under `raw` being opened already (the build starts them while it loads the
+    readers); made here otherwise."""
     result = IngestResult()
     measures = measures_by_table()
     seen: dict[tuple[str, int], InputFile] = {}
@@ -160,7 +154,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None) -> IngestResult:
     data_files: list[tuple[Path, list[str]]] = []  # plain EES data files and their headers, to pair metadata
     sn_sets: set[str] = set()  # the statistical neighbour sets read so far
     found = discover(raw)
-    books = workbooks.Prefetch(found)  # opened on a worker thread while the CSV files are checked
+    if books is None:  # opened on a worker thread while the CSV files are checked
+        books = workbooks.Prefetch(found)
     base = raw.resolve()
     # the plain CSV files, each read on a worker thread while the one before is checked (named as expand names them)
     ahead = CsvAhead(found, lambda p: archives.display(p, base))
