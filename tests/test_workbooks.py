@@ -10,14 +10,14 @@ import openpyxl
 import polars as pl
 import pytest
 
+from carestats.core.errors import DataError
 from carestats.indicators import compute
-from carestats.warehouse import staging as stage
-from carestats.warehouse import db as warehouse
+from carestats.indicators.registry import load_indicators
 from carestats.ingest import workbooks
 from carestats.pipeline.build import load_raw
-from carestats.core.errors import DataError
 from carestats.pipeline.inputs import IngestResult, InputFile, read_inputs
-from carestats.indicators.registry import load_indicators
+from carestats.warehouse import db as warehouse
+from carestats.warehouse import staging as stage
 
 ILACS_HEADER = ["Web link", "Local authority area code", "Local authority name", "Ofsted region", "Inspection date",
                 "Publication date", "Overall effectiveness",
@@ -410,8 +410,7 @@ def test_the_build_starts_opening_the_workbooks_before_it_loads_the_readers(tmp_
                                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """build.run makes the workbooks' Prefetch before the ingest starts, and the ingest uses that one."""
     from carestats.ingest import workbooks as wb
-    from carestats.pipeline import build
-    from carestats.pipeline import inputs
+    from carestats.pipeline import build, inputs
 
     raw = tmp_path / "raw"
     (raw / "r").mkdir(parents=True)
