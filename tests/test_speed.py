@@ -180,13 +180,13 @@ def books(tmp_path: Path, n: int) -> list[Path]:
     return out
 
 
-def test_workbooks_open_on_a_worker_thread_no_more_than_one_ahead(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workbooks_open_on_a_worker_thread_no_more_than_so_many_ahead(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from carestats.ingest import workbooks
 
-    paths = books(tmp_path, 3)
+    paths = books(tmp_path, 4)
     opened: list[tuple[str, str]] = []
     real = workbooks._open_file
 
@@ -195,15 +195,17 @@ def test_workbooks_open_on_a_worker_thread_no_more_than_one_ahead(tmp_path: Path
         return real(path)
 
     monkeypatch.setattr(workbooks, "_open_file", spy)
-    ahead = workbooks.Prefetch([tmp_path / "a.csv", *paths])
+    assert workbooks.Prefetch([]).ahead == workbooks.AHEAD == 3  # the build's: side-by-side ODS files
+    ahead = workbooks.Prefetch([tmp_path / "a.csv", *paths], ahead=2)
     ahead.pending[paths[0]].result()
-    assert [n for n, _ in opened] == ["b0.xlsx"]  # only the first, before it is asked for
-    assert opened[0][1].startswith("carestats-workbooks")
+    ahead.pending[paths[1]].result()
+    assert [n for n, _ in opened] == ["b0.xlsx", "b1.xlsx"]  # only the first two, before they are asked for
+    assert all(thread.startswith("carestats-workbooks") for _, thread in opened)
     for i, path in enumerate(paths):
         book = ahead.open(path, path.read_bytes())
         assert book.sheet_names == [f"S{i}"]
-        assert len(ahead.pending) <= 1
-    assert [n for n, _ in opened] == ["b0.xlsx", "b1.xlsx", "b2.xlsx"]
+        assert len(ahead.pending) <= 2
+    assert [n for n, _ in opened] == ["b0.xlsx", "b1.xlsx", "b2.xlsx", "b3.xlsx"]
 
 
 def test_a_workbook_opened_ahead_is_used_only_for_the_same_bytes(tmp_path: Path) -> None:
