@@ -357,6 +357,14 @@ def test_rates_get_an_exact_poisson_interval_and_no_polarity_means_no_verdict() 
     assert by_area(df, "cnt", 2025)["A"]["ci_low"] is None  # no interval for a count
 
 
+def two_councils(con, values: pl.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    """indicator_values from `values`, councils A (101) and B (102), and no neighbour sets."""
+    warehouse.load_table(con, "main", "indicator_values", values.to_arrow())
+    warehouse.load_table(con, "main", "areas", pl.DataFrame([la("A", "101"), la("B", "102")],
+                                                            schema=areas.SCHEMA).to_arrow())
+    warehouse.load_table(con, "ref", "statistical_neighbours", pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
+
+
 def test_the_exact_intervals_are_worked_out_while_the_query_runs_for_every_rate_figure(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import threading
 
@@ -376,10 +384,7 @@ def test_the_exact_intervals_are_worked_out_while_the_query_runs_for_every_rate_
     intervals.gamma_quantile.cache_clear()
     con = warehouse.connect(None)
     try:
-        warehouse.load_table(con, "main", "indicator_values", values.to_arrow())
-        warehouse.load_table(con, "main", "areas", pl.DataFrame([la("A", "101"), la("B", "102")],
-                                                                schema=areas.SCHEMA).to_arrow())
-        warehouse.load_table(con, "ref", "statistical_neighbours", pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
+        two_councils(con, values)
         compare.write_comparisons(con, indicators, values=values)
         ahead = intervals.gamma_quantile.cache_info().misses
         assert workers == ["carestats-poisson"] and ahead == 5  # the low end of a count of 0 is 0
@@ -515,10 +520,7 @@ def test_the_table_is_handed_beside_while_stored_when_made_in_memory(monkeypatch
     handed: list[tuple[str, pl.DataFrame]] = []
     con = warehouse.connect(None)
     try:
-        warehouse.load_table(con, "main", "indicator_values", values.to_arrow())
-        warehouse.load_table(con, "main", "areas", pl.DataFrame([la("A", "101"), la("B", "102")],
-                                                                schema=areas.SCHEMA).to_arrow())
-        warehouse.load_table(con, "ref", "statistical_neighbours", pl.DataFrame(schema=neighbours.SCHEMA).to_arrow())
+        two_councils(con, values)
         n = compare.write_comparisons(con, [ind("hi")], values=values,
                                       beside=lambda t: handed.append((threading.current_thread().name, t)))
         stored = warehouse.read_frame(con, "main", "comparisons")

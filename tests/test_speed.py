@@ -277,6 +277,16 @@ def test_the_staging_views_are_made_in_one_commit_and_a_bad_one_leaves_the_wareh
     assert left == []  # neither the first view nor the raw tables made for either
 
 
+def one_table_raw(tmp_path: Path) -> Path:
+    """An input folder of one EES file of one row: a build's every stage, in a second."""
+    raw = tmp_path / "raw"
+    (raw / "r").mkdir(parents=True)
+    (raw / "r" / "my_counts.csv").write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    return raw
+
+
 def test_the_areas_and_neighbour_sets_are_made_while_the_indicators_are_computed(
         tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
@@ -285,11 +295,7 @@ def test_the_areas_and_neighbour_sets_are_made_while_the_indicators_are_computed
     from carestats.ingest import neighbours
     from carestats.pipeline import build
 
-    raw = tmp_path / "raw"
-    (raw / "r").mkdir(parents=True)
-    (raw / "r" / "my_counts.csv").write_text(
-        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
-        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    raw = one_table_raw(tmp_path)
     computing = threading.Event()
     seen: dict[str, object] = {}
     real_reference, real_compute, real_compare = neighbours.load_reference, compute.compute_all, compare.write_comparisons
@@ -321,11 +327,7 @@ def test_the_value_exports_are_written_on_a_second_thread_while_the_comparisons_
     from carestats.indicators import compare
     from carestats.pipeline import build
 
-    raw = tmp_path / "raw"
-    (raw / "r").mkdir(parents=True)
-    (raw / "r" / "my_counts.csv").write_text(
-        "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
-        "2025,Reporting year,National,E92000001,England,5\n", encoding="utf-8")
+    raw = one_table_raw(tmp_path)
     exporting = threading.Event()
     where: dict[str, bool] = {}
     real_exports, real_compare = build.write_analyst_exports, compare.write_comparisons
