@@ -16,10 +16,12 @@ table, so only one sheet's table need exist at a time.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import BinaryIO
 from pathlib import Path
 
 import polars as pl
@@ -99,24 +101,28 @@ def used_range(df: pl.DataFrame) -> str:
     return f"A1:{column_letter(max(len(df.columns), 1) - 1)}{df.height + 1}"
 
 
-def sheet_parts(df: pl.DataFrame, rows: int = SHEET_ROWS) -> Iterator[bytes]:
-    """A worksheet's XML in pieces, `rows` rows at a time; the header frozen, filters on every column."""
+def write_sheet(df: pl.DataFrame, out: BinaryIO, rows: int = SHEET_ROWS) -> None:
+    """A worksheet's XML written to `out`, `rows` rows at a time; the header frozen, filters on every column.
+    Each slice's rows are made by Polars and written by it (one row's XML after another, nothing between),
+    never turned into Python strings."""
     header = "".join(
         f'<c r="{column_letter(i)}1" t="inlineStr"><is><t>{escape_text(c)}</t></is></c>'
         for i, c in enumerate(df.columns))
-    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}">'
-           f'{FROZEN_HEADER}<sheetData><row r="1">{header}</row>').encode()
+    out.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}">'
+               f'{FROZEN_HEADER}<sheetData><row r="1">{header}</row>').encode())
     for start in range(0, df.height, rows):
         row = (pl.int_range(start + 2, start + pl.len() + 2)).cast(pl.String)
         cells = [_cell(c, t, column_letter(i), row) for i, (c, t) in enumerate(df.schema.items())]
         xml = df.slice(start, rows).select(
-            pl.concat_str([pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")]).alias("x"))["x"]
-        yield "".join(xml.to_list()).encode("utf-8")
-    yield f'</sheetData><autoFilter ref="{used_range(df)}"/></worksheet>'.encode()
+            pl.concat_str([pl.lit('<row r="'), row, pl.lit('">'), *cells, pl.lit("</row>")]).alias("x"))
+        xml.write_csv(out, include_header=False, quote_style="never", line_terminator="")
+    out.write(f'</sheetData><autoFilter ref="{used_range(df)}"/></worksheet>'.encode())
 
 
 def sheet_xml(df: pl.DataFrame) -> bytes:
-    return b"".join(sheet_parts(df))
+    buffer = io.BytesIO()
+    write_sheet(df, buffer)
+    return buffer.getvalue()
 
 
 Sheet = pl.DataFrame | Callable[[], pl.DataFrame]
@@ -169,8 +175,7 @@ def write_xlsx(sheets: list[tuple[str, Sheet]], target: Path) -> Path:
             table = sheet() if callable(sheet) else sheet
             filters.append(used_range(table))
             with path.open("wb") as fh:
-                for piece in sheet_parts(table):
-                    fh.write(piece)
+                write_sheet(table, fh)
             del table
         # Excel keeps each sheet's filter range as a hidden defined name as well as in the sheet.
         defined = "".join(
