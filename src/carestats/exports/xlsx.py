@@ -21,8 +21,8 @@ import os
 import shutil
 import zipfile
 from collections.abc import Callable
-from typing import BinaryIO
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
