@@ -51,6 +51,7 @@ FULL_BUILD = "full-build"
 LONGEST = ("test_atomic.py", "test_incremental.py", "test_bench.py", "test_site.py", "test_ssda903_validator.py",
            "test_outputs_kept.py", "test_recognise.py", "test_wheel.py", "test_ssda903_validation.py",
            "test_la_reports.py", "test_ssda903.py", "test_workbooks.py", "test_rules_on_columns.py",
+           "test_rules_reference.py", "test_workbooks_columns.py",
            "test_report_reuse.py", "test_compare.py", "test_security.py", "test_real_data_cin.py",
            "test_own_return.py", "test_site_browser.py", "test_indicators.py", "test_synth.py", "test_customise.py",
            "test_ssda903_synthetic.py", "test_check.py", "test_diff.py", "test_ssda903_build.py",
