@@ -24,6 +24,7 @@ from pathlib import Path
 import carestats
 from carestats.check.ees_rules import check_ees
 from carestats.check.geography_pairs import GeoIndex
+from carestats.core.paths import default_raw
 from carestats.ingest.csvfile import read_csv
 from carestats.pipeline import inputs
 
@@ -57,7 +58,8 @@ def one_pass(files: list) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--raw", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/raw")
+    parser.add_argument("--raw", type=Path, default=default_raw(),
+                        help="folder of the release files (default: data/raw, else the shared reference inputs)")
     parser.add_argument("--passes", type=int, default=7)
     parser.add_argument("--profile", type=Path, help="write a cProfile of one more pass here")
     args = parser.parse_args()

@@ -3,7 +3,7 @@
     python benchmarks/workbooks_cpu.py [--raw RAW] [--reps 5]
     PYTHONPATH=OTHER/src python benchmarks/workbooks_cpu.py     # another checkout's reader
 
-Every ODS/XLSX file under RAW (default /work/shared/data/raw) is read `--reps` times in this one process,
+Every ODS/XLSX file under RAW (default: data/raw, else the shared reference inputs beside the project) is read `--reps` times in this one process,
 each time from its bytes, as `pipeline/inputs.py` reads it: fastexcel opens the workbook (in a build, on
 the thread that opens workbooks a file ahead, `Prefetch`), then `read_workbook` recognises it and parses its
 sheets into arrow tables on the build's main thread. For each workbook the table shows the least CPU time
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import fastexcel
 
+from carestats.core.paths import default_raw
 from carestats.ingest import workbooks
 from carestats.ingest.files import InputFile
 
@@ -73,7 +74,8 @@ def read(name: str, data: bytes, book: Timed) -> workbooks.WorkbookRead:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--raw", type=Path, default=Path("/work/shared/data/raw"))
+    ap.add_argument("--raw", type=Path, default=default_raw(),
+                    help="folder of the release files (default: data/raw, else the shared reference inputs)")
     ap.add_argument("--reps", type=int, default=5)
     args = ap.parse_args()
     files = sorted(p for p in args.raw.rglob("*") if p.is_file() and p.suffix.lower() in workbooks.SUFFIXES)

@@ -428,9 +428,10 @@ def test_the_build_starts_opening_the_workbooks_before_it_loads_the_readers(tmp_
         made.append(self)
         real_init(self, paths, *args, **kwargs)
 
-    def read(raw_dir, skip=None, books=None):  # type: ignore[no-untyped-def]
-        events.append(f"read_inputs with {'that prefetch' if books is made[0] else books}")
-        return real_read(raw_dir, skip, books=books)
+    def read(raw_dir, skip=None, found=None, books=None):  # type: ignore[no-untyped-def]
+        events.append(f"read_inputs with {'that prefetch' if books is made[0] else books}, "
+                      f"{len(found or [])} files listed")
+        return real_read(raw_dir, skip, found=found, books=books)
 
     monkeypatch.setattr(wb.Prefetch, "__init__", init)
     monkeypatch.setattr(inputs, "read_inputs", read)
@@ -438,5 +439,5 @@ def test_the_build_starts_opening_the_workbooks_before_it_loads_the_readers(tmp_
 
     with pytest.raises(CheckFailed):  # the unreadable workbook fails the checks, as when it was opened in the ingest
         build.run(build.BuildOptions(raw=raw, out=tmp_path / "out", reports=False))
-    assert events == ["prefetch ['book.xlsx']", "read_inputs with that prefetch"]
+    assert events == ["prefetch ['book.xlsx']", "read_inputs with that prefetch, 2 files listed"]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

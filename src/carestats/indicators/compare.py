@@ -184,9 +184,9 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
     With `values` (indicator_values as a frame), the exact Poisson intervals its rate figures need are
     worked out on a second thread while the query runs (DuckDB works without holding Python's lock).
 
-    `beside(table)`, when given, is called with the whole table on a second thread while it is stored
-    (the build writes its CSV and Parquet exports so), when the table was ordered in memory; it is not
-    called when the rows went through the temporary table (the caller reads the stored table then).
+    `beside(table)`, when given, is called with the whole table (the build writes its CSV and Parquet
+    exports so): on a second thread while the table is stored, when it was ordered in memory; read back
+    once stored, when the rows went through the temporary table.
     """
     sn_year = None if neighbour_set in ("", "auto") else int(neighbour_set)
     ensure_reference(con)
@@ -250,4 +250,6 @@ def write_comparisons(con: duckdb.DuckDBPyConnection, indicators: list[Indicator
         con.rollback()
         raise
     con.commit()
+    if beside is not None:
+        beside(warehouse.read_frame(con, "main", "comparisons"))
     return rows

@@ -136,14 +136,18 @@ _PLAIN = re.compile("(?:" + "|".join([
 
 
 def _re2_codes(pattern: re.Pattern) -> str | None:
-    """The codes pattern for arrow (RE2), or None when it may not mean there what it means in Python."""
-    if not _PLAIN.fullmatch(pattern.pattern):
-        return None
+    """The codes pattern for arrow (RE2), or None when it may not mean there what it means in Python (its
+    syntax is not `_PLAIN`, or RE2 refuses it): then the exact Python test decides every row."""
+    return pattern.pattern if _PLAIN.fullmatch(pattern.pattern) and _re2_takes(pattern.pattern) else None
+
+
+def _re2_takes(expression: str) -> bool:
+    """Whether arrow's RE2 compiles `expression` (case-insensitive, multi-line), as the codes pre-filter runs it."""
     try:
-        pc.match_substring_regex(arrays.repeat("", 1, pa.string()), "(?im)" + pattern.pattern)
+        pc.match_substring_regex(arrays.repeat("", 1, pa.string()), "(?im)" + expression)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return pattern.pattern
+        return False
+    return True
 
 
 def _literal(text: str) -> str:

@@ -389,14 +389,15 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
     if prev is not None and prev.key("build") == keys.build and prev.all_intact():
         return _up_to_date(opts, prev, rep)
     same_data = prev is not None and prev.key("data") == keys.data and all(map(prev.intact, prev.data_outputs()))
-    books = None
+    found, books = None, None
     if not same_data and opts.raw is not None and opts.raw.is_dir():
         # the workbooks start opening (on a worker thread: fastexcel works without Python's lock) while the
         # readers and checks are loaded, before the ingest asks for them
         from carestats.ingest import files as input_files
         from carestats.ingest import workbooks
 
-        books = workbooks.Prefetch(input_files.discover(opts.raw))
+        found = input_files.discover(opts.raw)
+        books = workbooks.Prefetch(found)
     indicators = load_indicators(opts.indicator_dirs)
     if same_data:
         checked = Checked.recorded(prev)  # type: ignore[arg-type]
@@ -406,7 +407,7 @@ def run(settings: Settings | BuildOptions, rep: Reporter | None = None) -> Build
 
         if opts.raw is not None:
             rep.step(f"ingest: reading {opts.raw}")
-            result = ingest.read_inputs(opts.raw, books=books)
+            result = ingest.read_inputs(opts.raw, found=found, books=books)
         else:  # only the council's own returns (--ssda903 without published files)
             rep.step("ingest: no published files; the council's own SSDA903 returns only")
             result = ingest.IngestResult()
@@ -563,8 +564,7 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
     indicators are computed; both are in the warehouse before the comparisons start.
     `alongside(values)`, when given, runs on a second thread while the comparisons are made (it must not
     use `con`); it has finished, and any error it raised is raised, when this returns. `then(comparisons)`,
-    when given, gets the comparisons table: on a third thread while the table is stored, when it was made
-    in memory, or read back from the warehouse once stored; `alongside` may still be running.
+    when given, gets the comparisons table (write_comparisons' `beside`); `alongside` may still be running.
     `carestats diff` runs these same stages."""
     from carestats.indicators import compare as comparing
     from carestats.indicators import compute
@@ -595,20 +595,9 @@ def warehouse_stages(con, opts: Settings, result: ingest.IngestResult, indicator
 
         with ThreadPoolExecutor(1) as pool:  # leaving the block waits for `alongside`, whatever happens
             beside = pool.submit(alongside, values) if alongside is not None else None
-            handed: list[bool] = []
-
-            def hand(table) -> None:  # type: ignore[no-untyped-def]
-                then(table)  # type: ignore[misc]
-                handed.append(True)
-
-            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values,
-                                               beside=hand if then is not None else None)
+            rows = comparing.write_comparisons(con, indicators, opts.neighbour_set, values, beside=then)
             checkpoint("after-compare")
             rep.step(f"compare: {rows:,} rows beside England, region and statistical neighbours")
-            if then is not None and not handed:
-                from carestats.warehouse import db as warehouse
-
-                then(warehouse.read_frame(con, "main", "comparisons"))
             if beside is not None:
                 beside.result()
     return values

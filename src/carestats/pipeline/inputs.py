@@ -141,10 +141,11 @@ def measures_by_table() -> dict[str, set[str]]:
     return out
 
 
-def read_inputs(raw: Path, skip: set[str] | None = None, books: workbooks.Prefetch | None = None) -> IngestResult:
+def read_inputs(raw: Path, skip: set[str] | None = None, found: list[Path] | None = None,
+                books: workbooks.Prefetch | None = None) -> IngestResult:
     """Read, check and classify every file under `raw`; EES CSVs become arrow tables by raw table name.
-    `books`: the workbooks under `raw` being opened already (the build starts them while it loads the
-    readers); made here otherwise."""
+    `found`: the files under `raw` (files.discover), and `books`: their workbooks being opened already, when
+    the build listed them and started the workbooks while it loaded the readers; made here otherwise."""
     result = IngestResult()
     measures = measures_by_table()
     seen: dict[tuple[str, int], InputFile] = {}
@@ -153,7 +154,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None, books: workbooks.Prefet
     metas: list[tuple[CsvFile, Path, InputFile]] = []
     data_files: list[tuple[Path, list[str]]] = []  # plain EES data files and their headers, to pair metadata
     sn_sets: set[str] = set()  # the statistical neighbour sets read so far
-    found = discover(raw)
+    found = discover(raw) if found is None else found
     if books is None:  # opened on a worker thread while the CSV files are checked
         books = workbooks.Prefetch(found)
     base = raw.resolve()
