@@ -515,3 +515,21 @@ def test_a_failed_write_skips_the_inputs_queued_behind_it_and_is_raised_once(pri
     assert calls == [["1"]]  # the write after the failed one never ran
     store.flush()  # raised once
     store.close()
+
+
+def test_the_command_line_keeps_openblas_to_one_thread_unless_the_user_says_otherwise() -> None:
+    """NumPy's OpenBLAS threads spin on the cores the build needs: the entry point asks for one, before
+    anything loads NumPy (the threads are started then), and a user's own setting is kept."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import os, carestats.cli, numpy; "
+             "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    setting, threads = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                                      check=True).stdout.split()
+    assert setting == "1" and threads == "1"
+    own = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "2"},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert own[0] == "2"

@@ -45,6 +45,10 @@ COMMIT_ROWS = 200_000
 # The rows (arrow bytes) of inputs handed to the writer and not yet written, beyond which the next input
 # waits: reading runs ahead of writing by at most this much, whatever the number or size of the inputs.
 WRITE_AHEAD_BYTES = 64 << 20
+# The ingest store's DuckDB threads. Its inserts read one arrow table each and its commits write one
+# table at a time, so a second DuckDB thread has nothing to do but wait and wake: one thread writes the
+# reference inputs with 0.1 s less CPU (0.72 against 0.83 s, Dec 2026), on a core the readers need.
+SCRATCH_THREADS = 1
 T = TypeVar("T")
 
 LOCKED = {
@@ -64,6 +68,7 @@ def connect(path: Path | None = None, read_only: bool = False, spill: Path | Non
     config = dict(LOCKED)
     if scratch:
         config["fsync_mode"] = "none"
+        config["threads"] = SCRATCH_THREADS
     config["memory_limit"] = MEMORY_LIMIT
     if spill is not None:
         config["temp_directory"] = str(spill)
