@@ -533,3 +533,26 @@ def test_the_command_line_keeps_openblas_to_one_thread_unless_the_user_says_othe
     own = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "2"},
                          capture_output=True, text=True, check=True).stdout.split()
     assert own[0] == "2"
+
+
+def test_make_setup_leaves_every_module_of_carestats_compiled_to_bytecode() -> None:
+    """Where Python may not write its bytecode cache (PYTHONDONTWRITEBYTECODE, as on CI), the editable install
+    would leave carestats' modules to be compiled again by every command: `make setup` compiles them."""
+    import importlib.util
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("make") is None or not (root / ".venv" / "bin" / "python").exists():
+        pytest.skip("needs make and the project's .venv")
+    subprocess.run(["make", "-s", "setup"], cwd=root, check=True, capture_output=True)
+    stale = []
+    for source in sorted((root / "src" / "carestats").rglob("*.py")):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        st = source.stat()
+        head = cached.read_bytes()[:16] if cached.exists() else b""
+        # a timestamp-checked .pyc records its source's modification time and size (importlib's check)
+        if len(head) < 16 or int.from_bytes(head[8:12], "little") != int(st.st_mtime) & 0xFFFFFFFF \
+                or int.from_bytes(head[12:16], "little") != st.st_size & 0xFFFFFFFF:
+            stale.append(source.relative_to(root).as_posix())
+    assert not stale, stale
