@@ -556,3 +556,62 @@ def test_make_setup_leaves_every_module_of_carestats_compiled_to_bytecode() -> N
                 or int.from_bytes(head[12:16], "little") != st.st_size & 0xFFFFFFFF:
             stale.append(source.relative_to(root).as_posix())
     assert not stale, stale
+
+
+def test_the_store_commits_early_when_asked_if_enough_rows_wait(tmp_path: Path, private_tmp: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """commit_early: a commit queued behind the writes, made on the writer thread only when at least
+    EARLY_COMMIT_ROWS rows are uncommitted; the later rows go on into a new transaction."""
+    import threading
+
+    monkeypatch.setattr(warehouse, "EARLY_COMMIT_ROWS", 3)
+    store = warehouse.RawStore()
+    counting = Counting(store.con)  # type: ignore[arg-type]
+    threads: set[str] = set()
+    commit = counting.commit
+
+    def on_thread():  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return commit()
+
+    counting.commit = on_thread  # type: ignore[method-assign]
+    store.con = counting  # type: ignore[assignment]
+    store.add("t", table(2, a=["1", "2"]))
+    store.commit_early()  # 2 rows wait: fewer than 3, no commit
+    store.flush()
+    assert counting.committed == 0
+    store.add("t", table(1, a=["3"]))
+    store.commit_early()  # 3 rows: committed, by the writer
+    store.add("u", table(1, a=["4"]))
+    store.flush()
+    assert (counting.begun, counting.committed) == (2, 1) and threads == {"carestats-raw-store"}
+    store.hand_over(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute("select a from raw.t order by rowid").fetchall() == [("1",), ("2",), ("3",)]
+        assert con.execute("select a from raw.u").fetchall() == [("4",)]
+    finally:
+        con.close()
+
+
+def test_the_ingest_asks_the_store_to_commit_before_each_workbook(tmp_path: Path, private_tmp: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing a workbook is the ingest's slowest read: the rows written before it are committed while it
+    is parsed, not left for the end (where the build waits for the commit)."""
+    from carestats.ingest import workbooks
+    from carestats.pipeline import inputs
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    header = "time_period,time_identifier,geographic_level,country_code,country_name,n\n"
+    (raw / "a.csv").write_text(header + "2025,Reporting year,National,E92000001,England,1\n", encoding="utf-8")
+    books(raw, 1)
+    events: list[str] = []
+    early, read = warehouse.RawStore.commit_early, workbooks.read_workbook
+    monkeypatch.setattr(warehouse.RawStore, "commit_early",
+                        lambda self, rows=None: (events.append("commit_early"), early(self, rows))[1])
+    monkeypatch.setattr(workbooks, "read_workbook", lambda *a, **k: (events.append("workbook"), read(*a, **k))[1])
+    result = inputs.read_inputs(raw)
+    assert events == ["commit_early", "workbook"]
+    assert [f.status for f in result.files if f.name.endswith(".csv")] == ["loaded"]
+    result.tables.store.close()  # type: ignore[union-attr]

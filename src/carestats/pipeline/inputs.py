@@ -71,6 +71,11 @@ class RawTables(Mapping):
             self.store = warehouse.RawStore()
         self.store.add(name, table)
 
+    def commit_early(self) -> None:
+        """Let the store commit the rows written so far (if there are enough) while the next input is read."""
+        if self.store is not None:
+            self.store.commit_early()
+
     def flush(self) -> None:
         """Wait until every table added is in the store (each is written while the next input is read)."""
         if self.store is not None:
@@ -194,6 +199,8 @@ def read_inputs(raw: Path, skip: set[str] | None = None, found: list[Path] | Non
         if src.lazy and early is None:
             data = path.read_bytes()
         if suffix in workbooks.SUFFIXES:
+            # parsing a workbook is slow (an ODS file's sheets are one XML): the store commits meanwhile
+            result.tables.commit_early()
             read = workbooks.read_workbook(data, info, seen, quarantined=bool(skip and name in skip),
                                            open_book=books.opener(path))
             result.findings.extend(read.findings)
