@@ -47,12 +47,11 @@ def table(n: int, **cols: list[str]) -> pa.Table:
                     | {"_line": pa.array(range(2, n + 2), pa.int32())})
 
 
-def test_the_raw_store_commits_on_the_writer_thread_every_so_many_rows(tmp_path: Path, private_tmp: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def counting_commits(store: warehouse.RawStore) -> tuple[Counting, set[str]]:
+    """The store's connection swapped for one that counts its transactions, and the names of the threads
+    that commit on it."""
     import threading
 
-    monkeypatch.setattr(warehouse, "COMMIT_ROWS", 4)
-    store = warehouse.RawStore()
     counting = Counting(store.con)  # type: ignore[arg-type]
     threads: set[str] = set()
     commit = counting.commit
@@ -63,6 +62,14 @@ def test_the_raw_store_commits_on_the_writer_thread_every_so_many_rows(tmp_path:
 
     counting.commit = on_thread  # type: ignore[method-assign]
     store.con = counting  # type: ignore[assignment]
+    return counting, threads
+
+
+def test_the_raw_store_commits_on_the_writer_thread_every_so_many_rows(tmp_path: Path, private_tmp: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warehouse, "COMMIT_ROWS", 4)
+    store = warehouse.RawStore()
+    counting, threads = counting_commits(store)
     for i in range(5):
         store.add(f"t{i % 2}", table(2, a=[f"{i}a", f"{i}b"]))
     store.flush()
@@ -562,20 +569,9 @@ def test_the_store_commits_early_when_asked_if_enough_rows_wait(tmp_path: Path, 
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """commit_early: a commit queued behind the writes, made on the writer thread only when at least
     EARLY_COMMIT_ROWS rows are uncommitted; the later rows go on into a new transaction."""
-    import threading
-
     monkeypatch.setattr(warehouse, "EARLY_COMMIT_ROWS", 3)
     store = warehouse.RawStore()
-    counting = Counting(store.con)  # type: ignore[arg-type]
-    threads: set[str] = set()
-    commit = counting.commit
-
-    def on_thread():  # type: ignore[no-untyped-def]
-        threads.add(threading.current_thread().name)
-        return commit()
-
-    counting.commit = on_thread  # type: ignore[method-assign]
-    store.con = counting  # type: ignore[assignment]
+    counting, threads = counting_commits(store)
     store.add("t", table(2, a=["1", "2"]))
     store.commit_early()  # 2 rows wait: fewer than 3, no commit
     store.flush()
@@ -609,7 +605,7 @@ def test_the_ingest_asks_the_store_to_commit_before_each_workbook(tmp_path: Path
     events: list[str] = []
     early, read = warehouse.RawStore.commit_early, workbooks.read_workbook
     monkeypatch.setattr(warehouse.RawStore, "commit_early",
-                        lambda self, rows=None: (events.append("commit_early"), early(self, rows))[1])
+                        lambda self: (events.append("commit_early"), early(self))[1])
     monkeypatch.setattr(workbooks, "read_workbook", lambda *a, **k: (events.append("workbook"), read(*a, **k))[1])
     result = inputs.read_inputs(raw)
     assert events == ["commit_early", "workbook"]

@@ -138,16 +138,19 @@ _PLAIN = re.compile("(?:" + "|".join([
 def _re2_codes(pattern: re.Pattern) -> str | None:
     """The codes pattern for arrow (RE2), or None when it may not mean there what it means in Python (its
     syntax is not `_PLAIN`, or RE2 refuses it): then the exact Python test decides every row."""
-    return pattern.pattern if _PLAIN.fullmatch(pattern.pattern) and _re2_takes(pattern.pattern) else None
+    if _PLAIN.fullmatch(pattern.pattern) and _re2_refusal(pattern.pattern) is None:
+        return pattern.pattern
+    return None
 
 
-def _re2_takes(expression: str) -> bool:
-    """Whether arrow's RE2 compiles `expression` (case-insensitive, multi-line), as the codes pre-filter runs it."""
+def _re2_refusal(expression: str) -> str | None:
+    """Why arrow's RE2 will not compile `expression` (case-insensitive, multi-line, as the codes pre-filter
+    runs it): its error's first line; None when it compiles."""
     try:
         pc.match_substring_regex(arrays.repeat("", 1, pa.string()), "(?im)" + expression)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return True
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as refused:
+        return str(refused).splitlines()[0] or type(refused).__name__
+    return None
 
 
 def _literal(text: str) -> str:

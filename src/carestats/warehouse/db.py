@@ -346,14 +346,15 @@ class RawStore:
         after = self._writes[-1][0] if self._writes else None
         self._writes.append((_Write(self._write, name, table, have is None, columns, names, new, after=after), size))
 
-    def commit_early(self, rows: int | None = None) -> None:
+    def commit_early(self) -> None:
         """Ask the writer to commit what it has written once the inputs handed to it are, if that is at least
-        `rows` rows (EARLY_COMMIT_ROWS): the caller is about to read something slow, so the writer has the
-        time. Queued behind the writes like one of them (a write that failed before it skips it)."""
+        EARLY_COMMIT_ROWS rows: the caller is about to read something slow, so the writer has the time.
+        Queued behind the writes like one of them (a write that failed before it skips it)."""
         after = self._writes[-1][0] if self._writes else None
-        self._writes.append((_Write(self._commit_if, EARLY_COMMIT_ROWS if rows is None else rows, after=after), 0))
+        self._writes.append((_Write(self._commit_if, EARLY_COMMIT_ROWS, after=after), 0))
 
     def _commit_if(self, rows: int) -> None:
+        """Commit the open transaction if it holds at least `rows` rows (every place the store commits)."""
         if self._open_transaction and self._uncommitted >= rows:
             self._open().commit()
             self._open_transaction, self._uncommitted = False, 0
@@ -389,9 +390,7 @@ class RawStore:
             self._open_transaction = False
             raise
         self._uncommitted += table.num_rows
-        if self._uncommitted >= COMMIT_ROWS:
-            con.commit()
-            self._open_transaction, self._uncommitted = False, 0
+        self._commit_if(COMMIT_ROWS)
 
     def _insert(self, con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, create: bool,
                 columns: list[str], names: dict[str, str], new: list[str]) -> None:
@@ -418,9 +417,8 @@ class RawStore:
     def _commit(self) -> None:
         """Every input written and committed (most of them committed on the writer thread already)."""
         self.flush()
-        if self.con is not None and self._open_transaction:
-            self.con.commit()
-            self._open_transaction, self._uncommitted = False, 0
+        if self.con is not None:
+            self._commit_if(0)
 
     def names(self) -> list[str]:
         return list(self.columns)
