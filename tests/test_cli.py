@@ -21,7 +21,47 @@ def test_help_explains_with_an_example(cmd: list[str]) -> None:
     assert "Example" in res.output
 
 
-def test_help_does_not_import_heavy_libraries() -> None:
+def every_command(group=None, path=()):  # type: ignore[no-untyped-def]
+    """(path, command) for the app and each command and group under it, however deep."""
+    import typer
+
+    group = group if group is not None else typer.main.get_command(app)
+    yield list(path), group
+    for name, sub in sorted(getattr(group, "commands", {}).items()):
+        yield from every_command(sub, (*path, name))
+
+
+def examples_of(cmd: list[str]) -> list[str]:
+    """The lines under Example(s): in the command's --help on an 80-column terminal."""
+    lines = runner.invoke(app, [*cmd, "--help"], env={"COLUMNS": "80"}).output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() in ("Example:", "Examples:")), None)
+    if start is None:
+        return []
+    shown = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        shown.append(line)
+    return shown
+
+
+def test_every_commands_help_shows_each_example_whole_on_a_line_of_its_own() -> None:
+    """The examples are a paragraph the help does not re-wrap: each starts with `carestats` and the
+    command's own name, fits 80 columns, and names only options the command has (the help once ran
+    three examples together and broke one across lines)."""
+    checked = 0
+    for path, _ in every_command():
+        shown = examples_of(path)
+        assert shown, path
+        options = set(re.findall(r"--[a-z0-9-]+", runner.invoke(app, [*path, "--help"]).output))
+        for line in shown:
+            example = line.split("  (")[0].strip()  # a note may follow the command in brackets
+            assert example.startswith(" ".join(["carestats", *path])) and example.count("carestats") == 1, line
+            assert len(line) <= 80, line
+            if example.split()[1:len(path) + 1] == path:  # an example of this command, not of one below it
+                assert set(re.findall(r"(?<!\S)--[a-z0-9-]+", example)) <= options, line
+            checked += 1
+    assert checked >= 20
     code = ("import sys; from carestats.cli.commands import app; "
             "print(any(m in sys.modules for m in ('polars', 'duckdb', 'weasyprint', 'pyarrow')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

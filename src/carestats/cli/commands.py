@@ -21,14 +21,14 @@ from carestats.core.errors import CarestatsError, CheckFailed
 app = typer.Typer(
     name="carestats",
     help="Children's social care statistics for England: published release files → DuckDB warehouse → "
-         "indicators → PDF reports.\n\nExample:  carestats build --raw data/raw --out build",
+         "indicators → PDF reports.\n\n\b\nExample:\n  carestats build --raw data/raw --out build",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 indicators_app = typer.Typer(help="The indicator registry (queries/indicators/*.sql).\n\n"
-                                  "Example:  carestats indicators show cla_count", no_args_is_help=True)
+                                  "\b\nExample:\n  carestats indicators show cla_count", no_args_is_help=True)
 app.add_typer(indicators_app, name="indicators")
 
 STATE: dict[str, object] = {"quiet": False, "verbose": False, "debug": False, "config": None}
@@ -143,9 +143,11 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
     are read too: OUT/indicators/local_indicator_values.{csv,parquet} hold its figures under disclosure
     control (the exact ones stay in the warehouse's local_indicator_values table).
 
-    Examples:  carestats build --raw ~/Downloads/cla-2025 --out build
-               carestats build --format html    (the web edition only: what the PDFs were is left as it was)
-               carestats build --ssda903 ~/returns --la E10000016 --no-reports
+    \b
+    Examples:
+      carestats build --raw ~/Downloads/cla-2025 --out build
+      carestats build --format html       (the web edition alone)
+      carestats build --ssda903 ~/returns --la E10000016 --no-reports
     """
     from carestats.core.errors import ConfigError
 
@@ -168,7 +170,9 @@ def serve(out: OutOpt = None,
     """Preview the web edition (OUT/site) in a browser, served on 127.0.0.1 only: nothing is opened to the
     network. Ctrl-C stops it.
 
-    Example:  carestats serve --out build --port 8000
+    \b
+    Example:
+      carestats serve --out build --port 8000
     """
     from carestats.core.errors import DataError
     from carestats.reports.site import SITE
@@ -207,8 +211,10 @@ def check(raw: RawOpt = None, require_complete: CompleteOpt = False, ssda903: Ss
     leave out of the counts (a date that cannot be read, no child ID), then every finding of the DfE's
     validation rules (run in .venv-903), each as FILE:LINE:COLUMN: RULE: message. Exit 1 when there is any.
 
-    Example:  carestats check --raw data/raw
-    Example:  carestats check --ssda903 ~/returns --la E10000016
+    \b
+    Examples:
+      carestats check --raw data/raw
+      carestats check --ssda903 ~/returns --la E10000016
     """
     from carestats.check.report import report
     from carestats.pipeline.inputs import read_inputs
@@ -290,7 +296,9 @@ def _completeness(result, require_complete: bool) -> bool:  # type: ignore[no-un
 def ingest(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False) -> None:
     """Load the release files into raw.* tables of OUT/carestats.duckdb (checks run first).
 
-    Example:  carestats ingest --raw data/raw
+    \b
+    Example:
+      carestats ingest --raw data/raw
     """
     _run(raw, out, skip_invalid, "ingest")
 
@@ -299,7 +307,9 @@ def ingest(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False
 def stage(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False) -> None:
     """Ingest, then build the staging.* views that resolve each publication's schema drift.
 
-    Example:  carestats stage --raw data/raw
+    \b
+    Example:
+      carestats stage --raw data/raw
     """
     _run(raw, out, skip_invalid, "stage")
 
@@ -308,7 +318,9 @@ def stage(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False)
 def compute(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False) -> None:
     """Ingest and stage, then compute every indicator into indicator_values and the exports (no reports).
 
-    Example:  carestats compute --out build
+    \b
+    Example:
+      carestats compute --out build
     """
     _run(raw, out, skip_invalid, "compute")
 
@@ -322,7 +334,9 @@ def render(out: OutOpt = None, jobs: JobsOpt = None,
     A report whose data, settings and templates are unchanged is reused, not rendered, as `build` reuses
     it; the others are made again with the current settings (carestats.toml).
 
-    Example:  carestats render --out build --jobs 2
+    \b
+    Example:
+      carestats render --out build --jobs 2
     """
     from carestats.pipeline.build import render_reports
 
@@ -344,9 +358,11 @@ def report(area: Annotated[str, typer.Option("--area", help="The area: a local a
     `carestats areas` lists the codes and names. A report whose data, settings and templates are those it
     was made with is reused, not rendered again ("reused"), as `build` reuses it.
 
-    Examples:  carestats report --area E10000016 --out build
-               carestats report --area "isle of wight"
-               carestats report --area england
+    \b
+    Examples:
+      carestats report --area E10000016 --out build
+      carestats report --area "isle of wight"
+      carestats report --area england
     """
     from carestats.pipeline.build import render_reports
     from carestats.pipeline.lookup import ENGLAND, area_list, resolve
@@ -371,7 +387,9 @@ def export(area: Annotated[str, typer.Option("--area", help="The council: its co
 
     Writes OUT/exports/areas/<code>.xlsx.
 
-    Example:  carestats export --area kent
+    \b
+    Example:
+      carestats export --area kent
     """
     from carestats.core.errors import DataError
     from carestats.exports.area_workbook import write_area_workbook
@@ -398,8 +416,10 @@ def areas(out: OutOpt = None,
     Any of these names or codes may be given to `report --area`. Councils that no longer exist are
     listed with the date they ended.
 
-    Examples:  carestats areas
-               carestats areas york
+    \b
+    Examples:
+      carestats areas
+      carestats areas york
     """
     from carestats.pipeline.lookup import area_list
 
@@ -432,8 +452,10 @@ def diff(
     names every revised indicator (how many values, the largest revision), then the largest revisions.
     With --area, only that area's revisions and area changes.
 
-    Examples:  carestats diff data/cla/2024_release data/cla/2025_release
-               carestats diff data/cla/2024_release data/cla/2025_release --area kent
+    \b
+    Examples:
+      carestats diff data/cla/2024_release data/cla/2025_release
+      carestats diff data/cla/2024_release data/cla/2025_release --area kent
     """
     from carestats.indicators.registry import load_indicators
     from carestats.pipeline import diff as d
@@ -489,7 +511,9 @@ def demo(
     `carestats report --area CODE --out OUT/build` when the published files are there. The DfE's rules run in
     their own environment (.venv-903, made by `make setup`; CARESTATS_VALIDATOR_PYTHON to use another).
 
-    Example:  carestats demo --out demo
+    \b
+    Example:
+      carestats demo --out demo
     """
     from carestats.core.ssda903 import year_folder
     from carestats.pipeline.build import render_reports, run
@@ -519,7 +543,9 @@ def docs(write: Annotated[bool, typer.Option("--write", help="Rewrite the stale 
 
     Exit status 1 when a generated file is out of date and --write was not given.
 
-    Example:  carestats docs --write
+    \b
+    Example:
+      carestats docs --write
     """
     from carestats.cli import docs as generated
 
@@ -538,7 +564,9 @@ def docs(write: Annotated[bool, typer.Option("--write", help="Rewrite the stale 
 def indicators_list() -> None:
     """List every indicator: id, theme, unit and title (a table on a terminal, plain lines otherwise).
 
-    Example:  carestats indicators list
+    \b
+    Example:
+      carestats indicators list
     """
     from carestats.indicators.registry import load_indicators
 
@@ -558,7 +586,9 @@ def indicators_new(
 ) -> None:
     """Write a commented starting file for a new indicator of your own.
 
-    Example:  carestats indicators new my_starters --dir my_indicators
+    \b
+    Example:
+      carestats indicators new my_starters --dir my_indicators
     """
     from carestats.core.errors import ConfigError
     from carestats.indicators.registry import IDENT
@@ -585,7 +615,9 @@ def indicators_new(
 def indicators_show(indicator_id: Annotated[str, typer.Argument(help="An indicator id.")]) -> None:
     """Show one indicator's metadata and its query.
 
-    Example:  carestats indicators show cla_rate_per_10k
+    \b
+    Example:
+      carestats indicators show cla_rate_per_10k
     """
     from carestats.core.errors import ConfigError
     from carestats.indicators.registry import load_indicators
