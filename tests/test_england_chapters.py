@@ -82,6 +82,22 @@ def test_the_limits_are_the_comparisons_columns_not_recomputed() -> None:
     assert [lim["kind"] for lim in chart.limits] == ["95% limits"] * 2 + ["99.8% limits"] * 2
 
 
+def test_each_council_is_placed_against_both_limits_as_the_plot_marks_it() -> None:
+    """The words the web edition's table gives each council: the plot's triangles are exactly the councils
+    said to be above or below the 99.8% limits; Dunmore and Fenby (0%, on its 99.8% floor) lie outside the 95%
+    limits only."""
+    said = {r["name"]: charts.funnel_position(r) for r in ROWS}
+    assert said == {"Aldport": "above the 99.8% limits", "Bexford": "within the 95% limits",
+                    "Carlow": "below the 99.8% limits", "Dunmore": "above the 95% limits (within the 99.8% limits)",
+                    "Eastwick": "above the 99.8% limits", "Fenby": "below the 95% limits (within the 99.8% limits)",
+                    "Garth": "within the 95% limits", "Harrow Vale": None}
+    marked = {o["name"]: f"{o['side']} the 99.8% limits" for o in _funnel().outliers}
+    assert marked == {name: words for name, words in said.items() if words and "99.8% limits" in words.split(" (")[0]}
+    on_limit = dict(_row("Edge", 400, 0.0), value=_row("Edge", 400, 0.0)["funnel_95_high"])
+    assert charts.funnel_position(on_limit) == "within the 95% limits"  # a figure on a limit is within it
+    assert charts.funnel_position(dict(on_limit, value=None)) is None
+
+
 def test_funnel_plot_matches_its_snapshot_and_is_drawn_the_same_twice() -> None:
     macros = environment().get_template("_england_charts.html.j2").module
     drawn = str(macros.funnel_plot(_funnel(), "snap-funnel"))

@@ -447,3 +447,47 @@ def test_the_england_page_shows_the_chapters_charts_as_the_pdf_does(site_build: 
     assert len(ages) == 1 and {r[0]["text"] for r in ages[0]["rows"]} == {"16", "17", "18 or over"}, ages
     assert all(len(r) == 1 + len(ages[0]["columns"]) - 1 for r in ages[0]["rows"])
     assert html.escape(GCSE_GAP_MISSING, quote=False).split(".")[0] in page
+
+
+KEY_LINE = re.compile(r'<text [^>]*font-size="6" fill="#[0-9a-f]+"(?: font-weight="bold")?>([^<]*)</text>')
+
+
+@pytest.mark.slow
+def test_an_indicator_pages_funnel_is_the_england_reports_and_its_table_places_every_council(site_build: Path) -> None:
+    """One funnel plot in the whole web edition: an indicator page draws the England chapter's, naming the
+    same councils outside the 99.8% limits, and its table places every council against both limits as the
+    comparisons table's own limits do (the indicator pages once marked the councils outside the 95% limits,
+    with a geometry of their own)."""
+    import polars as pl
+
+    from carestats.reports import charts
+    from carestats.reports.formatting import NO_DATA, fmt_period
+
+    site = site_build / "site"
+    england = (site / "england.html").read_text(encoding="utf-8")
+    comp = pl.read_parquet(site_build / "indicators" / "comparisons.parquet")
+    checked = 0
+    for chapter in england.split("<h3>How far apart the councils are: ")[1:]:
+        if "-funnel-t" not in chapter.split("</figure>")[0]:
+            continue
+        href = re.search(r'href="(indicators/[a-z0-9_]+)\.html"', chapter).group(1)  # type: ignore[union-attr]
+        page = (site / f"{href}.html").read_text(encoding="utf-8")
+        drawn = page.split('<section aria-labelledby="funnel-h">')[1].split("</section>")[0]
+        key = KEY_LINE.findall(chapter.split("</figure>")[0])
+        assert key and KEY_LINE.findall(drawn) == key, href
+        assert 'id="funnel-t"' in drawn and "hollow" not in drawn
+        p = parse(site / f"{href}.html")
+        ranked = next(t for t in p.tables if t["id"] == "t-ranked")
+        assert ranked["columns"][-1] == "Against the funnel limits"
+        period_text = re.search(r"<h2 id=\"funnel-h\">Funnel plot, ([^<]+)</h2>", page).group(1)  # type: ignore[union-attr]
+        ind_id = href.split("/")[1]
+        now = comp.filter((pl.col("indicator_id") == ind_id) & (pl.col("geographic_level") == "Local authority"))
+        now = now.filter(pl.col("time_period").map_elements(fmt_period, return_dtype=pl.String) == period_text)
+        breakdowns = now["breakdown"].unique().to_list()
+        now = now.filter(pl.col("breakdown") == ("Total" if "Total" in breakdowns else breakdowns[0]))
+        by_code = {r["area_code"]: r for r in now.iter_rows(named=True)}
+        for row in ranked["rows"]:
+            code, said = row[2]["text"], row[-1]["text"]
+            assert said == (charts.funnel_position(by_code[code]) or NO_DATA), (ind_id, code)
+            checked += 1
+    assert checked > 500  # five chapters' funnels, about 150 councils each

@@ -536,7 +536,7 @@ def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, yea
                         & (pl.col("time_period") == period) & pl.col("value").is_not_null())
     ref = ("England", nat["value"][0]) if nat.height else None
     sentence = narrative.spread_sentence(ind, published, period, rows.height)
-    funnel = _funnel(ind, rows, period, ref)
+    funnel = council_funnel(ind, rows, period, ref)
     if funnel is not None:
         return {"ind": ind, "kind": "funnel", **funnel, "sentences": [sentence, funnel["sentence"]],
                 "period": fmt_period(period), "regions": [{"name": name, "n": len(m)} for name, m in ordered]}
@@ -549,10 +549,11 @@ def _spread(ind: Indicator, comparisons: pl.DataFrame, values: pl.DataFrame, yea
 FUNNEL_COLUMNS = ("funnel_95_low", "funnel_95_high", "funnel_998_low", "funnel_998_high")
 
 
-def _funnel(ind: Indicator, rows: pl.DataFrame, period: int, ref: tuple[str, float] | None) -> dict | None:
+def council_funnel(ind: Indicator, rows: pl.DataFrame, period: int, ref: tuple[str, float] | None) -> dict | None:
     """A funnel plot of the councils' figures for `period` where the comparisons table has funnel limits
     for them (a proportion with a denominator, and England's figure): None otherwise (a rate, a count, a
-    score, no England figure), when the dot plot is drawn instead."""
+    score, no England figure), when the dot plot is drawn instead. The England report's chapters and the
+    web edition's indicator pages draw the same plot."""
     if ref is None or "funnel_998_low" not in rows.columns:
         return None
     limited = rows.filter(pl.col("value").is_not_null() & (pl.col("denominator") > 0)

@@ -27,7 +27,8 @@ from carestats.indicators.compute import FORMULA_START
 from carestats.indicators.registry import Indicator
 from carestats.reports import charts, formatting
 from carestats.reports.data import LA, ReportData, local_authorities
-from carestats.reports.england import NATIONAL, REGIONAL, england_context, main_breakdown, points, region_names
+from carestats.reports.england import (NATIONAL, REGIONAL, council_funnel, england_context, main_breakdown, points,
+                                       region_names)
 from carestats.reports.formatting import fmt_period, fmt_value
 from carestats.reports.local_authority import LAIndex, la_context
 from carestats.reports.render import SAFE_CODE, environment, report_name, slugify
@@ -317,13 +318,13 @@ class Site:
             now = comp.filter(pl.col("time_period") == period)
             ranked = sorted(now.iter_rows(named=True), key=lambda r: (
                 r["rank"] is None, r["rank"] or 0, self.index.names.get(r["area_code"], r["area_name"]) or ""))
-            has_funnel = ind.polarity != "none" and now["funnel_95_low"].drop_nulls().len() > 0 \
-                and now["denominator"].drop_nulls().len() > 0
+            # where the comparisons table has limits, with or without a better direction (as in the England report)
+            has_funnel = now["funnel_998_low"].drop_nulls().len() > 0 and now["denominator"].drop_nulls().len() > 0
             cols = [Column("Rank", num=True), Column("Code"), Column("Region"), Column(fmt_period(period), num=True),
                     Column("Neighbours' median", num=True), Column("Region's figure", num=True),
                     Column("England", num=True), Column("Band")]
             if has_funnel:
-                cols += [Column("Denominator", num=True), Column("Against the 95% funnel limits")]
+                cols += [Column("Denominator", num=True), Column("Against the funnel limits")]
             rows = []
             for r in ranked:
                 code = r["area_code"]
@@ -338,7 +339,8 @@ class Site:
                          SiteCell(r["quartile_band"] or formatting.NO_DATA)]
                 if has_funnel:
                     cells += [SiteCell(formatting.fmt_number(r["denominator"]) if r["denominator"] is not None
-                                       else formatting.NO_DATA), SiteCell(_funnel_verdict(r))]
+                                       else formatting.NO_DATA),
+                              SiteCell(charts.funnel_position(r) or formatting.NO_DATA)]
                 rows.append(Row(self.index.names.get(code, r["area_name"]), cells,
                                 href=_up(page) + self.pages_of_la[code],
                                 attrs={"region": region}))
@@ -346,7 +348,8 @@ class Site:
                                 + ("" if ind.polarity != "none" else " (no direction: not ranked)"),
                                 "Council", cols, rows, sortable=True))
             if has_funnel:
-                ctx["funnel"] = funnel_chart(ind, now, f"{ind.short_title}: funnel plot, {fmt_period(period)}")
+                centre = now["england_value"].drop_nulls()  # the same plot as the England report's chapter
+                ctx["funnel"] = council_funnel(ind, now, period, ("England", centre[0]) if centre.len() else None)
         # England and the regions over time
         nat = values.filter(pl.col("geographic_level").is_in([NATIONAL, REGIONAL]))
         shown = timeline.up_to(nat["time_period"].unique().to_list(), self.year)[-SERIES_PERIODS:] if nat.height else []
@@ -406,97 +409,6 @@ class Site:
         out += [self.council(code, name) for code, name in self.councils]
         out += [self.indicator(i) for i in self.shown_indicators]
         return out
-
-
-def _funnel_verdict(r: dict) -> str:
-    v, lo, hi = r["value"], r["funnel_95_low"], r["funnel_95_high"]
-    if v is None or lo is None or hi is None:
-        return formatting.NO_DATA
-    if v > hi:
-        return "above the upper limit"
-    if v < lo:
-        return "below the lower limit"
-    return "within the limits"
-
-
-# ---------------------------------------------------------------------------------------- funnel plot
-
-@dataclass
-class Funnel:
-    title: str
-    desc: str
-    width: float
-    height: float
-    left: float
-    top: float
-    plot_w: float
-    plot_h: float
-    points: list[dict]
-    limits: list[dict]  # {"d": path, "label": str, "dash": str}
-    x_ticks: list[tuple[float, str]]
-    y_ticks: list[tuple[float, str]]
-    centre: dict
-    unit: str
-    axis_x: str
-    axis_y: str
-
-
-def funnel_chart(ind: Indicator, rows: pl.DataFrame, title: str, width: float = 640, height: float = 360) -> Funnel:
-    """Each council's figure against its denominator, with England's figure and the 95% and 99.8% limits
-    (the comparisons table's funnel columns, at each council's denominator). Points outside the 95% limits
-    are drawn hollow and square, inside as filled circles: shape, not colour, tells them apart."""
-    got = [r for r in rows.iter_rows(named=True) if r["value"] is not None and r["denominator"]]
-    left, top, right, bottom = 56.0, 14.0, 16.0, 40.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    xs = [r["denominator"] for r in got]
-    ys = [r["value"] for r in got] + [v for r in got for v in (r["funnel_998_low"], r["funnel_998_high"])
-                                      if v is not None]
-    x_max = charts.nice_max(max(xs) if xs else 1.0)
-    lo, hi = charts.value_range(ys or [0.0], ind.unit)
-
-    def x(v: float) -> float:
-        return left + plot_w * (v / x_max if x_max else 0)
-
-    def y(v: float) -> float:
-        span = (hi - lo) or 1.0
-        v = min(max(v, lo), hi)
-        return top + plot_h * (1 - (v - lo) / span)
-
-    pts = []
-    outside = 0
-    for r in sorted(got, key=lambda r: (r["denominator"], r["area_code"])):
-        out = _funnel_verdict(r) != "within the limits"
-        outside += out
-        pts.append({"x": round(x(r["denominator"]), 1), "y": round(y(r["value"]), 1), "out": out})
-    limits = []
-    ordered = sorted(got, key=lambda r: r["denominator"])
-    for key, label, dash in (("funnel_95", "95% limits", "5 3"), ("funnel_998", "99.8% limits", "1 2")):
-        for side in ("low", "high"):
-            seg = [(x(r["denominator"]), y(r[f"{key}_{side}"])) for r in ordered if r[f"{key}_{side}"] is not None]
-            if len(seg) > 1:
-                limits.append({"d": "M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in seg), "label": label, "dash": dash})
-    eng = next((r["england_value"] for r in got if r["england_value"] is not None), None)
-    centre = {"y": round(y(eng), 1), "text": fmt_value(eng, ind.unit, ind.decimals)} if eng is not None else {}
-    step = charts.nice_step(x_max)
-    x_ticks = [(round(x(v), 1), formatting.fmt_number(v)) for v in _ticks(0, x_max, step)]
-    y_step = charts.nice_step(hi - lo)
-    y_ticks = [(round(y(v), 1), charts.tick_label(v, hi - lo)) for v in _ticks(lo, hi, y_step)]
-    desc = (f"{len(got):,} councils' figures plotted against their denominator ({ind.denominator}); "
-            f"{outside:,} lie outside the 95% limits around England's figure"
-            + (f" of {centre['text']}" if centre else "") + ". The table below lists every figure.")
-    return Funnel(title, desc, width, height, left, top, plot_w, plot_h, pts, limits, x_ticks, y_ticks, centre,
-                  ind.unit, f"Denominator: {ind.denominator}", formatting.UNIT_LABELS.get(ind.unit, ""))
-
-
-def _ticks(lo: float, hi: float, step: float) -> list[float]:
-    if step <= 0:
-        return [lo]
-    out, v = [], (lo // step) * step
-    while v <= hi + step * 1e-9:
-        if v >= lo - step * 1e-9:
-            out.append(round(v, 10))
-        v += step
-    return out
 
 
 # ---------------------------------------------------------------------------------------- writing
