@@ -26,7 +26,6 @@ import argparse
 import cProfile
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile

@@ -25,10 +25,10 @@ LIST = "reports.json"  # in the HTML folder: each HTML file's report name and te
 
 def write_html(build: Path, to: Path, areas: list[str] | None = None) -> int:
     """Every report's HTML as a build makes it (England and the LAs, or only `areas`), into `to`; how many."""
+    from carestats.core.progress import Reporter
+    from carestats.core.settings import Settings
     from carestats.pipeline import build as stages
     from carestats.reports import render
-    from carestats.core.settings import Settings
-    from carestats.core.progress import Reporter
 
     to.mkdir(parents=True, exist_ok=True)
     made: list[dict] = []

@@ -21,9 +21,9 @@ import pyarrow as pa
 import yaml
 
 from carestats.indicators import compute
-from carestats.warehouse import staging as stage
-from carestats.warehouse import db as warehouse
 from carestats.indicators.registry import Indicator
+from carestats.warehouse import db as warehouse
+from carestats.warehouse import staging as stage
 
 DEFAULTS = {
     "National": {"country_code": "E92000001", "country_name": "England"},

@@ -22,10 +22,10 @@ import pytest
 from buildcompare import same_build, snapshot, tables
 
 from carestats.core import checkpoints
+from carestats.core.errors import CheckFailed, DataError
+from carestats.core.settings import Settings
 from carestats.pipeline import build
 from carestats.pipeline.build import BuildOptions, run
-from carestats.core.settings import Settings
-from carestats.core.errors import CheckFailed, DataError
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
           "old_la_code,la_name,new_la_code,population_type,children_count,population_estimate,rate_per_10000")

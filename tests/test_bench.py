@@ -286,9 +286,9 @@ def test_the_render_floor_gives_the_builds_own_pdfs(tmp_path: Path, raw_dir: Pat
     import render_floor
     import synth
 
-    from carestats.reports import render
-    from carestats.pipeline.build import BuildOptions, run
     from carestats.core.settings import Settings
+    from carestats.pipeline.build import BuildOptions, run
+    from carestats.reports import render
 
     raw = tmp_path / "raw"
     synth.generate(raw_dir, raw, 1, only=["cla/2025_release/cla_number_and_rate_per_10k_children.csv",

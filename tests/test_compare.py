@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carestats.warehouse import areas
-from carestats.indicators import compare
-from carestats.indicators import compute
-from carestats.ingest import neighbours
-from carestats.warehouse import db as warehouse
+from carestats.indicators import compare, compute
 from carestats.indicators.intervals import Z95, Z998, funnel, gamma_quantile, poisson_exact, wilson
 from carestats.indicators.registry import Indicator
+from carestats.ingest import neighbours
+from carestats.warehouse import areas
+from carestats.warehouse import db as warehouse
 
 # ---- intervals against published reference values ------------------------------------------------------
 

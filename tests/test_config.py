@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from carestats.core.settings import load
 from carestats.core.errors import ConfigError
+from carestats.core.settings import load
 
 
 def write(tmp_path: Path, text: str) -> Path:

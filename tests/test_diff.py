@@ -5,9 +5,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from carestats.pipeline import diff
 from carestats.indicators.compute import SCHEMA
 from carestats.indicators.registry import load_indicators
+from carestats.pipeline import diff
 
 
 def row(release: str, value: float | None, status: str | None = None, area: str = "E92000001") -> dict:

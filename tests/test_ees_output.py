@@ -9,8 +9,8 @@ import pytest
 
 from carestats.exports import ees
 from carestats.indicators.compute import SCHEMA
-from carestats.pipeline.inputs import read_inputs
 from carestats.indicators.registry import load_indicators
+from carestats.pipeline.inputs import read_inputs
 
 GEO = pl.DataFrame([
     {"geographic_level": "Local authority", "country_code": "E92000001", "country_name": "England",

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from test_chart_snapshots import assert_snapshot
 
 from carestats.indicators.registry import Indicator, load_indicators
 from carestats.reports import charts, narrative
 from carestats.reports.formatting import fmt_period, fmt_value
 from carestats.reports.render import environment
-from test_chart_snapshots import assert_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "england_charts"
 
@@ -149,7 +149,6 @@ def comparisons(real_build: Path) -> pl.DataFrame:
 @pytest.mark.slow
 def test_every_proportion_with_limits_is_a_funnel_and_names_those_outside_its_998_limits(
         chapters: dict[str, dict], comparisons: pl.DataFrame, real_values: pl.DataFrame) -> None:
-    inds = {i.id: i for i in load_indicators()}
     kinds = {cid: c["spread"]["kind"] for cid, c in chapters.items() if c["spread"]}
     # a rate per 10,000 and a caseload have no funnel limits: their councils stay a dot plot by region
     assert kinds["in-care"] == "dots" and kinds["councils"] == "dots"

@@ -17,12 +17,12 @@ import pytest
 from buildcompare import same_build
 from typer.testing import CliRunner
 
-from carestats.pipeline import cache
-from carestats.core import paths
-from carestats.pipeline.build import BuildOptions, run
 from carestats.cli.commands import app
-from carestats.core.settings import Settings
+from carestats.core import paths
 from carestats.core.progress import Reporter
+from carestats.core.settings import Settings
+from carestats.pipeline import cache
+from carestats.pipeline.build import BuildOptions, run
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
           "old_la_code,la_name,new_la_code,population_type,children_count,population_estimate,rate_per_10000")

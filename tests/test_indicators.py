@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness import compare, load_case, run_case
 
 from carestats.indicators.registry import load_indicators
-from harness import compare, load_case, run_case
 
 CASES = Path(__file__).parent / "indicators"
 INDICATORS = {i.id: i for i in load_indicators()}

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from carestats.core.errors import DataError
 from carestats.core.periods import end_year_of_text as period_end_year
-from carestats.pipeline.inputs import read_inputs, table_name
 from carestats.ingest.workbooks import RowKeys, cell_keys, has_header
+from carestats.pipeline.inputs import read_inputs, table_name
 
 # the columns of the 2025 cla_number_and_rate_per_10k_children file, by which it is recognised
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count,"

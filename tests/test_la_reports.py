@@ -9,14 +9,14 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from carestats.indicators.compute import SCHEMA
-from carestats.reports.local_authority import LAIndex, la_context
-from carestats.indicators.registry import Indicator
-from carestats.reports.render import RenderJob, render_reports
-from carestats.reports.data import ReportData, local_authorities
 from carestats.core import periods
 from carestats.core.settings import Settings
+from carestats.indicators.compute import SCHEMA
+from carestats.indicators.registry import Indicator
+from carestats.reports.data import ReportData, local_authorities
 from carestats.reports.england import england_context
+from carestats.reports.local_authority import LAIndex, la_context
+from carestats.reports.render import RenderJob, render_reports
 
 REGION = ("E12000008", "South East")
 LAS = [(f"E06000{100 + i}", f"Town {i}") for i in range(10)]
@@ -209,8 +209,8 @@ def test_pdfs_render_tagged_in_parallel_and_identically(data: ReportData, tmp_pa
 
 
 def test_unknown_area_is_a_clear_error(tmp_path: Path) -> None:
-    from carestats.pipeline.build import render_only
     from carestats.core.errors import DataError
+    from carestats.pipeline.build import render_only
 
     with pytest.raises(DataError, match="no warehouse"):
         render_only(tmp_path, reporter(), None, ["E10000016"])
@@ -251,13 +251,12 @@ def test_code_changes_and_joint_figures_give_one_report_per_council() -> None:
 
 
 def test_every_chart_has_alt_text(data: ReportData, index: LAIndex) -> None:
+    import dataclasses
     import re
 
-    from carestats.reports.render import environment
-
-    import dataclasses
-
     import polars as pl
+
+    from carestats.reports.render import environment
 
     # the England report draws its charts in the chapters, which name their indicators: the same figures
     # under the ids of the chapters' indicators

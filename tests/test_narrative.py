@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from carestats.indicators.registry import Indicator
 from carestats.reports.narrative import (
     Comparator,
     Formation,
@@ -17,7 +18,6 @@ from carestats.reports.narrative import (
     spread_sentence,
     trend_sentence,
 )
-from carestats.indicators.registry import Indicator
 
 
 def ind(id: str = "x_measure", unit: str = "count", decimals: int = 0, polarity: str = "lower_is_better",

@@ -9,12 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from carestats.warehouse import areas
-from carestats.ingest import neighbours
-from carestats.warehouse import db as warehouse
-from carestats.ingest.csvfile import read_csv
 from carestats.core.errors import ConfigError
+from carestats.ingest import neighbours
+from carestats.ingest.csvfile import read_csv
 from carestats.pipeline.inputs import read_inputs
+from carestats.warehouse import areas
+from carestats.warehouse import db as warehouse
 
 EES = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
        "old_la_code,new_la_code,la_name,children_count\n")

@@ -14,13 +14,13 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pytest
+from published import expected
 
 from carestats.indicators import compute
-from carestats.pipeline import inputs as ingest
-from carestats.warehouse import staging as stage
-from carestats.warehouse import db as warehouse
 from carestats.indicators.registry import load_indicators
-from published import expected
+from carestats.pipeline import inputs as ingest
+from carestats.warehouse import db as warehouse
+from carestats.warehouse import staging as stage
 
 INDICATORS = {i.id: i for i in load_indicators()}
 

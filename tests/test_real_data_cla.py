@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from published import LEVEL_CODE, SYMBOLS, read
 
 pytestmark = pytest.mark.slow

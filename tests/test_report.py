@@ -87,8 +87,8 @@ def la_pdf(build: Path, code: str) -> Path:
 def test_one_report_per_local_authority_of_the_latest_year(full_build: Path) -> None:
     import re
 
-    from carestats.reports import data as reportdata
     from carestats.indicators.registry import load_indicators
+    from carestats.reports import data as reportdata
 
     data = reportdata.load(full_build / "carestats.duckdb", load_indicators())
     want = reportdata.local_authorities(data.values, 2025, data.areas)

@@ -3,9 +3,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from carestats.core import paths
+from carestats.core import paths, safe_yaml
 from carestats.core import sqlfile as registry
-from carestats.core import safe_yaml
 
 
 def test_the_fast_loader_reads_every_project_file_as_the_pure_python_one_does() -> None:

@@ -15,9 +15,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from carestats.warehouse import db as warehouse
 from carestats.pipeline.build import BuildOptions, run
 from carestats.pipeline.inputs import read_inputs
+from carestats.warehouse import db as warehouse
 
 GEO = "time_period,time_identifier,geographic_level,country_code,country_name"
 
@@ -302,8 +302,7 @@ def test_compute_one_indicator_at_a_time_gives_the_same_tables(monkeypatch) -> N
 
 
 def test_comparisons_set_aside_and_ordered_by_indicator_are_the_comparisons_made_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from carestats.indicators import compare
-    from carestats.indicators import compute
+    from carestats.indicators import compare, compute
 
     df = value_frame(60).with_columns(numerator=pl_lit(7.0), denominator=pl_lit(50.0))
     inds = [_indicator("cla_count", unit="count"), _indicator("cla_rate_per_10k", unit="rate per 10,000"),

@@ -13,18 +13,25 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_atomic import options, snapshot, write_release
 
-from carestats.ingest import archives
+from carestats.core.errors import ConfigError, QueryError
 from carestats.indicators import compute
-from carestats.warehouse import db as warehouse
+from carestats.indicators.registry import Indicator, parse_indicator
+from carestats.ingest import archives
 from carestats.ingest.archives import Limits
 from carestats.pipeline.build import run
-from carestats.core.errors import ConfigError, QueryError
 from carestats.pipeline.inputs import read_inputs
-from carestats.indicators.registry import Indicator, parse_indicator
-from carestats.reports.render import (RenderError, environment, html_to_pdf, make_fetcher, output_name, slugify,
-                                      svg_data_uri)
-from test_atomic import options, snapshot, write_release
+from carestats.reports.render import (
+    RenderError,
+    environment,
+    html_to_pdf,
+    make_fetcher,
+    output_name,
+    slugify,
+    svg_data_uri,
+)
+from carestats.warehouse import db as warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE = ["/etc/passwd", "/etc/hostname"]

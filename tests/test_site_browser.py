@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from test_site import site_build  # noqa: F401  (the shared real-data site build)
 
-
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from carestats.pipeline.build import BuildOptions, run
 from carestats.cli.commands import app
 from carestats.core.errors import CarestatsError
 from carestats.indicators.registry import load_indicators, parse_indicator
+from carestats.pipeline.build import BuildOptions, run
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,population_type,children_count,"
           "population_estimate,rate_per_10000\n")

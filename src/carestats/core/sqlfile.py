@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from carestats.core import paths
-from carestats.core import safe_yaml
+from carestats.core import paths, safe_yaml
 from carestats.core.errors import ConfigError
 
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/(.*)\Z", re.S)

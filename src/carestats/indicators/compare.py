@@ -15,13 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import polars as pl
 
-from carestats.indicators import compute
-from carestats.core import paths
-from carestats.core import periods
-from carestats.warehouse import db as warehouse
+from carestats.core import paths, periods
 from carestats.core.errors import QueryError
+from carestats.indicators import compute
 from carestats.indicators.intervals import Z95, Z998, divided, funnel_exprs, poisson_exact, wilson_exprs
 from carestats.indicators.registry import Indicator
+from carestats.warehouse import db as warehouse
 
 SQL = paths.QUERIES_DIR / "comparisons" / "comparisons.sql"
 PROPORTION = "%"
@@ -142,8 +141,8 @@ def _judge(base: pl.DataFrame) -> pl.DataFrame:
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Empty `areas` and ref.statistical_neighbours when the build has none (no reference inputs)."""
-    from carestats.warehouse import areas
     from carestats.ingest import neighbours
+    from carestats.warehouse import areas
 
     if not warehouse.table_columns(con, "main", "areas"):
         warehouse.load_table(con, "main", "areas", pl.DataFrame(schema=areas.SCHEMA).to_arrow())

@@ -194,8 +194,6 @@ def plain_numbers(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(exprs) if exprs else df
 
 
-
-
 def excel_safe(df: pl.DataFrame) -> pl.DataFrame:
     """Prefix a quote to text cells that Excel would read as a formula; numbers stay numbers."""
     exprs = []

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from carestats.core import paths
-from carestats.core.sqlfile import IDENT, as_tuple, check_keys, split_header  # noqa: F401  (IDENT: the CLI checks ids)
 from carestats.core.errors import ConfigError
+from carestats.core.sqlfile import IDENT, as_tuple, check_keys, split_header  # noqa: F401  (IDENT: the CLI checks ids)
 from carestats.core.vocabulary import THEMES
 
 UNITS = {"count", "%", "rate per 10,000", "£", "£ thousands", "score", "grade", "ratio", "days", "fte"}

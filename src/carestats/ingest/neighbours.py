@@ -15,7 +15,6 @@ ends in 2025).
 from __future__ import annotations
 
 import functools
-
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +22,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 import pyarrow as pa
 
+from carestats.core.errors import Finding
+from carestats.ingest.csvfile import CsvFile
 from carestats.warehouse import areas
 from carestats.warehouse import db as warehouse
-from carestats.ingest.csvfile import CsvFile
-from carestats.core.errors import Finding
 
 if TYPE_CHECKING:
     import duckdb

@@ -27,19 +27,19 @@ import json
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from carestats.pipeline import cache, completeness
 from carestats.core import periods
 from carestats.core.checkpoints import checkpoint
 from carestats.core.errors import CheckFailed, DataError, Finding
-from carestats.core.settings import Settings
-from carestats.pipeline.manifest import MANIFEST, write_manifest
 from carestats.core.progress import Reporter
+from carestats.core.settings import Settings
 from carestats.indicators.registry import load_indicators
+from carestats.pipeline import cache, completeness
+from carestats.pipeline.manifest import MANIFEST, write_manifest
 
 T = TypeVar("T")
 
@@ -630,8 +630,7 @@ def make_data(work: Path, opts: Settings, result: ingest.IngestResult, indicator
     """Ingest → stage → compute → exports into `work`; the report year, or None when stopped before compute.
     The exports of the values are written on a second thread (the XLSX workbook and the EES files; the
     values' CSV and Parquet tables on a third) while the comparisons are made (and then exported)."""
-    from carestats.indicators import compare
-    from carestats.indicators import compute
+    from carestats.indicators import compare, compute
     from carestats.warehouse import db as warehouse
 
     con = open_warehouse(work, result)
@@ -705,8 +704,8 @@ def render_all(indicators, year: int, inputs: list[dict], out: Path,  # type: ig
     `site_alongside`, the web edition is written into out/site from the same report data by this process
     while the workers render (write_site's pages, the same bytes as written after them).
     """
-    from carestats.reports import render
     from carestats.reports import data as reportdata
+    from carestats.reports import render
     from carestats.warehouse import db as warehouse
 
     year = settings.year or year

@@ -27,7 +27,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from carestats.core import paths
-from carestats.core.fingerprint import FORMAT, Key, files_under, font_files, place, report_key, sha256_file, system_versions, versions  # noqa: F401  (re-exported for the pipeline)
+from carestats.core.fingerprint import (  # noqa: F401  (re-exported for the pipeline)
+    FORMAT,
+    Key,
+    files_under,
+    font_files,
+    place,
+    report_key,
+    sha256_file,
+    system_versions,
+    versions,
+)
 
 if TYPE_CHECKING:
     from carestats.core.settings import Settings

@@ -33,8 +33,8 @@ from carestats.check.ees_rules import check_ees, looks_like_ees, not_ees
 from carestats.check.geography_pairs import GeoIndex
 from carestats.check.recognise import known_tables, named, recognise
 from carestats.core import arrays, paths, safe_yaml
-from carestats.core.periods import end_year_of_text
 from carestats.core.errors import DataError, Finding
+from carestats.core.periods import end_year_of_text
 from carestats.ingest import archives, neighbours, workbooks
 from carestats.ingest.csvfile import UNREADABLE, CsvFile, read_csv
 from carestats.ingest.files import InputFile, discover

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import polars as pl
 
-from carestats.core import paths
-from carestats.core import periods
+from carestats.core import paths, periods
 from carestats.core.errors import DataError
-from carestats.warehouse import db as warehouse
 from carestats.indicators.registry import Indicator
+from carestats.warehouse import db as warehouse
 
 QUERIES = paths.QUERIES_DIR / "reports"
 LA = "Local authority"

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from carestats.reports import charts
-from carestats.reports import formatting
-from carestats.reports import narrative
 from carestats.core import paths
 from carestats.core import periods as timeline
 from carestats.core.periods import end_year
-from carestats.reports.formatting import fmt_period
 from carestats.core.settings import Settings
 from carestats.indicators.registry import Indicator
+from carestats.reports import charts, formatting, narrative
 from carestats.reports.data import ReportData
+from carestats.reports.formatting import fmt_period
 
 TABLE_PERIODS = 10  # England report: periods in each chart and its table (the web edition)
 ANNEX_PERIODS = 6  # the PDF's annex tables: the latest periods of each (its chapters chart every period)

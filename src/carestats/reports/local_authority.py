@@ -11,16 +11,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from carestats.reports import charts
-from carestats.reports import formatting
-from carestats.reports import narrative
 from carestats.core import periods as timeline
 from carestats.core.periods import end_year
-from carestats.reports.formatting import fmt_period, fmt_value
 from carestats.core.settings import Settings
 from carestats.indicators.registry import Indicator
+from carestats.reports import charts, formatting, narrative
 from carestats.reports.data import LA, ReportData
-from carestats.reports.own_return import own_return_context
 from carestats.reports.england import (
     EMPTY_SECTION,
     NATIONAL,
@@ -31,6 +27,8 @@ from carestats.reports.england import (
     region_names,
     source_name,
 )
+from carestats.reports.formatting import fmt_period, fmt_value
+from carestats.reports.own_return import own_return_context
 
 TREND_PERIODS = 6
 MAX_TRENDS = 6  # small charts on the trends page (two rows of three)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from carestats.core import periods
-from carestats.reports import formatting as f
 from carestats.indicators.registry import Indicator
+from carestats.reports import formatting as f
 
 Point = tuple[int, float | None, str | None]  # (period, value, status)
 
@@ -99,7 +99,7 @@ def record_clause(ind: Indicator, points: list[Point]) -> str:
     """
     if ind.unit == "grade" or len(points) < 2:
         return ""
-    period, new, _ = points[-1]
+    _, new, _ = points[-1]
     if new is None or points[-2][1] is None:
         return ""
     d_new = f.shown(new, ind.decimals)

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import jinja2
 
-from carestats.reports import formatting
 from carestats.core import paths
 from carestats.core.checkpoints import checkpoint
 from carestats.core.errors import CarestatsError, ConfigError
 from carestats.core.settings import Settings
+from carestats.reports import formatting
 
 
 class RenderError(CarestatsError):

@@ -27,8 +27,15 @@ from carestats.indicators.compute import FORMULA_START
 from carestats.indicators.registry import Indicator
 from carestats.reports import charts, formatting
 from carestats.reports.data import LA, ReportData, local_authorities
-from carestats.reports.england import (NATIONAL, REGIONAL, council_funnel, england_context, main_breakdown, points,
-                                       region_names)
+from carestats.reports.england import (
+    NATIONAL,
+    REGIONAL,
+    council_funnel,
+    england_context,
+    main_breakdown,
+    points,
+    region_names,
+)
 from carestats.reports.formatting import fmt_period, fmt_value
 from carestats.reports.local_authority import LAIndex, la_context
 from carestats.reports.render import SAFE_CODE, environment, report_name, slugify

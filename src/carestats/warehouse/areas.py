@@ -15,9 +15,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from carestats.core import paths
-from carestats.core import periods
-from carestats.core import safe_yaml
+from carestats.core import paths, periods, safe_yaml
 from carestats.core.errors import ConfigError
 
 REORGANISATIONS = paths.QUERIES_DIR / "reference" / "reorganisations.yaml"
