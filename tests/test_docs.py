@@ -21,3 +21,22 @@ def test_every_indicator_and_command_is_documented() -> None:
 def test_stale_docs_are_detected(tmp_path) -> None:
     (tmp_path / "indicators.md").write_text("old\n")
     assert "indicators.md" in docs.stale(app, tmp_path)
+
+
+def test_the_test_case_in_the_guide_to_adding_an_indicator_passes() -> None:
+    """docs/adding-an-indicator.md shows a given/expect case: it is run as the indicator tests are."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from harness import compare, run_case
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "adding-an-indicator.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)
+    assert len(blocks) == 1
+    named = re.search(r"A short case for `([a-z0-9_]+)`", guide)
+    assert named is not None
+    ind = {i.id: i for i in load_indicators()}[named.group(1)]
+    case = yaml.safe_load(blocks[0])
+    assert compare(run_case(ind, case), case["expect"]) == []

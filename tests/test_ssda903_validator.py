@@ -159,6 +159,17 @@ def test_demo_generates_validates_and_says_what_it_builds(tmp_path: Path, valida
     assert (tmp_path / "demo" / "build" / "indicators" / "local_indicator_values.csv").is_file()
 
 
+def test_demo_takes_the_published_files_from_raw_and_names_a_wrong_folder(tmp_path: Path) -> None:
+    """--raw (or CARESTATS_RAW) says where the published files are, as for `build`; a folder that is not
+    there is one clear error before anything is written."""
+    from carestats.cli.commands import app
+
+    assert "--raw" in CliRunner().invoke(app, ["demo", "--help"]).output
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--raw", str(tmp_path / "nowhere")])
+    assert result.exit_code != 0 and "is not a folder" in str(result.exception), result.output
+    assert not (tmp_path / "demo").exists()
+
+
 def test_a_missing_validator_environment_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gen.generate(tmp_path, LA, [2025], children=20)
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "no-such-venv" / "bin" / "python"))

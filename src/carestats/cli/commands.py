@@ -133,7 +133,7 @@ def build(raw: RawOpt = None, out: OutOpt = None, skip_invalid: SkipOpt = False,
     stale when the data under them changed).
 
     Lists each indicator the inputs leave empty or incomplete, with the publication it needs, and ends
-    with a one-line summary ("57 indicators: 54 with values, 3 empty (no CIN release)").
+    with a one-line summary ("57 indicators: 49 with values, 8 empty (no CIN release)").
 
     Rebuilds are incremental: when the inputs, queries, code and settings are those of the build already
     in OUT, its warehouse and exports are reused, and a report whose HTML, assets and logo are unchanged is
@@ -500,6 +500,7 @@ def demo(
                                           help="About how many children are looked after each year.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="The generator's seed: the same seed, the same "
                                       "files.")] = 0,
+    raw: RawOpt = None,
 ) -> None:
     """Try the SSDA903 path on made-up returns: five years of one council's child-level returns (2020-21 to
     2024-25, seeded, no real child in them), built beside the published files with the DfE's validation rules,
@@ -508,24 +509,28 @@ def demo(
     Writes OUT/returns/<YYYY-YY>/*.csv, then runs `carestats build --ssda903 OUT/returns --la CODE
     --no-reports --out OUT/build` (OUT/build/ssda903/validation.csv: the rules' findings by file and line;
     OUT/build/indicators/local_indicator_values.csv: the council's figures under disclosure control) and
-    `carestats report --area CODE --out OUT/build` when the published files are there. The DfE's rules run in
+    `carestats report --area CODE --out OUT/build` when the published files are there (--raw, or the
+    default folder). The DfE's rules run in
     their own environment (.venv-903, made by `make setup`; CARESTATS_VALIDATOR_PYTHON to use another).
 
     \b
     Example:
       carestats demo --out demo
     """
+    from carestats.core.errors import ConfigError
     from carestats.core.ssda903 import year_folder
     from carestats.pipeline.build import render_reports, run
     from carestats.synthetic.ssda903 import generate
 
+    if raw is not None and not raw.is_dir():
+        raise ConfigError(f"--raw {raw} is not a folder", "point --raw at the folder of published release files")
     reporter = _reporter()
     returns = out / "returns"
     files = generate(returns, la, DEMO_YEARS, children=children, seed=seed)
     reporter.step(f"{len(files)} files of made-up returns for {la}, {year_folder(DEMO_YEARS[0])} to "
                   f"{year_folder(DEMO_YEARS[-1])} → {returns}")
-    settings = _settings(out=out / "build", until="render", reports=False, site=False, ssda903=returns, la=la,
-                         jobs=1)
+    settings = _settings(raw=raw, out=out / "build", until="render", reports=False, site=False, ssda903=returns,
+                         la=la, jobs=1)
     settings.raw = _raw(settings.raw) if _raw(settings.raw).is_dir() else None
     res = run(settings, reporter)
     made = []

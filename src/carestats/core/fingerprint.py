@@ -16,6 +16,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from carestats.core import paths
+
 PACKAGES = ["carestats", "duckdb", "polars", "pyarrow", "jinja2", "weasyprint", "pydyf", "fonttools", "typer",
             "fastexcel", "pyyaml"]
 
@@ -104,7 +106,7 @@ def files_under(folder: Path) -> list[Path]:
     """The files a stage may read from a folder: the same choice as ingest.discover (no hidden files)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(paths.files_in(folder))
 
 
 def report_key(assets: str, html: str) -> str:

@@ -31,10 +31,28 @@ SHARED_RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
 LOCAL_RAW = PROJECT_ROOT / "data" / "raw"
 
 
+def files_in(folder: Path):  # type: ignore[no-untyped-def]
+    """Every file under `folder` but hidden ones (a name starting with "."), in no set order; folders that
+    are symbolic links are followed (a folder of links to downloads reads as the downloads), each real
+    folder once, so a link back up the tree ends rather than loops. The one walk of an input folder: what
+    ingest reads and what the build's cache key hashes are the same files."""
+    seen: set[tuple[int, int]] = set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        st = os.stat(top)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        for name in names:
+            path = Path(top, name)
+            if not name.startswith(".") and path.is_file():
+                yield path
+
+
 def _has_release_files(folder: Path) -> bool:
     if not folder.is_dir():
         return False
-    return any(p.is_file() and p.name != "README.md" for p in folder.rglob("*"))
+    return any(p.name != "README.md" for p in files_in(folder))
 
 
 def default_raw() -> Path:
@@ -45,11 +63,30 @@ def default_raw() -> Path:
     return LOCAL_RAW if _has_release_files(LOCAL_RAW) else SHARED_RAW
 
 
+def folder_names(folder: Path) -> tuple[Path, Path]:
+    """A folder as given (made absolute) and as resolved: what name_under needs, worked out once."""
+    return Path(os.path.abspath(folder)), folder.resolve()
+
+
+def name_under(path: Path, folder: tuple[Path, Path]) -> str | None:
+    """The name of a file under a folder (folder_names): relative to the folder as given, so a file reached
+    through a folder that is a link keeps the link's name (cla/…, not the download's own path), else to the
+    resolved folder; None when the file is under neither."""
+    given, real = folder
+    try:
+        return Path(os.path.abspath(path)).relative_to(given).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(real).as_posix()
+    except ValueError:
+        return None
+
+
 def display(path: Path, base: Path | None = None) -> str:
     """A short, stable name for a file in messages and the manifest (relative to the input folder)."""
     if base is not None:
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            pass
+        name = name_under(path, folder_names(base))
+        if name is not None:
+            return name
     return path.as_posix()

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from carestats.core import paths
 from carestats.core.errors import Finding
 
 MiB = 1 << 20
@@ -58,17 +59,14 @@ class ArchiveRejected(Exception):
         self.rule, self.message, self.hint, self.column = rule, message, hint, column
 
 
-def display(path: Path, base: Path) -> str:
-    """paths.display(path, raw), given raw already resolved: the name a file under raw goes by."""
-    try:
-        return path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
+def display(path: Path, base: tuple[Path, Path]) -> str:
+    """paths.display(path, raw), given paths.folder_names(raw): the name a file under raw goes by."""
+    return paths.name_under(path, base) or path.as_posix()
 
 
 def expand(files: Iterable[Path], raw: Path, findings: list[Finding], limits: Limits = LIMITS) -> Iterator[Source]:
     """Every input file as a Source; a zip yields itself, then its members (or nothing more if rejected)."""
-    base = raw.resolve()  # once, not once per file (paths.display resolves both)
+    base = paths.folder_names(raw)  # once, not once per file
     for path in files:
         name = display(path, base)
         if path.suffix.lower() == ".zip":

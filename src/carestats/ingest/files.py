@@ -10,18 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from carestats.core import paths
 from carestats.core.errors import DataError
 
 NOT_INPUTS = {"README.md", "SOURCES.md"}
 
 
 def discover(raw: Path) -> list[Path]:
-    """Every file under `raw`, sorted, but hidden files and the folder's README.md and SOURCES.md."""
+    """Every file under `raw` (through folders that are links), sorted, but hidden files and the folder's
+    README.md and SOURCES.md."""
     if not raw.is_dir():
         raise DataError(f"input folder {raw} does not exist",
                         "pass --raw with the folder that holds the release files")
-    files = sorted(p for p in raw.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return [p for p in files if p.name not in NOT_INPUTS]
+    return sorted(p for p in paths.files_in(raw) if p.name not in NOT_INPUTS)
 
 
 @dataclass

@@ -49,7 +49,7 @@ class Completeness:
         return [g for g in self.gaps if g.state == "incomplete"]
 
     def summary(self) -> str:
-        """One line: '57 indicators: 54 with values, 3 empty (no CIN release)'."""
+        """One line: '57 indicators: 49 with values, 8 empty (no CIN release)'."""
         parts = [f"{self.total - len(self.empty)} with values"]
         if self.empty:
             absent = sorted({p for g in self.empty for p in g.absent})

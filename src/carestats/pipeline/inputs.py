@@ -162,7 +162,7 @@ def read_inputs(raw: Path, skip: set[str] | None = None, found: list[Path] | Non
     found = discover(raw) if found is None else found
     if books is None:  # opened on a worker thread while the CSV files are checked
         books = workbooks.Prefetch(found)
-    base = raw.resolve()
+    base = paths.folder_names(raw)
     # the plain CSV files, each read on a worker thread while the one before is checked (named as expand names them)
     ahead = CsvAhead(found, lambda p: archives.display(p, base))
     for src in archives.expand(found, raw, result.findings):
