@@ -445,21 +445,20 @@ def funnel_side(value: float, low: float, high: float) -> str:
 
 
 def funnel_position(row: dict) -> str | None:
-    """Where a council's figure falls against its funnel limits, in words: above or below the 99.8% limits
-    (the councils a funnel plot marks and names), above or below the 95% limits but within the 99.8%, or
-    within the 95% limits (a figure on a limit is within it). None without a figure or limits. `row` has
-    value and the comparisons table's funnel columns."""
+    """Where a council's figure falls against its funnel limits, in a few words for a table cell: above or
+    below the 99.8% limit (the councils a funnel plot marks and names), above or below the 95% limit (and
+    within the 99.8%), or within the limits (a figure on a limit is within it). None without a figure or
+    limits. `row` has value and the comparisons table's funnel columns."""
     if row.get("value") is None:
         return None
-    widest = FUNNEL_LIMITS[-1][1]
     for key, label, _ in reversed(FUNNEL_LIMITS):
         low, high = row.get(f"funnel_{key}_low"), row.get(f"funnel_{key}_high")
         if low is None or high is None:
             return None
         side = funnel_side(row["value"], low, high)
         if side:
-            return f"{side} the {label}" + ("" if label == widest else f" (within the {widest})")
-    return f"within the {FUNNEL_LIMITS[0][1]}"
+            return f"{side} the {label.removesuffix('s')}"
+    return "within the limits"
 
 
 def funnel_plot(rows: list[dict], centre: float, title: str, unit: str, decimals: int, x_label: str = "",
