@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE_DIR = Path(str(importlib.resources.files("carestats")))
@@ -31,14 +32,18 @@ SHARED_RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
 LOCAL_RAW = PROJECT_ROOT / "data" / "raw"
 
 
-def files_in(folder: Path):  # type: ignore[no-untyped-def]
+def files_in(folder: Path) -> Iterator[Path]:
     """Every file under `folder` but hidden ones (a name starting with "."), in no set order; folders that
     are symbolic links are followed (a folder of links to downloads reads as the downloads), each real
     folder once, so a link back up the tree ends rather than loops. The one walk of an input folder: what
     ingest reads and what the build's cache key hashes are the same files."""
     seen: set[tuple[int, int]] = set()
     for top, dirs, names in os.walk(folder, followlinks=True):
-        st = os.stat(top)
+        try:
+            st = os.stat(top)
+        except OSError:  # gone since it was listed: as a folder that cannot be read, nothing in it
+            dirs[:] = []
+            continue
         if (st.st_dev, st.st_ino) in seen:
             dirs[:] = []
             continue
