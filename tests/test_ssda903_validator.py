@@ -145,11 +145,21 @@ def test_no_child_identifier_reaches_a_finding_or_the_csv(validated, tmp_path: P
 
 
 @pytest.mark.validator903
-def test_demo_generates_validates_and_says_what_it_builds(tmp_path: Path, validator_env: Path) -> None:
+def test_demo_generates_validates_and_says_what_it_builds(tmp_path: Path, validator_env: Path, raw_dir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the published files named by --raw (the default folders empty here), the demo also renders the
+    council's report."""
     from carestats.cli.commands import app
+    from carestats.core import paths
 
-    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--children", "40"])
+    monkeypatch.delenv("CARESTATS_RAW", raising=False)
+    monkeypatch.setattr(paths, "LOCAL_RAW", tmp_path / "no-local")
+    monkeypatch.setattr(paths, "SHARED_RAW", tmp_path / "no-shared")
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--children", "40",
+                                      "--raw", str(raw_dir)])
     assert result.exit_code == 0, result.output
+    assert "the council's report: " in result.output and (
+        tmp_path / "demo" / "build" / "reports" / "la" / "E10000016-kent-2025.pdf").is_file()
     assert sorted(p.name for p in (tmp_path / "demo" / "returns").iterdir()) == [
         "2020-21", "2021-22", "2022-23", "2023-24", "2024-25"]
     rows = _rows(tmp_path / "demo" / "build" / "ssda903" / "validation.csv")

@@ -531,7 +531,8 @@ def demo(
                   f"{year_folder(DEMO_YEARS[-1])} → {returns}")
     settings = _settings(raw=raw, out=out / "build", until="render", reports=False, site=False, ssda903=returns,
                          la=la, jobs=1)
-    settings.raw = _raw(settings.raw) if _raw(settings.raw).is_dir() else None
+    published = _raw(settings.raw)
+    settings.raw = published if published.is_dir() else None
     res = run(settings, reporter)
     made = []
     if settings.raw is not None:
